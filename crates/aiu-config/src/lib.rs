@@ -1,0 +1,1 @@
+//! Loads a directory of HCL files into a checked, span-carrying configuration.

@@ -1,0 +1,1 @@
+//! Operations: validate, refresh, plan, apply, import, destroy.

@@ -1,0 +1,1 @@
+//! Dependency graphs on petgraph: cycles, order, DOT and Mermaid, bounded concurrent walks.

@@ -1,0 +1,1 @@
+//! HCL expression evaluation with unknown values and Terraform's function library.

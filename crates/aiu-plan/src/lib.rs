@@ -1,0 +1,1 @@
+//! Pure planning: configuration x prior state x data-source answers -> a Plan.

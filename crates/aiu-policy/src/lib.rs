@@ -1,0 +1,1 @@
+//! IAM policy documents: parse, canonical form, equivalence, statement diff, aws_iam_policy_document.

@@ -1,0 +1,1 @@
+//! Renders plans, state and diagnostics as human text and JSON.

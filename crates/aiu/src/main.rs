@@ -1,0 +1,2 @@
+//! The `aiu` command line.
+fn main() {}
