@@ -1,1 +1,8 @@
-//! Pure planning: configuration x prior state x data-source answers -> a Plan.
+//! Pure planning: configuration x prior (refreshed) state x data-source answers -> a [`Plan`].
+//!
+//! Architecture invariant: planning has no side effects. Data sources that need the cloud are
+//! read through the [`DataSourceReader`] the caller passes in; nothing else leaves the process.
+
+pub mod model;
+
+pub use model::{Action, ChangeCounts, ChangeReason, Drift, OutputChange, Plan, ResourceChange};

@@ -1,0 +1,1 @@
+//! In-memory IAM double (placeholder until written).
