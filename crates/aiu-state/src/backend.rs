@@ -1,0 +1,221 @@
+//! The local backend: one state file per workspace, replaced atomically, with a `.backup` of
+//! the previous version, lineage/serial checks and an advisory lock file.
+
+use crate::error::StateError;
+use crate::model::State;
+use std::ffi::OsString;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `<config_dir>/state/<workspace>.aiustate.json`.
+pub fn default_state_path(config_dir: impl AsRef<Path>, workspace: &str) -> PathBuf {
+    config_dir.as_ref().join("state").join(format!("{workspace}.aiustate.json"))
+}
+
+/// A state file on the local file system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalBackend {
+    path: PathBuf,
+}
+
+/// Holds the advisory lock on a state file; released when dropped (or when the process
+/// exits, even if it crashes).
+#[derive(Debug)]
+pub struct StateLock {
+    file: fs::File,
+    lock_path: PathBuf,
+}
+
+impl StateLock {
+    pub fn lock_path(&self) -> &Path {
+        &self.lock_path
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s: OsString = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+impl LocalBackend {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LocalBackend { path: path.into() }
+    }
+
+    /// The state file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `<path>.backup`: the previous version, written before every replace.
+    pub fn backup_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".backup")
+    }
+
+    /// `<path>.lock`: the file locked by [`LocalBackend::lock`].
+    pub fn lock_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".lock")
+    }
+
+    fn source_name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Takes the advisory lock on the state file without waiting. Operations that read,
+    /// change and write state should hold it from read to write.
+    pub fn lock(&self) -> Result<StateLock, StateError> {
+        let lock_path = self.lock_path();
+        fs::create_dir_all(parent_dir(&lock_path))
+            .map_err(|e| StateError::io(&lock_path, "create the directory of the lock file of", e))?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StateError::io(&lock_path, "open the lock file of", e))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(StateLock { file, lock_path }),
+            Err(fs4::TryLockError::WouldBlock) => {
+                Err(StateError::Locked { path: self.path.clone(), lock_path })
+            }
+            Err(fs4::TryLockError::Error(e)) => Err(StateError::io(&lock_path, "lock", e)),
+        }
+    }
+
+    /// Reads the raw bytes, `None` if the file does not exist.
+    fn read_raw(&self) -> Result<Option<Vec<u8>>, StateError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StateError::io(&self.path, "read", e)),
+        }
+    }
+
+    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| StateError::Malformed {
+            source_name: self.source_name(),
+            message: format!("the file is not UTF-8 text ({e})"),
+            location: String::new(),
+        })?;
+        State::from_json_str(text, &self.source_name())
+    }
+
+    /// The stored state, or `None` if the file does not exist.
+    pub fn read(&self) -> Result<Option<State>, StateError> {
+        match self.read_raw()? {
+            None => Ok(None),
+            Some(bytes) => self.parse(&bytes).map(Some),
+        }
+    }
+
+    /// Stores `state`, replacing the file atomically.
+    ///
+    /// Refuses when the state is inconsistent, when the file on disk cannot be read (it is
+    /// never overwritten), belongs to another lineage, or has a higher serial. When the
+    /// content differs from the file, `state.serial` is bumped past the file's serial
+    /// (a first write gets at least serial 1); when nothing changed, nothing is written.
+    /// The previous file is copied to [`LocalBackend::backup_path`] first.
+    pub fn write(&self, state: &mut State) -> Result<(), StateError> {
+        state.normalize();
+        state.check_integrity_of(&format!("being written to {}", self.source_name()))?;
+
+        let previous = match self.read_raw()? {
+            None => None,
+            Some(bytes) => {
+                let on_disk = self.parse(&bytes).map_err(|cause| StateError::CorruptOnDisk {
+                    path: self.path.clone(),
+                    backup: self.backup_path(),
+                    cause: Box::new(cause),
+                })?;
+                Some((bytes, on_disk))
+            }
+        };
+
+        let new_serial = match &previous {
+            None => state.serial.max(1),
+            Some((_, on_disk)) => {
+                if on_disk.lineage != state.lineage {
+                    return Err(StateError::LineageMismatch {
+                        path: self.path.clone(),
+                        on_disk: on_disk.lineage.clone(),
+                        ours: state.lineage.clone(),
+                    });
+                }
+                if on_disk.serial > state.serial {
+                    return Err(StateError::StaleSerial {
+                        path: self.path.clone(),
+                        on_disk: on_disk.serial,
+                        ours: state.serial,
+                    });
+                }
+                let same = on_disk.same_content_as(state);
+                if same && on_disk.serial == state.serial {
+                    return Ok(());
+                }
+                if !same && state.serial == on_disk.serial {
+                    on_disk.serial + 1
+                } else {
+                    state.serial
+                }
+            }
+        };
+
+        let old_serial = state.serial;
+        let old_version = std::mem::replace(&mut state.aiu_version, crate::AIU_VERSION.to_owned());
+        state.serial = new_serial;
+        let result = (|| {
+            if let Some((bytes, _)) = &previous {
+                write_atomically(&self.backup_path(), bytes, "back up")?;
+            }
+            write_atomically(&self.path, state.to_json_string().as_bytes(), "write")
+        })();
+        if result.is_err() {
+            state.serial = old_serial;
+            state.aiu_version = old_version;
+        }
+        result
+    }
+}
+
+/// Writes `bytes` to a temporary file next to `path`, syncs it, renames it over `path` and
+/// syncs the directory, so `path` holds either the old or the new content, never a mix.
+fn write_atomically(path: &Path, bytes: &[u8], action: &'static str) -> Result<(), StateError> {
+    let dir = parent_dir(path);
+    fs::create_dir_all(dir).map_err(|e| StateError::io(path, "create the directory of", e))?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| StateError::io(path, "create a temporary file next to", e))?;
+    tmp.write_all(bytes).map_err(|e| StateError::io(path, action, e))?;
+    tmp.as_file().sync_all().map_err(|e| StateError::io(path, "sync the temporary file of", e))?;
+    tmp.persist(path).map_err(|e| StateError::io(path, "replace", e.error))?;
+    sync_dir(dir).map_err(|e| StateError::io(path, "sync the directory of", e))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Local backend tests: atomic writes with backups, serial and lineage rules, refusals.
+
+use aiu_model::InstanceAddress;
+use aiu_state::{default_state_path, LocalBackend, State, StateError};
+use serde_json::json;
+use std::path::Path;
+
+fn addr(s: &str) -> InstanceAddress {
+    s.parse().unwrap()
+}
+
+fn with_role(mut s: State, name: &str) -> State {
+    s.set_instance(
+        &addr(&format!("aws_iam_role.{name}")),
+        json!({"name": name}).as_object().unwrap().clone(),
+        vec![],
+    );
+    s
+}
+
+fn tmp_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn default_path_is_under_config_dir() {
+    assert_eq!(
+        default_state_path("/home/u/.config/aiu", "default"),
+        Path::new("/home/u/.config/aiu/state/default.aiustate.json")
+    );
+}
+
+#[test]
+fn read_of_missing_file_is_none_and_write_creates_parent_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/dev.aiustate.json");
+    let backend = LocalBackend::new(&path);
+    assert!(backend.read().unwrap().is_none());
+
+    let mut s = with_role(State::new(), "r");
+    backend.write(&mut s).unwrap();
+    assert_eq!(s.serial, 1, "a first write gets serial 1");
+    let back = backend.read().unwrap().unwrap();
+    assert_eq!(back, s);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), s.to_json_string());
+    assert!(!backend.backup_path().exists(), "nothing to back up on the first write");
+    assert_eq!(tmp_files(path.parent().unwrap()), ["dev.aiustate.json"], "no temp files left behind");
+}
+
+#[test]
+fn changed_content_bumps_serial_and_leaves_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let backend = LocalBackend::new(&path);
+
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+    let first_text = std::fs::read_to_string(&path).unwrap();
+
+    // Unchanged content: no write, no bump, no backup.
+    backend.write(&mut s).unwrap();
+    assert_eq!(s.serial, 1);
+    assert!(!backend.backup_path().exists());
+
+    let mut s = with_role(s, "b");
+    backend.write(&mut s).unwrap();
+    assert_eq!(s.serial, 2);
+    assert_eq!(std::fs::read_to_string(backend.backup_path()).unwrap(), first_text);
+    assert_eq!(backend.read().unwrap().unwrap(), s);
+    assert_eq!(tmp_files(dir.path()), ["s.json", "s.json.backup"]);
+
+    // A state read back, changed and written again continues the sequence.
+    let mut again = backend.read().unwrap().unwrap();
+    again.remove_instance(&addr("aws_iam_role.a"));
+    backend.write(&mut again).unwrap();
+    assert_eq!(again.serial, 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn state_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+    let mode = std::fs::metadata(backend.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+}
+
+#[test]
+fn lineage_mismatch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut mine = with_role(State::new(), "a");
+    backend.write(&mut mine).unwrap();
+    let before = std::fs::read_to_string(backend.path()).unwrap();
+
+    let mut other = with_role(State::new(), "b");
+    other.serial = 10;
+    let err = backend.write(&mut other).unwrap_err();
+    assert!(matches!(err, StateError::LineageMismatch { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("belongs to lineage {}, this state is lineage {}", mine.lineage, other.lineage)),
+        "{msg}"
+    );
+    assert!(msg.contains("refusing to overwrite") && msg.contains("s.json"), "{msg}");
+    assert_eq!(std::fs::read_to_string(backend.path()).unwrap(), before);
+    assert_eq!(other.serial, 10);
+}
+
+#[test]
+fn lower_serial_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+    let stale = s.clone();
+    let mut s = with_role(s, "b");
+    backend.write(&mut s).unwrap();
+    assert_eq!(s.serial, 2);
+
+    let mut stale = with_role(stale, "c");
+    let err = backend.write(&mut stale).unwrap_err();
+    assert!(matches!(err, StateError::StaleSerial { on_disk: 2, ours: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("serial 2"), "{err}");
+    assert_eq!(backend.read().unwrap().unwrap(), s);
+}
+
+#[test]
+fn higher_serial_from_caller_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = with_role(State::new(), "a");
+    s.serial = 5;
+    backend.write(&mut s).unwrap();
+    assert_eq!(s.serial, 5);
+    let mut s = with_role(s, "b");
+    s.serial = 9;
+    backend.write(&mut s).unwrap();
+    assert_eq!(backend.read().unwrap().unwrap().serial, 9);
+}
+
+#[test]
+fn corrupt_file_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    std::fs::write(&path, "{\"format_version\": 1, \"lin").unwrap();
+    let backend = LocalBackend::new(&path);
+
+    let err = backend.read().unwrap_err();
+    assert!(matches!(err, StateError::Syntax { .. }), "{err:?}");
+
+    let mut s = with_role(State::new(), "a");
+    let err = backend.write(&mut s).unwrap_err();
+    assert!(matches!(err, StateError::CorruptOnDisk { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("fix the file or move it away"), "{msg}");
+    assert!(msg.contains("s.json.backup"), "{msg}");
+    assert!(msg.contains("not valid JSON"), "{msg}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"format_version\": 1, \"lin");
+    assert!(!backend.backup_path().exists());
+
+    std::fs::write(&path, [0xff, 0xfe, 0x00]).unwrap();
+    let err = backend.write(&mut s).unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+}
+
+#[test]
+fn newer_file_on_disk_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut s = with_role(State::new(), "a");
+    let mut v: serde_json::Value = serde_json::from_str(&s.to_json_string()).unwrap();
+    v["format_version"] = json!(7);
+    std::fs::write(&path, v.to_string()).unwrap();
+    let err = LocalBackend::new(&path).write(&mut s).unwrap_err();
+    assert!(err.to_string().contains("upgrade aiu"), "{err}");
+    assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+}
+
+#[test]
+fn inconsistent_state_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = with_role(State::new(), "a");
+    s.resources[0].instances[0].dependencies.push("nonsense!".into());
+    let err = backend.write(&mut s).unwrap_err();
+    assert!(matches!(err, StateError::Integrity { .. }), "{err:?}");
+    assert!(!backend.path().exists());
+}
+
+#[test]
+fn lock_is_exclusive_and_released_on_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("nested/s.json"));
+    let guard = backend.lock().unwrap();
+    assert_eq!(guard.lock_path(), backend.lock_path());
+    let err = backend.lock().unwrap_err();
+    assert!(matches!(err, StateError::Locked { .. }), "{err:?}");
+    assert!(err.to_string().contains("locked by another aiu process"), "{err}");
+    drop(guard);
+    backend.lock().unwrap();
+}
