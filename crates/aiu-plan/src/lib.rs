@@ -3,6 +3,9 @@
 //! Architecture invariant: planning has no side effects. Data sources that need the cloud are
 //! read through the [`DataSourceReader`] the caller passes in; nothing else leaves the process.
 
+pub mod compare;
 pub mod model;
+pub mod planner;
 
 pub use model::{Action, ChangeCounts, ChangeReason, Drift, OutputChange, Plan, ResourceChange};
+pub use planner::{dependency_graph, plan, with_unknown_computed, DataSourceReader, Offline, PlanInput};

@@ -1,0 +1,717 @@
+//! The planner: walks the configuration's dependency graph in order, evaluates every block with
+//! the values known so far, and compares each resource instance with the prior state.
+//!
+//! Values of resources that already exist (and are not replaced) come from the prior state, so
+//! computed attributes such as `arn` are known in plans after the first apply; values of objects
+//! still to be created are `Unknown` ("known after apply").
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aiu_config::{Config, NodeId, ResourceBlock};
+use aiu_graph::Dag;
+use aiu_lang::EvalContext;
+use aiu_model::schema::schema_for;
+use aiu_model::{
+    AttrType, Diagnostic, Diagnostics, InstanceAddress, InstanceKey, Presence, ResourceAddress, ResourceMode,
+    ResourceSchema, Value,
+};
+use aiu_state::State;
+
+use crate::compare::{attribute_changed, values_from_state};
+use crate::model::{Action, ChangeReason, OutputChange, Plan, ResourceChange};
+
+/// Reads data sources that need the cloud (everything but `aws_iam_policy_document`) and looks
+/// up objects to import. Implemented by the engine over a provider; offline planning passes
+/// [`Offline`].
+pub trait DataSourceReader {
+    /// `Ok(None)` when the value cannot be read now (offline): it is planned as unknown.
+    fn read(&self, type_name: &str, args: &Value) -> Result<Option<Value>, String>;
+
+    /// Looks up an object for an `import` block. `Ok(None)` when offline or not found.
+    fn import(&self, type_name: &str, id: &str) -> Result<Option<Value>, String>;
+
+    /// Whether this reader can reach the cloud (decides the offline warning).
+    fn is_online(&self) -> bool;
+}
+
+/// A reader for `--offline`: nothing can be read.
+pub struct Offline;
+
+impl DataSourceReader for Offline {
+    fn read(&self, _: &str, _: &Value) -> Result<Option<Value>, String> {
+        Ok(None)
+    }
+    fn import(&self, _: &str, _: &str) -> Result<Option<Value>, String> {
+        Ok(None)
+    }
+    fn is_online(&self) -> bool {
+        false
+    }
+}
+
+/// What a plan is made from.
+pub struct PlanInput<'a> {
+    pub config: &'a Config,
+    /// Resolved input variables (`aiu_config::resolve_variables`).
+    pub variables: &'a BTreeMap<String, Value>,
+    /// The prior state, already refreshed when refresh ran.
+    pub prior: &'a State,
+    pub reader: &'a dyn DataSourceReader,
+    /// `plan -destroy`: every managed instance in state is deleted.
+    pub destroy: bool,
+    /// Tags from `provider "aws" { default_tags { tags = ... } }`, merged into `tags_all`.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// Builds the dependency graph of a configuration. Cycles are reported by the caller via
+/// [`Dag::cycles`].
+pub fn dependency_graph(config: &Config) -> Dag<NodeId> {
+    let mut dag = Dag::new();
+    let mut nodes: Vec<NodeId> = Vec::new();
+    nodes.extend(config.variables.iter().map(|v| NodeId::Variable(v.name.clone())));
+    nodes.extend(config.locals.iter().map(|l| NodeId::Local(l.name.clone())));
+    nodes.extend(config.resources.iter().map(|r| NodeId::Resource(r.addr.clone())));
+    nodes.extend(config.outputs.iter().map(|o| NodeId::Output(o.name.clone())));
+    for node in &nodes {
+        dag.add_node(node.clone());
+    }
+    for node in &nodes {
+        for dep in config.dependencies(node) {
+            dag.add_edge(node.clone(), dep);
+        }
+    }
+    dag
+}
+
+/// Plans a configuration against a prior state. Never panics; every problem is a diagnostic.
+pub fn plan(input: &PlanInput<'_>) -> (Plan, Diagnostics) {
+    Planner::new(input).run()
+}
+
+struct Planner<'a> {
+    input: &'a PlanInput<'a>,
+    diags: Diagnostics,
+    /// Values visible to expressions: `var`, `local`, `data`, resource types, `path`.
+    root: BTreeMap<String, Value>,
+    changes: Vec<ResourceChange>,
+    /// Prior instances by address (the state's own lookup is linear).
+    prior: HashMap<InstanceAddress, (Value, Vec<String>)>,
+    /// Managed resource dependencies (transitive through locals, variables and data), by node.
+    resource_deps: HashMap<NodeId, BTreeSet<String>>,
+    /// Data sources that could not be read offline, for one warning.
+    unread_data: Vec<String>,
+    import_ids: HashMap<InstanceAddress, String>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(input: &'a PlanInput<'a>) -> Self {
+        let prior = input
+            .prior
+            .instances()
+            .map(|(addr, inst)| {
+                (addr, (Value::from_json(&serde_json::Value::Object(inst.attributes.clone())), inst.dependencies.clone()))
+            })
+            .collect();
+        Planner {
+            input,
+            diags: Diagnostics::new(),
+            root: BTreeMap::new(),
+            changes: Vec::new(),
+            prior,
+            resource_deps: HashMap::new(),
+            unread_data: Vec::new(),
+            import_ids: HashMap::new(),
+        }
+    }
+
+    fn config(&self) -> &'a Config {
+        self.input.config
+    }
+
+    fn run(mut self) -> (Plan, Diagnostics) {
+        let config = self.config();
+        let dir = config.dir.display().to_string();
+        self.root.insert(
+            "path".into(),
+            Value::object([("module", Value::from(dir.clone())), ("root", Value::from(dir.clone())), ("cwd", Value::from(dir))]),
+        );
+        self.root.insert("terraform".into(), Value::object([("workspace", Value::from("default"))]));
+        self.root.insert("var".into(), Value::Object(self.input.variables.clone()));
+        self.root.insert("local".into(), Value::Object(BTreeMap::new()));
+        self.root.insert("data".into(), Value::Object(BTreeMap::new()));
+
+        let dag = dependency_graph(config);
+        let order = match dag.topological_order() {
+            Ok(order) => order,
+            Err(_) => {
+                for cycle in dag.cycles() {
+                    let names: Vec<String> = cycle.iter().map(ToString::to_string).collect();
+                    let span = cycle.first().and_then(|n| self.node_span(n));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "Dependency cycle",
+                            format!(
+                                "These objects refer to each other in a loop: {} -> {}. Break the cycle by removing one of the references (or a `depends_on`).",
+                                names.join(" -> "),
+                                names[0]
+                            ),
+                        )
+                        .with_span(span),
+                    );
+                }
+                return (Plan::default(), self.diags);
+            }
+        };
+        for block in &config.imports {
+            match aiu_lang::eval(&block.id.expr, &self.eval_context(None)) {
+                Ok(Value::String(id)) => {
+                    self.import_ids.insert(block.to.clone(), id);
+                }
+                Ok(other) => self.diags.push(
+                    Diagnostic::error("Invalid import id", format!("The `id` of an import block must be a known string, got {}.", other.type_name()))
+                        .with_span(Some(block.id.span.clone())),
+                ),
+                Err(e) => self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(block.id.span.clone()))),
+            }
+        }
+
+        let mut outputs = Vec::new();
+        for node in &order {
+            self.record_resource_deps(node, &dag);
+            match node {
+                NodeId::Variable(_) => {}
+                NodeId::Local(name) => self.plan_local(name),
+                NodeId::Resource(addr) => {
+                    if let Some(block) = config.resource(addr) {
+                        match addr.mode {
+                            ResourceMode::Managed => self.plan_resource(block, node),
+                            ResourceMode::Data => self.plan_data(block),
+                        }
+                    }
+                }
+                NodeId::Output(name) => {
+                    if let Some(change) = self.plan_output(name) {
+                        outputs.push(change);
+                    }
+                }
+            }
+        }
+        self.plan_orphans();
+        self.plan_removed_outputs(&mut outputs);
+
+        if !self.unread_data.is_empty() && !self.input.reader.is_online() {
+            self.unread_data.sort();
+            self.diags.push(Diagnostic::warning(
+                "Data sources not read (offline)",
+                format!(
+                    "These data sources need the AWS API and were not read because the plan ran offline; their values show as (known after apply): {}. Run the plan without --offline to read them.",
+                    self.unread_data.join(", ")
+                ),
+            ));
+        }
+
+        self.changes.sort_by(|a, b| a.address.cmp(&b.address));
+        outputs.sort_by(|a, b| a.name.cmp(&b.name));
+        let warnings: Vec<Diagnostic> = self.diags.iter().filter(|d| !d.is_error()).cloned().collect();
+        let plan = Plan {
+            changes: self.changes,
+            outputs,
+            drift: Vec::new(),
+            diagnostics: Diagnostics(warnings),
+            prior_lineage: self.input.prior.lineage.clone(),
+            prior_serial: self.input.prior.serial,
+            destroy: self.input.destroy,
+        };
+        (plan, self.diags)
+    }
+
+    fn node_span(&self, node: &NodeId) -> Option<aiu_model::Span> {
+        let config = self.config();
+        match node {
+            NodeId::Variable(n) => config.variable(n).map(|v| v.span.clone()),
+            NodeId::Local(n) => config.local(n).map(|l| l.expr.span.clone()),
+            NodeId::Resource(a) => config.resource(a).map(|r| r.span.clone()),
+            NodeId::Output(n) => config.output(n).map(|o| o.span.clone()),
+        }
+    }
+
+    /// The managed resources a node depends on, directly or through locals, variables and data
+    /// sources: the edges of the apply graph.
+    fn record_resource_deps(&mut self, node: &NodeId, dag: &Dag<NodeId>) {
+        let mut deps = BTreeSet::new();
+        for dep in dag.dependencies_of(node) {
+            match &dep {
+                NodeId::Resource(addr) if addr.mode == ResourceMode::Managed => {
+                    deps.insert(addr.to_string());
+                }
+                other => {
+                    if let Some(inner) = self.resource_deps.get(other) {
+                        deps.extend(inner.iter().cloned());
+                    }
+                }
+            }
+        }
+        self.resource_deps.insert(node.clone(), deps);
+    }
+
+    fn eval_context(&self, each: Option<&aiu_config::EachOrCount>) -> EvalContext {
+        let mut root = self.root.clone();
+        if let Some(each) = each {
+            match each {
+                aiu_config::EachOrCount::Count(index) => {
+                    root.insert("count".into(), Value::object([("index", Value::Number(*index as f64))]));
+                }
+                aiu_config::EachOrCount::Each { key, value } => {
+                    root.insert("each".into(), Value::object([("key", Value::from(key.clone())), ("value", value.clone())]));
+                }
+            }
+        }
+        EvalContext { root, base_dir: self.config().dir.clone() }
+    }
+
+    fn plan_local(&mut self, name: &str) {
+        let Some(local) = self.config().local(name) else { return };
+        let value = match aiu_lang::eval(&local.expr.expr, &self.eval_context(None)) {
+            Ok(v) => v,
+            Err(e) => {
+                self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(local.expr.span.clone())));
+                Value::Unknown
+            }
+        };
+        if let Some(Value::Object(locals)) = self.root.get_mut("local") {
+            locals.insert(name.to_owned(), value);
+        }
+    }
+
+    fn plan_output(&mut self, name: &str) -> Option<OutputChange> {
+        let output = self.config().output(name)?;
+        let after = if self.input.destroy {
+            None
+        } else {
+            match aiu_lang::eval(&output.value.expr, &self.eval_context(None)) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(output.value.span.clone())));
+                    return None;
+                }
+            }
+        };
+        let before = self.input.prior.outputs.get(name).map(|o| Value::from_json(&o.value));
+        let action = match (&before, &after) {
+            (None, Some(_)) => Action::Create,
+            (Some(_), None) => Action::Delete,
+            (Some(b), Some(a)) if b != a => Action::Update,
+            _ => Action::NoOp,
+        };
+        Some(OutputChange { name: name.to_owned(), action, before, after, sensitive: output.sensitive })
+    }
+
+    fn plan_removed_outputs(&mut self, outputs: &mut Vec<OutputChange>) {
+        for (name, prior) in &self.input.prior.outputs {
+            if self.config().output(name).is_none() {
+                outputs.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: Some(Value::from_json(&prior.value)),
+                    after: None,
+                    sensitive: prior.sensitive,
+                });
+            }
+        }
+    }
+
+    /// Publishes the values of a resource's instances to expressions: a single object, a list
+    /// for `count`, an object for `for_each`.
+    fn publish(&mut self, addr: &ResourceAddress, block: &ResourceBlock, instances: Vec<(InstanceKey, Value)>) {
+        let value = if block.count.is_some() {
+            Value::List(instances.into_iter().map(|(_, v)| v).collect())
+        } else if block.for_each.is_some() {
+            Value::Object(
+                instances
+                    .into_iter()
+                    .map(|(k, v)| match k {
+                        InstanceKey::Str(s) => (s, v),
+                        other => (other.to_string(), v),
+                    })
+                    .collect(),
+            )
+        } else {
+            instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Unknown)
+        };
+        let table = match addr.mode {
+            ResourceMode::Managed => self.root.entry(addr.type_name.clone()).or_insert_with(|| Value::Object(BTreeMap::new())),
+            ResourceMode::Data => {
+                let data = self.root.entry("data".into()).or_insert_with(|| Value::Object(BTreeMap::new()));
+                let Value::Object(data) = data else { return };
+                data.entry(addr.type_name.clone()).or_insert_with(|| Value::Object(BTreeMap::new()))
+            }
+        };
+        if let Value::Object(table) = table {
+            table.insert(addr.name.clone(), value);
+        }
+    }
+
+    /// Evaluates the instances of a block: each key with its evaluated arguments.
+    fn evaluate_instances(&mut self, block: &ResourceBlock) -> Option<Vec<(InstanceKey, Value)>> {
+        let ctx = self.eval_context(None);
+        let keys = match aiu_config::expand_instances(block, &ctx) {
+            Ok(keys) => keys,
+            Err(d) => {
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, each) in keys {
+            let ctx = self.eval_context(each.as_ref());
+            let (value, diags) = aiu_config::evaluate_body(&block.body, block.schema.attributes, block.schema.blocks, &ctx);
+            let failed = diags.has_errors();
+            self.diags.extend(diags);
+            if failed {
+                return None;
+            }
+            out.push((key, value));
+        }
+        Some(out)
+    }
+
+    fn plan_data(&mut self, block: &ResourceBlock) {
+        let addr = block.addr.clone();
+        let Some(instances) = self.evaluate_instances(block) else {
+            self.publish_unknown(&addr, block);
+            return;
+        };
+        let mut published = Vec::new();
+        for (key, args) in instances {
+            let address = addr.instance(key.clone());
+            let (value, deferred) = self.read_data(block, &address, args);
+            if deferred {
+                self.changes.push(ResourceChange {
+                    address,
+                    action: Action::Read,
+                    before: None,
+                    after: Some(value.clone()),
+                    replace_paths: Vec::new(),
+                    reason: Some(ChangeReason::ReadDeferred),
+                    dependencies: Vec::new(),
+                    import_id: None,
+                });
+            }
+            published.push((key, value));
+        }
+        self.publish(&addr, block, published);
+    }
+
+    fn publish_unknown(&mut self, addr: &ResourceAddress, block: &ResourceBlock) {
+        let unknown = if block.count.is_some() || block.for_each.is_some() { Value::Unknown } else { with_unknown_computed(block.schema, Value::Object(BTreeMap::new())) };
+        self.publish(addr, block, vec![(InstanceKey::None, unknown)]);
+        if block.count.is_some() || block.for_each.is_some() {
+            // Replace the placeholder list/object with a plain unknown.
+            let table = match addr.mode {
+                ResourceMode::Managed => self.root.get_mut(&addr.type_name),
+                ResourceMode::Data => match self.root.get_mut("data") {
+                    Some(Value::Object(data)) => data.get_mut(&addr.type_name),
+                    _ => None,
+                },
+            };
+            if let Some(Value::Object(table)) = table {
+                table.insert(addr.name.clone(), Value::Unknown);
+            }
+        }
+    }
+
+    /// Reads one data source instance. Returns its value and whether the read is deferred to
+    /// apply (arguments unknown).
+    fn read_data(&mut self, block: &ResourceBlock, address: &InstanceAddress, args: Value) -> (Value, bool) {
+        if args.contains_unknown() {
+            return (with_unknown_computed(block.schema, args), true);
+        }
+        if block.addr.type_name == "aws_iam_policy_document" {
+            return match aiu_policy::policy_document::build_policy_document(&args) {
+                Ok(doc) => {
+                    let mut map = args.as_object().cloned().unwrap_or_default();
+                    map.insert("id".into(), Value::from(short_digest(&doc.minified_json)));
+                    map.insert("json".into(), Value::from(doc.json));
+                    map.insert("minified_json".into(), Value::from(doc.minified_json));
+                    (Value::Object(map), false)
+                }
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error("Invalid policy document", format!("{address}: {e}")).with_span(Some(block.span.clone())),
+                    );
+                    (with_unknown_computed(block.schema, args), false)
+                }
+            };
+        }
+        match self.input.reader.read(&block.addr.type_name, &args) {
+            Ok(Some(value)) => (value, false),
+            Ok(None) => {
+                self.unread_data.push(address.to_string());
+                (with_unknown_computed(block.schema, args), false)
+            }
+            Err(message) => {
+                self.diags.push(
+                    Diagnostic::error("Failed to read data source", format!("{address}: {message}")).with_span(Some(block.span.clone())),
+                );
+                (with_unknown_computed(block.schema, args), false)
+            }
+        }
+    }
+
+    fn plan_resource(&mut self, block: &ResourceBlock, node: &NodeId) {
+        let addr = block.addr.clone();
+        let dependencies: Vec<String> = self.resource_deps.get(node).map(|d| d.iter().cloned().collect()).unwrap_or_default();
+        if self.input.destroy {
+            let mut published = Vec::new();
+            for (address, (prior, deps)) in self.prior_instances_of(&addr) {
+                published.push((address.key.clone(), prior.clone()));
+                self.push_delete(address, prior, deps, ChangeReason::DestroyRequested, Some(block));
+            }
+            self.publish(&addr, block, published);
+            return;
+        }
+        let Some(instances) = self.evaluate_instances(block) else {
+            self.publish_unknown(&addr, block);
+            return;
+        };
+        let planned_keys: BTreeSet<InstanceKey> = instances.iter().map(|(k, _)| k.clone()).collect();
+        let mut published = Vec::new();
+        for (key, config_value) in instances {
+            let address = addr.instance(key.clone());
+            let change = self.plan_instance(block, address, config_value, dependencies.clone());
+            published.push((key, change.after.clone().unwrap_or(Value::Unknown)));
+            self.changes.push(change);
+        }
+        for (address, (prior, deps)) in self.prior_instances_of(&addr) {
+            if !planned_keys.contains(&address.key) {
+                self.push_delete(address, prior, deps, ChangeReason::KeyNotInConfig, Some(block));
+            }
+        }
+        self.publish(&addr, block, published);
+    }
+
+    fn prior_instances_of(&self, addr: &ResourceAddress) -> Vec<(InstanceAddress, (Value, Vec<String>))> {
+        let mut found: Vec<_> =
+            self.prior.iter().filter(|(a, _)| &a.resource == addr).map(|(a, v)| (a.clone(), v.clone())).collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
+    fn push_delete(
+        &mut self,
+        address: InstanceAddress,
+        prior: Value,
+        dependencies: Vec<String>,
+        reason: ChangeReason,
+        block: Option<&ResourceBlock>,
+    ) {
+        if let Some(block) = block.filter(|b| b.lifecycle.prevent_destroy) {
+            self.diags.push(
+                Diagnostic::error(
+                    "Instance cannot be destroyed",
+                    format!(
+                        "{address} has lifecycle.prevent_destroy set, but the plan calls for it to be destroyed. To destroy it, remove prevent_destroy first; to keep it, change the plan (for example keep its key in count/for_each)."
+                    ),
+                )
+                .with_span(Some(block.span.clone())),
+            );
+        }
+        self.changes.push(ResourceChange {
+            address,
+            action: Action::Delete,
+            before: Some(prior),
+            after: None,
+            replace_paths: Vec::new(),
+            reason: Some(reason),
+            dependencies,
+            import_id: None,
+        });
+    }
+
+    /// Resources in state whose block is gone from the configuration.
+    fn plan_orphans(&mut self) {
+        let config = self.config();
+        let mut orphans: Vec<(InstanceAddress, (Value, Vec<String>))> = self
+            .prior
+            .iter()
+            .filter(|(a, _)| a.resource.mode == ResourceMode::Managed && config.resource(&a.resource).is_none())
+            .map(|(a, v)| (a.clone(), v.clone()))
+            .collect();
+        orphans.sort_by(|a, b| a.0.cmp(&b.0));
+        let reason = if self.input.destroy { ChangeReason::DestroyRequested } else { ChangeReason::NotInConfig };
+        for (address, (prior, deps)) in orphans {
+            self.push_delete(address, prior, deps, reason.clone(), None);
+        }
+    }
+
+    fn plan_instance(&mut self, block: &ResourceBlock, address: InstanceAddress, config_value: Value, dependencies: Vec<String>) -> ResourceChange {
+        let schema = block.schema;
+        let mut config_value = self.with_tags_all(schema, config_value);
+        let mut import_id = None;
+        let prior = match self.prior.get(&address) {
+            Some((prior, _)) => Some(prior.clone()),
+            None => match self.import_ids.get(&address).cloned() {
+                Some(id) => match self.input.reader.import(&schema.type_name, &id) {
+                    Ok(Some(found)) => {
+                        import_id = Some(id);
+                        Some(found)
+                    }
+                    Ok(None) if self.input.reader.is_online() => {
+                        self.diags.push(Diagnostic::error(
+                            "Cannot import non-existent remote object",
+                            format!("The import block for {address} names id `{id}`, which does not exist in the account. Check the id, or remove the import block to create the object instead."),
+                        ));
+                        None
+                    }
+                    Ok(None) => {
+                        import_id = Some(id);
+                        None
+                    }
+                    Err(message) => {
+                        self.diags.push(Diagnostic::error("Import failed", format!("{address}: {message}")));
+                        None
+                    }
+                },
+                None => None,
+            },
+        };
+        let Some(prior) = prior else {
+            let after = with_unknown_computed(schema, config_value);
+            return ResourceChange {
+                address,
+                action: if import_id.is_some() { Action::Import } else { Action::Create },
+                before: None,
+                after: Some(after),
+                replace_paths: Vec::new(),
+                reason: None,
+                dependencies,
+                import_id,
+            };
+        };
+
+        // Attributes the config leaves to the provider keep their prior value.
+        let ignore = &block.lifecycle.ignore_changes;
+        let mut replace_paths = Vec::new();
+        let mut changed = false;
+        if let Value::Object(cfg) = &mut config_value {
+            for attr in schema.attributes {
+                if attr.presence == Presence::Computed {
+                    continue;
+                }
+                let prior_attr = prior.get(attr.name).cloned().unwrap_or(Value::Null);
+                let keep_prior = ignore.ignores(attr.name)
+                    || (attr.presence == Presence::OptionalComputed && cfg.get(attr.name).is_none_or(Value::is_null))
+                    || (attr.name == "name_prefix" && cfg.get("name").is_some_and(|n| !n.is_null()));
+                if keep_prior {
+                    cfg.insert(attr.name.to_owned(), prior_attr);
+                    continue;
+                }
+                let wanted = cfg.get(attr.name).cloned().unwrap_or(Value::Null);
+                if attribute_changed(attr.ty, &prior_attr, &wanted) {
+                    changed = true;
+                    if attr.force_new {
+                        replace_paths.push(attr.name.to_owned());
+                    }
+                } else {
+                    // Equivalent: keep exactly what was applied (no perpetual diff).
+                    cfg.insert(attr.name.to_owned(), prior_attr);
+                }
+            }
+        }
+        let (action, after, reason) = if !replace_paths.is_empty() {
+            // A replaced object gets new computed values, and a new generated name.
+            let mut fresh = config_value;
+            if let Value::Object(map) = &mut fresh {
+                if block.body.attributes.get("name").is_none() {
+                    map.insert("name".into(), Value::Unknown);
+                }
+            }
+            (Action::Replace, with_unknown_computed(schema, fresh), Some(ChangeReason::ReplaceAttributes))
+        } else {
+            let mut merged = prior.as_object().cloned().unwrap_or_default();
+            if let Value::Object(cfg) = config_value {
+                merged.extend(cfg);
+            }
+            let action = match (changed, import_id.is_some()) {
+                (true, _) => Action::Update,
+                (false, true) => Action::Import,
+                (false, false) => Action::NoOp,
+            };
+            (action, Value::Object(merged), None)
+        };
+        if action == Action::Replace {
+            if block.lifecycle.prevent_destroy {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Instance cannot be destroyed",
+                        format!("{address} must be replaced (changed: {}), but lifecycle.prevent_destroy is set. Revert those arguments or remove prevent_destroy.", replace_paths.join(", ")),
+                    )
+                    .with_span(Some(block.span.clone())),
+                );
+            }
+        }
+        ResourceChange { address, action, before: Some(prior), after: Some(after), replace_paths, reason, dependencies, import_id }
+    }
+
+    /// `tags_all` = provider default tags merged with the resource's own tags.
+    fn with_tags_all(&self, schema: &ResourceSchema, value: Value) -> Value {
+        if schema.attribute("tags_all").is_none() {
+            return value;
+        }
+        let Value::Object(mut map) = value else { return value };
+        let tags = map.get("tags").cloned().unwrap_or(Value::Null);
+        let tags_all = match tags {
+            Value::Unknown => Value::Unknown,
+            Value::Object(own) => {
+                let mut all: BTreeMap<String, Value> =
+                    self.input.default_tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+                all.extend(own);
+                Value::Object(all)
+            }
+            _ => Value::Object(self.input.default_tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect()),
+        };
+        map.insert("tags_all".into(), tags_all);
+        Value::Object(map)
+    }
+}
+
+/// Adds every computed attribute the value lacks, as unknown.
+pub fn with_unknown_computed(schema: &ResourceSchema, value: Value) -> Value {
+    let mut map = match value {
+        Value::Object(map) => map,
+        _ => BTreeMap::new(),
+    };
+    for attr in schema.attributes {
+        let missing = map.get(attr.name).is_none_or(Value::is_null);
+        if missing && matches!(attr.presence, Presence::Computed | Presence::OptionalComputed) && attr.name != "tags_all" {
+            map.insert(attr.name.to_owned(), Value::Unknown);
+        }
+    }
+    Value::Object(map)
+}
+
+/// A short stable digest used as the `id` of local data sources.
+fn short_digest(text: &str) -> String {
+    // FNV-1a: stable across runs and platforms, no dependency needed for an identifier.
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    format!("{hash}")
+}
+
+/// The attribute types a schema declares, by name (used by renderers and the engine).
+pub fn policy_attributes(schema: &ResourceSchema) -> Vec<&'static str> {
+    schema.attributes.iter().filter(|a| a.ty == AttrType::PolicyJson).map(|a| a.name).collect()
+}
+
+/// Looks up the schema of a planned change.
+pub fn schema_of(address: &InstanceAddress) -> Option<&'static ResourceSchema> {
+    schema_for(address.resource.mode, &address.resource.type_name)
+}
+
+/// Loads values recorded in a state file for an address (helper for callers that hold JSON).
+pub fn prior_value(state: &State, address: &InstanceAddress) -> Option<Value> {
+    state.instance(address).map(|i| values_from_state(&i.attributes))
+}
