@@ -1,1 +1,26 @@
 //! IAM policy documents: parse, canonical form, equivalence, statement diff, aws_iam_policy_document.
+//!
+//! - [`document`]: a typed model of policy documents and [`parse_policy`] (URL-decoding, JSON
+//!   paths in errors, unknown keys kept).
+//! - [`canonical`]: the canonical form, [`equivalent`] (the check that prevents perpetual diffs,
+//!   iam-facts §4) and [`canonical_json`] for display.
+//! - [`diff`]: statement-level diffs of two documents and their rendering.
+//! - [`policy_document`]: the `aws_iam_policy_document` data source, evaluated locally with the
+//!   Terraform AWS provider's output format.
+//! - [`structure`]: [`PolicyKind`] and a minimal structural check.
+
+pub mod canonical;
+pub mod diff;
+pub mod document;
+pub mod error;
+pub mod policy_document;
+pub mod structure;
+
+pub use canonical::{canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement};
+pub use diff::{diff_policies, json_line_diff, render_policy_diff, PolicyDiff, StatementChange};
+pub use document::{
+    parse_policy, ConditionValue, Conditions, Effect, OneOrMany, PolicyDocument, Principal, Statement,
+};
+pub use error::PolicyError;
+pub use policy_document::{build_policy_document, build_policy_document_or_unknown, BuiltPolicyDocument};
+pub use structure::{check_structure, PolicyKind, StructuralProblem};
