@@ -3,11 +3,31 @@
 //!
 //! Architecture invariant: this crate evaluates expressions against a context of plain values;
 //! it knows nothing about files, blocks, resources or state. Spans are attached by callers.
+//!
+//! Module map:
+//! - [`eval`](crate::eval()) lives in `eval.rs` (expressions, traversals, splats, `for`),
+//!   with operators in `operators.rs` and string templates in `template.rs`;
+//! - the function library is under `functions/` (`FUNCTIONS` lists it);
+//! - `types.rs` holds type constraints and conversions, `references.rs` reference extraction;
+//! - `util.rs` has value helpers shared by all of them (ordering, string forms, suggestions).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use aiu_model::Value;
+
+mod eval;
+mod functions;
+mod operators;
+mod references;
+mod template;
+mod types;
+mod util;
+
+#[cfg(test)]
+mod test_support;
+
+pub use functions::{json_encode, FUNCTIONS};
 
 /// The names visible to an expression: `var`, `local`, `data`, resource type names, `path`,
 /// `count`, `each`, `self`... each mapped to its value (usually an object).
@@ -25,6 +45,13 @@ pub struct EvalContext {
 pub struct EvalError {
     pub summary: String,
     pub detail: String,
+}
+
+impl EvalError {
+    /// Builds an error from a fixed summary and an explaining detail.
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> EvalError {
+        EvalError { summary: summary.into(), detail: detail.into() }
+    }
 }
 
 /// A reference found in an expression: `aws_iam_role.x.arn` is root `aws_iam_role` with attrs
@@ -57,26 +84,30 @@ pub struct ObjectAttr {
     pub default: Option<Value>,
 }
 
-/// Evaluates an expression.
-pub fn eval(_expr: &hcl::Expression, _ctx: &EvalContext) -> Result<Value, EvalError> {
-    Err(EvalError { summary: "Not implemented".into(), detail: "aiu-lang is being written".into() })
+/// Evaluates an expression. Unknown operands make the result unknown instead of failing.
+pub fn eval(expr: &hcl::Expression, ctx: &EvalContext) -> Result<Value, EvalError> {
+    eval::eval_root(expr, ctx)
+}
+
+/// Evaluates a template string (the contents of a template file, or of a quoted string
+/// without its quotes) against a context.
+pub fn eval_template_str(template: &str, ctx: &EvalContext) -> Result<Value, EvalError> {
+    template::eval_template_str(template, ctx)
 }
 
 /// Every reference in an expression, skipping names bound by `for` expressions.
-pub fn references(_expr: &hcl::Expression) -> Vec<Reference> {
-    Vec::new()
+/// Deduplicated and sorted.
+pub fn references(expr: &hcl::Expression) -> Vec<Reference> {
+    references::references(expr)
 }
 
 /// Parses a `type = ...` expression.
-pub fn parse_type(_expr: &hcl::Expression) -> Result<TypeConstraint, String> {
-    Ok(TypeConstraint::Any)
+pub fn parse_type(expr: &hcl::Expression) -> Result<TypeConstraint, String> {
+    types::parse_type(expr)
 }
 
 /// Converts a value to a type constraint the way Terraform does ("3600" -> 3600 for number,
 /// a list to a set, missing optional object attributes filled with defaults).
-pub fn convert(value: Value, _ty: &TypeConstraint) -> Result<Value, String> {
-    Ok(value)
+pub fn convert(value: Value, ty: &TypeConstraint) -> Result<Value, String> {
+    types::convert(value, ty)
 }
-
-/// Names of every supported function, sorted.
-pub const FUNCTIONS: &[&str] = &[];

@@ -1,0 +1,492 @@
+//! The expression evaluator: literals, collections, variables and traversals (attributes,
+//! indexes, splats), conditionals and `for` expressions. Operators live in `operators.rs`,
+//! templates in `template.rs`, function calls in `functions/`.
+
+use std::collections::BTreeMap;
+
+use aiu_model::Value;
+use hcl::expr::{Conditional, ForExpr, ObjectKey, Traversal, TraversalOperator};
+use hcl::Expression;
+
+use crate::util::{as_index, did_you_mean, plural, primitive_string};
+use crate::{functions, operators, template, EvalContext, EvalError};
+
+/// The names an expression can see: the context's root names plus the names bound by
+/// enclosing `for` expressions and template `for` directives (innermost first).
+pub(crate) struct Scope<'a> {
+    pub(crate) ctx: &'a EvalContext,
+    bindings: Vec<(String, Value)>,
+    parent: Option<&'a Scope<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    pub(crate) fn new(ctx: &'a EvalContext) -> Scope<'a> {
+        Scope { ctx, bindings: Vec::new(), parent: None }
+    }
+
+    /// A nested scope where `bindings` shadow every outer name.
+    pub(crate) fn child(&'a self, bindings: Vec<(String, Value)>) -> Scope<'a> {
+        Scope { ctx: self.ctx, bindings, parent: Some(self) }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        if let Some((_, value)) = self.bindings.iter().find(|(n, _)| n == name) {
+            return Some(value);
+        }
+        match self.parent {
+            Some(parent) => parent.lookup(name),
+            None => self.ctx.root.get(name),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.bindings.iter().map(|(n, _)| n.as_str()).collect();
+        match self.parent {
+            Some(parent) => names.extend(parent.names()),
+            None => names.extend(self.ctx.root.keys().map(String::as_str)),
+        }
+        names
+    }
+}
+
+/// Evaluates an expression against the root names of a context.
+pub(crate) fn eval_root(expr: &Expression, ctx: &EvalContext) -> Result<Value, EvalError> {
+    eval_expr(expr, &Scope::new(ctx))
+}
+
+/// Evaluates an expression in a scope.
+pub(crate) fn eval_expr(expr: &Expression, scope: &Scope) -> Result<Value, EvalError> {
+    match expr {
+        Expression::Null => Ok(Value::Null),
+        Expression::Bool(b) => Ok(Value::Bool(*b)),
+        Expression::Number(n) => n.as_f64().map(Value::Number).ok_or_else(|| {
+            EvalError::new("Invalid number", format!("The number {n} cannot be represented; use a smaller number."))
+        }),
+        Expression::String(s) => Ok(Value::String(s.clone())),
+        Expression::Array(items) => {
+            let values = items.iter().map(|item| eval_expr(item, scope)).collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::List(values))
+        }
+        Expression::Object(object) => eval_object(object.iter(), scope),
+        Expression::TemplateExpr(t) => template::eval_template_expr(t, scope),
+        Expression::Variable(v) => lookup_variable(v.as_str(), scope),
+        Expression::Traversal(t) => eval_traversal(t, scope),
+        Expression::FuncCall(call) => functions::call(call, scope),
+        Expression::Parenthesis(inner) => eval_expr(inner, scope),
+        Expression::Conditional(c) => eval_conditional(c, scope),
+        Expression::Operation(op) => operators::eval_operation(op, scope),
+        Expression::ForExpr(f) => eval_for(f, scope),
+        // `hcl::Expression` is non-exhaustive.
+        #[allow(unreachable_patterns)]
+        _ => Err(EvalError::new(
+            "Unsupported expression",
+            "This kind of expression is not supported by aiu; rewrite it with literals, references, operators or function calls.",
+        )),
+    }
+}
+
+fn eval_object<'e>(
+    entries: impl Iterator<Item = (&'e ObjectKey, &'e Expression)>,
+    scope: &Scope,
+) -> Result<Value, EvalError> {
+    let mut map = BTreeMap::new();
+    let mut unknown_key = false;
+    for (key, value_expr) in entries {
+        let key = match key {
+            ObjectKey::Identifier(ident) => Value::String(ident.to_string()),
+            ObjectKey::Expression(expr) => eval_expr(expr, scope)?,
+            #[allow(unreachable_patterns)]
+            _ => return Err(EvalError::new("Invalid object key", "This object key form is not supported.")),
+        };
+        let value = eval_expr(value_expr, scope)?;
+        match object_key(&key)? {
+            Some(key) => {
+                map.insert(key, value);
+            }
+            None => unknown_key = true,
+        }
+    }
+    if unknown_key {
+        return Ok(Value::Unknown);
+    }
+    Ok(Value::Object(map))
+}
+
+/// The string form of an object key; `None` when it is unknown.
+fn object_key(key: &Value) -> Result<Option<String>, EvalError> {
+    match key {
+        Value::Unknown => Ok(None),
+        Value::Null => Err(EvalError::new(
+            "Invalid object key",
+            "An object key is null; object keys must be strings. Make sure the key expression always has a value.",
+        )),
+        other => primitive_string(other).map(Some).ok_or_else(|| {
+            EvalError::new(
+                "Invalid object key",
+                format!("An object key must be a string, but this key is a {}.", other.type_name()),
+            )
+        }),
+    }
+}
+
+fn lookup_variable(name: &str, scope: &Scope) -> Result<Value, EvalError> {
+    match scope.lookup(name) {
+        Some(value) => Ok(value.clone()),
+        None => {
+            let hint = did_you_mean(name, scope.names());
+            Err(EvalError::new(
+                "Unknown variable",
+                format!("There is no variable named \"{name}\" in this scope.{hint}"),
+            ))
+        }
+    }
+}
+
+fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalError> {
+    if let Expression::Variable(root) = &traversal.expr {
+        let name = root.as_str();
+        if scope.lookup(name).is_none() {
+            if let Some(TraversalOperator::GetAttr(attr)) = traversal.operators.first() {
+                return Err(undeclared_root(name, attr.as_str(), scope));
+            }
+        }
+    }
+    let base = eval_expr(&traversal.expr, scope)?;
+    if let Expression::Variable(root) = &traversal.expr {
+        if let Some(TraversalOperator::GetAttr(attr)) = traversal.operators.first() {
+            if let Some(err) = undeclared_member(root.as_str(), attr.as_str(), &base) {
+                return Err(err);
+            }
+        }
+    }
+    apply_operators(base, &traversal.operators, scope)
+}
+
+/// An error for `root.attr` when `root` itself is not declared.
+fn undeclared_root(root: &str, attr: &str, scope: &Scope) -> EvalError {
+    let hint = did_you_mean(root, scope.names());
+    match root {
+        "var" => EvalError::new(
+            "Reference to undeclared input variable",
+            format!("An input variable with the name \"{attr}\" has not been declared. Declare it with a variable \"{attr}\" {{}} block."),
+        ),
+        "local" => EvalError::new(
+            "Reference to undeclared local value",
+            format!("A local value with the name \"{attr}\" has not been declared. Declare it in a locals {{}} block."),
+        ),
+        "data" => EvalError::new(
+            "Reference to undeclared data source",
+            "No data source has been declared in this module. Declare it with a data block.".to_owned(),
+        ),
+        _ if root.contains('_') => EvalError::new(
+            "Reference to undeclared resource",
+            format!("A managed resource \"{root}\" \"{attr}\" has not been declared in this module.{hint}"),
+        ),
+        _ => EvalError::new("Unknown variable", format!("There is no variable named \"{root}\" in this scope.{hint}")),
+    }
+}
+
+/// A friendlier error than "Unsupported attribute" for `var.x`, `local.x` and `<type>.<name>`
+/// when the member is missing.
+fn undeclared_member(root: &str, attr: &str, base: &Value) -> Option<EvalError> {
+    let map = base.as_object()?;
+    if map.contains_key(attr) {
+        return None;
+    }
+    let hint = did_you_mean(attr, map.keys().map(String::as_str));
+    match root {
+        "var" => Some(EvalError::new(
+            "Reference to undeclared input variable",
+            format!("An input variable with the name \"{attr}\" has not been declared.{hint} Otherwise declare it with a variable \"{attr}\" {{}} block."),
+        )),
+        "local" => Some(EvalError::new(
+            "Reference to undeclared local value",
+            format!("A local value with the name \"{attr}\" has not been declared.{hint} Otherwise declare it in a locals {{}} block."),
+        )),
+        "data" => Some(EvalError::new(
+            "Reference to undeclared data source",
+            format!("No data source of type \"{attr}\" has been declared in this module.{hint}"),
+        )),
+        _ if root.contains('_') => Some(EvalError::new(
+            "Reference to undeclared resource",
+            format!("A managed resource \"{root}\" \"{attr}\" has not been declared in this module.{hint}"),
+        )),
+        _ => None,
+    }
+}
+
+/// Applies traversal operators left to right. A splat applies the operators after it to every
+/// element: `.*` takes the following attribute accesses, `[*]` takes all the rest.
+pub(crate) fn apply_operators(
+    mut current: Value,
+    operators: &[TraversalOperator],
+    scope: &Scope,
+) -> Result<Value, EvalError> {
+    let mut i = 0;
+    while i < operators.len() {
+        match &operators[i] {
+            TraversalOperator::GetAttr(name) => current = get_attr(current, name.as_str())?,
+            TraversalOperator::Index(key_expr) => {
+                let key = eval_expr(key_expr, scope)?;
+                current = index(current, &key)?;
+            }
+            TraversalOperator::LegacyIndex(n) => current = index(current, &Value::Number(*n as f64))?,
+            TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
+                let full = matches!(operators[i], TraversalOperator::FullSplat);
+                let mut end = i + 1;
+                while end < operators.len()
+                    && (full
+                        || matches!(operators[end], TraversalOperator::GetAttr(_) | TraversalOperator::LegacyIndex(_)))
+                {
+                    end += 1;
+                }
+                current = splat(current, &operators[i + 1..end], scope)?;
+                i = end;
+                continue;
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(EvalError::new(
+                    "Unsupported traversal",
+                    "This kind of attribute or index access is not supported by aiu.",
+                ))
+            }
+        }
+        i += 1;
+    }
+    Ok(current)
+}
+
+fn splat(value: Value, operators: &[TraversalOperator], scope: &Scope) -> Result<Value, EvalError> {
+    match value {
+        Value::Unknown => Ok(Value::Unknown),
+        Value::Null => Ok(Value::List(Vec::new())),
+        Value::List(items) => {
+            let mapped =
+                items.into_iter().map(|item| apply_operators(item, operators, scope)).collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::List(mapped))
+        }
+        single => Ok(Value::List(vec![apply_operators(single, operators, scope)?])),
+    }
+}
+
+/// `value.name`.
+pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, EvalError> {
+    match value {
+        Value::Unknown => Ok(Value::Unknown),
+        Value::Object(mut map) => match map.remove(name) {
+            Some(v) => Ok(v),
+            None => {
+                let hint = did_you_mean(name, map.keys().map(String::as_str));
+                Err(EvalError::new(
+                    "Unsupported attribute",
+                    format!("This object does not have an attribute named \"{name}\".{hint}"),
+                ))
+            }
+        },
+        Value::Null => Err(EvalError::new(
+            "Attempt to get attribute from null value",
+            format!("This value is null, so it does not have an attribute named \"{name}\". Check that it is set before using it, e.g. with a conditional or try()."),
+        )),
+        Value::List(items) => Err(EvalError::new(
+            "Unsupported attribute",
+            format!(
+                "This value is a list of {} element{}, which has no attribute \"{name}\". Use an index such as [0] to pick one element, or a splat such as [*].{name} to get \"{name}\" from every element.",
+                items.len(),
+                plural(items.len())
+            ),
+        )),
+        other => Err(EvalError::new(
+            "Unsupported attribute",
+            format!("A {} value does not have attributes, so \".{name}\" cannot be applied to it.", other.type_name()),
+        )),
+    }
+}
+
+/// `value[key]`: a number indexes a list, a string indexes an object.
+pub(crate) fn index(value: Value, key: &Value) -> Result<Value, EvalError> {
+    if key.is_null() {
+        return Err(EvalError::new("Invalid index", "The index is null; an index must be a number or a string."));
+    }
+    match value {
+        Value::Unknown => Ok(Value::Unknown),
+        _ if key.is_unknown() => Ok(Value::Unknown),
+        Value::List(mut items) => {
+            let n = match key {
+                Value::Number(n) => Some(*n),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            let Some(n) = n else {
+                return Err(EvalError::new(
+                    "Invalid index",
+                    format!("A list can only be indexed by a number, but the index is a {}.", key.type_name()),
+                ));
+            };
+            let len = items.len();
+            match as_index(n) {
+                Some(i) if i < len => Ok(items.swap_remove(i)),
+                _ if len == 0 => Err(EvalError::new(
+                    "Invalid index",
+                    format!("The index {} is out of range: the list is empty.", Value::Number(n)),
+                )),
+                _ => Err(EvalError::new(
+                    "Invalid index",
+                    format!(
+                        "The index {} is out of range for a list of {len} element{}; valid indexes are whole numbers from 0 to {}.",
+                        Value::Number(n),
+                        plural(len),
+                        len - 1
+                    ),
+                )),
+            }
+        }
+        Value::Object(mut map) => {
+            let Some(k) = primitive_string(key) else {
+                return Err(EvalError::new(
+                    "Invalid index",
+                    format!("An object or map can only be indexed by a string, but the index is a {}.", key.type_name()),
+                ));
+            };
+            match map.remove(&k) {
+                Some(v) => Ok(v),
+                None => {
+                    let hint = did_you_mean(&k, map.keys().map(String::as_str));
+                    Err(EvalError::new(
+                        "Invalid index",
+                        format!("The given key \"{k}\" does not identify an element in this collection value.{hint}"),
+                    ))
+                }
+            }
+        }
+        Value::Null => Err(EvalError::new(
+            "Attempt to index null value",
+            "This value is null, so it does not have any elements. Check that it is set before indexing it.",
+        )),
+        other => Err(EvalError::new(
+            "Invalid index",
+            format!("A {} value cannot be indexed; only lists, maps and objects can.", other.type_name()),
+        )),
+    }
+}
+
+/// Interprets a condition value: bools, and the strings "true"/"false" like Terraform.
+/// `Ok(None)` when unknown.
+pub(crate) fn condition_value(value: &Value, what: &str) -> Result<Option<bool>, EvalError> {
+    match value {
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::Unknown => Ok(None),
+        Value::String(s) if s == "true" => Ok(Some(true)),
+        Value::String(s) if s == "false" => Ok(Some(false)),
+        Value::Null => Err(EvalError::new(
+            "Invalid condition",
+            format!("The {what} is null; it must be true or false."),
+        )),
+        other => Err(EvalError::new(
+            "Invalid condition",
+            format!("The {what} must be a bool, but it is a {}.", crate::util::describe(other)),
+        )),
+    }
+}
+
+fn eval_conditional(c: &Conditional, scope: &Scope) -> Result<Value, EvalError> {
+    let cond = eval_expr(&c.cond_expr, scope)?;
+    match condition_value(&cond, "condition of this conditional expression")? {
+        Some(true) => eval_expr(&c.true_expr, scope),
+        Some(false) => eval_expr(&c.false_expr, scope),
+        None => {
+            // Still surface errors in either branch: they would fail once the condition is known.
+            eval_expr(&c.true_expr, scope)?;
+            eval_expr(&c.false_expr, scope)?;
+            Ok(Value::Unknown)
+        }
+    }
+}
+
+/// The (key, value) pairs a `for` iterates: lists give (index, element), objects give
+/// (key, value) in sorted key order. `Ok(None)` when the collection is unknown.
+pub(crate) fn iteration_pairs(collection: Value) -> Result<Option<Vec<(Value, Value)>>, EvalError> {
+    match collection {
+        Value::Unknown => Ok(None),
+        Value::List(items) => {
+            Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect()))
+        }
+        Value::Object(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        Value::Null => Err(EvalError::new(
+            "Iteration over null value",
+            "A null value cannot be used as the collection of a 'for'. Use a list, set, map or object, e.g. coalesce(x, []).",
+        )),
+        other => Err(EvalError::new(
+            "Iteration over non-iterable value",
+            format!("A 'for' can only iterate over lists, sets, maps and objects, but this is a {}.", crate::util::describe(&other)),
+        )),
+    }
+}
+
+/// The bindings of one `for` iteration: the value name, and the key name if given.
+pub(crate) fn iteration_bindings(
+    key_var: Option<&hcl::Identifier>,
+    value_var: &hcl::Identifier,
+    key: Value,
+    value: Value,
+) -> Vec<(String, Value)> {
+    let mut bindings = vec![(value_var.to_string(), value)];
+    if let Some(k) = key_var {
+        bindings.push((k.to_string(), key));
+    }
+    bindings
+}
+
+fn eval_for(f: &ForExpr, scope: &Scope) -> Result<Value, EvalError> {
+    let collection = eval_expr(&f.collection_expr, scope)?;
+    let Some(pairs) = iteration_pairs(collection)? else {
+        return Ok(Value::Unknown);
+    };
+    let mut unknown = false;
+    let mut list = Vec::new();
+    let mut object: BTreeMap<String, Value> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (key, value) in pairs {
+        let child = scope.child(iteration_bindings(f.key_var.as_ref(), &f.value_var, key, value));
+        if let Some(cond_expr) = &f.cond_expr {
+            let cond = eval_expr(cond_expr, &child)?;
+            match condition_value(&cond, "'if' condition of this 'for' expression")? {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    unknown = true;
+                    continue;
+                }
+            }
+        }
+        match &f.key_expr {
+            None => list.push(eval_expr(&f.value_expr, &child)?),
+            Some(key_expr) => {
+                let key = eval_expr(key_expr, &child)?;
+                let value = eval_expr(&f.value_expr, &child)?;
+                let Some(key) = object_key(&key)? else {
+                    unknown = true;
+                    continue;
+                };
+                if f.grouping {
+                    groups.entry(key).or_default().push(value);
+                } else if object.contains_key(&key) {
+                    return Err(EvalError::new(
+                        "Duplicate object key",
+                        format!("Two elements produced the key \"{key}\" in this 'for' expression. If duplicates are expected, add an ellipsis (...) after the value expression to group the values by key."),
+                    ));
+                } else {
+                    object.insert(key, value);
+                }
+            }
+        }
+    }
+    if unknown {
+        return Ok(Value::Unknown);
+    }
+    Ok(match (&f.key_expr, f.grouping) {
+        (None, _) => Value::List(list),
+        (Some(_), true) => Value::Object(groups.into_iter().map(|(k, v)| (k, Value::List(v))).collect()),
+        (Some(_), false) => Value::Object(object),
+    })
+}
