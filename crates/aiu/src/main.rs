@@ -1,2 +1,51 @@
-//! The `aiu` command line.
-fn main() {}
+//! The `aiu` command line: parses arguments, runs one command, maps the outcome to an exit code.
+//! Each command lives in `commands/`; the work itself is done by the library crates.
+
+mod args;
+mod commands;
+mod printer;
+mod session;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, StateCommand};
+use crate::printer::Printer;
+use crate::session::Reported;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(args::normalize(std::env::args())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    let printer = Printer::new(cli.no_color);
+    let dir = cli.chdir.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
+    let result = match cli.command {
+        Command::Validate(a) => commands::validate::run(&dir, &a, &printer),
+        Command::Plan(a) => commands::plan::run(&dir, &a, &printer),
+        Command::Apply(a) => commands::apply::run(&dir, &a, false, &printer),
+        Command::Destroy(a) => commands::apply::run(&dir, &a, true, &printer),
+        Command::Graph(a) => commands::graph::run(&dir, &a, &printer),
+        Command::Show(a) => commands::state::show(&dir, &a, &printer),
+        Command::State(StateCommand::List(a)) => commands::state::list(&dir, &a, &printer),
+        Command::State(StateCommand::Pull(a)) => commands::state::pull(&dir, &a, &printer),
+        Command::Output(a) => commands::state::output(&dir, &a, &printer),
+        Command::Import(a) => commands::import::run(&dir, &a, &printer),
+        Command::Version => {
+            printer.out(&format!("aiu v{}", env!("CARGO_PKG_VERSION")));
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is::<Reported>() => ExitCode::from(1),
+        Err(e) => {
+            printer.err(&format!("\nError: {e:#}\n"));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Command-line arguments: clap definitions, plus the normalisation that lets Terraform's
+//! single-dash spelling (`-detailed-exitcode`, `-out=FILE`, `-var k=v`) stand for the GNU one.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Declarative plan/apply for AWS IAM, in Terraform's language.
+#[derive(Debug, Parser)]
+#[command(name = "aiu", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Directory holding the configuration (`*.tf` / `*.hcl`); default: the current directory.
+    #[arg(long = "chdir", visible_alias = "dir", global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+
+    /// Disable colour (also honoured: the NO_COLOR environment variable).
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration: syntax, arguments, references, types.
+    Validate(ValidateArgs),
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Make the account match the configuration.
+    Apply(ApplyArgs),
+    /// Destroy every object this configuration manages.
+    Destroy(ApplyArgs),
+    /// Print the dependency graph (DOT, or Mermaid).
+    Graph(GraphArgs),
+    /// Show the state (or a saved plan).
+    Show(ShowArgs),
+    /// Inspect the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print output values from the state.
+    Output(OutputArgs),
+    /// Adopt an existing object into the state.
+    Import(ImportArgs),
+    /// Print the version.
+    Version,
+}
+
+/// Where the state lives.
+#[derive(Debug, Args, Clone)]
+pub struct StateArgs {
+    /// State file path (default: `state/default.aiustate.json` in the configuration directory).
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+}
+
+/// Input variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VarArgs {
+    /// Set a variable: `-var name=value` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Print findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PolicyDiffArg {
+    /// Statement by statement: actions, resources, principals, conditions added or removed.
+    Statements,
+    /// A line diff of the canonical pretty-printed JSON.
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Plan against the state file alone: no AWS call at all (data sources become unknown).
+    #[arg(long)]
+    pub offline: bool,
+    /// Read live objects before planning (`-refresh=false` to skip).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// Only accept changes made outside aiu into the state; change nothing in AWS.
+    #[arg(long = "refresh-only")]
+    pub refresh_only: bool,
+    /// Plan to destroy every managed object.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Print the plan as JSON (shaped like `terraform show -json`).
+    #[arg(long)]
+    pub json: bool,
+    /// How policy document changes are shown.
+    #[arg(long = "policy-diff", value_enum, default_value = "statements")]
+    pub policy_diff: PolicyDiffArg,
+    /// Write the plan to a file for `aiu apply FILE` (JSON).
+    #[arg(long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Maximum concurrent API calls.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Apply without asking for confirmation.
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the addresses in the state.
+    List(StateListArgs),
+    /// Print the state file to stdout.
+    Pull(StateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Only addresses starting with these.
+    pub filters: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// One output's name; all when omitted.
+    pub name: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output without quotes.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Address to import into, e.g. `aws_iam_role.app`.
+    pub address: String,
+    /// The object's id: role name, policy ARN, `role/policy_arn`, `role:policy_name`, profile name.
+    pub id: String,
+}
+
+/// Rewrites Terraform-style single-dash long options to GNU style: `-out=f` -> `--out=f`,
+/// `-detailed-exitcode` -> `--detailed-exitcode`. Single letters (`-h`, `-V`) and values after
+/// `--` stay as they are.
+pub fn normalize(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut passthrough = false;
+    for arg in args {
+        if passthrough || arg == "--" {
+            passthrough = true;
+            out.push(arg);
+            continue;
+        }
+        let is_single_dash_long = arg.starts_with('-')
+            && !arg.starts_with("--")
+            && arg.len() > 2
+            && arg[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && arg[1..].split('=').next().is_some_and(|name| name.len() > 1);
+        if is_single_dash_long {
+            out.push(format!("-{arg}"));
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn terraform_spelling_becomes_gnu_spelling() {
+        assert_eq!(norm(&["aiu", "plan", "-detailed-exitcode", "-out=p.json", "-var", "a=b"]), ["aiu", "plan", "--detailed-exitcode", "--out=p.json", "--var", "a=b"]);
+        assert_eq!(norm(&["aiu", "-chdir=x", "plan", "-refresh=false"]), ["aiu", "--chdir=x", "plan", "--refresh=false"]);
+    }
+
+    #[test]
+    fn short_flags_and_values_are_kept() {
+        assert_eq!(norm(&["aiu", "-h"]), ["aiu", "-h"]);
+        assert_eq!(norm(&["aiu", "plan", "--var", "n=-5"]), ["aiu", "plan", "--var", "n=-5"]);
+        assert_eq!(norm(&["aiu", "output", "--", "-weird"]), ["aiu", "output", "--", "-weird"]);
+    }
+
+    #[test]
+    fn every_command_parses() {
+        Cli::command_for_test();
+    }
+
+    impl Cli {
+        fn command_for_test() {
+            use clap::CommandFactory;
+            Cli::command().debug_assert();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! One module per subcommand; each exposes `run` returning the process exit code.
+
+pub mod apply;
+pub mod graph;
+pub mod import;
+pub mod plan;
+pub mod state;
+pub mod validate;
+
+/// A multi-threaded runtime for commands that talk to AWS.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the async runtime")
+}

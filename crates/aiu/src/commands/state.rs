@@ -1,0 +1,84 @@
+//! Commands that only read the state: `show`, `state list`, `state pull`, `output`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use aiu_state::LocalBackend;
+use anyhow::{bail, Result};
+
+use crate::args::{OutputArgs, ShowArgs, StateArgs, StateListArgs};
+use crate::printer::Printer;
+use crate::session::{read_state, state_path};
+
+fn backend(dir: &Path, args: &StateArgs) -> LocalBackend {
+    LocalBackend::new(state_path(dir, args))
+}
+
+pub fn show(dir: &Path, args: &ShowArgs, printer: &Printer) -> Result<ExitCode> {
+    let state = read_state(&backend(dir, &args.state))?;
+    if args.json {
+        printer.out(&state.to_json_string());
+    } else if state.resources.is_empty() && state.outputs.is_empty() {
+        printer.out("The state file is empty. No resources are represented.");
+    } else {
+        printer.out(&aiu_render::render_state(&state));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn list(dir: &Path, args: &StateListArgs, printer: &Printer) -> Result<ExitCode> {
+    let state = read_state(&backend(dir, &args.state))?;
+    let lines: Vec<String> = state
+        .instances()
+        .map(|(addr, _)| addr.to_string())
+        .filter(|a| args.filters.is_empty() || args.filters.iter().any(|f| a.starts_with(f.as_str())))
+        .collect();
+    if !lines.is_empty() {
+        printer.out(&lines.join("\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn pull(dir: &Path, args: &StateArgs, printer: &Printer) -> Result<ExitCode> {
+    let state = read_state(&backend(dir, args))?;
+    printer.out(&state.to_json_string());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn output(dir: &Path, args: &OutputArgs, printer: &Printer) -> Result<ExitCode> {
+    let state = read_state(&backend(dir, &args.state))?;
+    match &args.name {
+        Some(name) => {
+            let Some(output) = state.outputs.get(name) else {
+                bail!("Output `{name}` not found. The state holds: {}. Run `aiu apply` if it was added to the configuration since.",
+                    if state.outputs.is_empty() { "no outputs".to_owned() } else { state.outputs.keys().cloned().collect::<Vec<_>>().join(", ") });
+            };
+            if args.json {
+                printer.out(&serde_json::to_string_pretty(&output.value)?);
+            } else if args.raw {
+                match &output.value {
+                    serde_json::Value::String(s) => printer.out(s),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => printer.out(&output.value.to_string()),
+                    _ => bail!("Output `{name}` is not a string, number or bool, so -raw cannot print it; use -json."),
+                }
+            } else {
+                printer.out(&aiu_model::Value::from_json(&output.value).to_string());
+            }
+        }
+        None => {
+            if args.json {
+                let all: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| (k.clone(), serde_json::json!({"value": o.value, "sensitive": o.sensitive})))
+                    .collect();
+                printer.out(&serde_json::to_string_pretty(&all)?);
+            } else if state.outputs.is_empty() {
+                printer.err("Warning: No outputs found in the state. Add `output` blocks and run `aiu apply`.");
+            } else {
+                printer.out(&aiu_render::render_outputs(&state));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
