@@ -162,17 +162,19 @@ fn value_change(before: &Option<String>, after: &Option<String>) -> Option<Value
     (before != after).then(|| ValueChange { before: before.clone(), after: after.clone() })
 }
 
-/// Statement-level diff of two policy texts. An empty or blank text counts as a document
-/// without statements (so a new policy shows every statement as added).
+/// Statement-level diff of two policy texts. An empty or blank text counts as "no document":
+/// every statement of the other side is added (or removed), and Version/Id are not compared.
 pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
     let (b, a) = match (parse_side(before), parse_side(after)) {
         (Ok(b), Ok(a)) => (b, a),
         (Err(e), _) => return PolicyDiff { parse_error: Some(format!("before: {e}")), ..PolicyDiff::default() },
         (_, Err(e)) => return PolicyDiff { parse_error: Some(format!("after: {e}")), ..PolicyDiff::default() },
     };
+    // A blank side is "no document": its missing Version/Id are not changes.
+    let both_present = !before.trim().is_empty() && !after.trim().is_empty();
     let mut diff = PolicyDiff {
-        version_change: value_change(&b.version, &a.version),
-        id_change: value_change(&b.id, &a.id),
+        version_change: value_change(&b.version, &a.version).filter(|_| both_present),
+        id_change: value_change(&b.id, &a.id).filter(|_| both_present),
         ..PolicyDiff::default()
     };
     let keys: BTreeSet<&String> = b.extra.keys().chain(a.extra.keys()).collect();
@@ -180,53 +182,18 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
 
     let before_stmts = indexed_statements(&b);
     let after_stmts = indexed_statements(&a);
+    let pairing = pair_statements(
+        &before_stmts.iter().map(|x| &x.stmt).collect::<Vec<_>>(),
+        &after_stmts.iter().map(|x| &x.stmt).collect::<Vec<_>>(),
+    );
+    diff.unchanged_statements = pairing.identical.len();
     let mut b_used = vec![false; before_stmts.len()];
     let mut a_used = vec![false; after_stmts.len()];
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-
-    // 1. identical statements
-    for (ai, x) in after_stmts.iter().enumerate() {
-        if let Some(bi) = (0..before_stmts.len()).find(|&bi| !b_used[bi] && before_stmts[bi].stmt == x.stmt) {
-            b_used[bi] = true;
-            a_used[ai] = true;
-            diff.unchanged_statements += 1;
-        }
+    for &(bi, ai) in pairing.identical.iter().chain(&pairing.changed) {
+        b_used[bi] = true;
+        a_used[ai] = true;
     }
-    // 2. same Sid
-    for (ai, x) in after_stmts.iter().enumerate() {
-        if a_used[ai] || x.stmt.sid.is_none() {
-            continue;
-        }
-        if let Some(bi) = (0..before_stmts.len()).find(|&bi| !b_used[bi] && before_stmts[bi].stmt.sid == x.stmt.sid) {
-            b_used[bi] = true;
-            a_used[ai] = true;
-            pairs.push((bi, ai));
-        }
-    }
-    // 3. best match
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (bi, y) in before_stmts.iter().enumerate() {
-        if b_used[bi] {
-            continue;
-        }
-        for (ai, x) in after_stmts.iter().enumerate() {
-            if a_used[ai] {
-                continue;
-            }
-            if let Some(score) = match_score(&y.stmt, &x.stmt) {
-                candidates.push((score, bi, ai));
-            }
-        }
-    }
-    candidates.sort_by(|p, q| q.0.total_cmp(&p.0).then(p.2.cmp(&q.2)).then(p.1.cmp(&q.1)));
-    for (_, bi, ai) in candidates {
-        if !b_used[bi] && !a_used[ai] {
-            b_used[bi] = true;
-            a_used[ai] = true;
-            pairs.push((bi, ai));
-        }
-    }
-
+    let mut pairs = pairing.changed;
     pairs.sort_by_key(|&(_, ai)| after_stmts[ai].index);
     diff.statements_changed = pairs
         .into_iter()
@@ -245,6 +212,63 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
         .map(|(x, _)| summary(x))
         .collect();
     diff
+}
+
+/// Pairs of (before index, after index).
+struct Pairing {
+    identical: Vec<(usize, usize)>,
+    changed: Vec<(usize, usize)>,
+}
+
+/// The three pairing passes described in the module doc.
+fn pair_statements(before: &[&CanonicalStatement], after: &[&CanonicalStatement]) -> Pairing {
+    let mut b_used = vec![false; before.len()];
+    let mut a_used = vec![false; after.len()];
+    let mut identical = Vec::new();
+    let mut changed = Vec::new();
+    // 1. identical statements
+    for (ai, x) in after.iter().enumerate() {
+        if let Some(bi) = (0..before.len()).find(|&bi| !b_used[bi] && before[bi] == *x) {
+            b_used[bi] = true;
+            a_used[ai] = true;
+            identical.push((bi, ai));
+        }
+    }
+    // 2. same Sid
+    for (ai, x) in after.iter().enumerate() {
+        if a_used[ai] || x.sid.is_none() {
+            continue;
+        }
+        if let Some(bi) = (0..before.len()).find(|&bi| !b_used[bi] && before[bi].sid == x.sid) {
+            b_used[bi] = true;
+            a_used[ai] = true;
+            changed.push((bi, ai));
+        }
+    }
+    // 3. best match
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (bi, y) in before.iter().enumerate() {
+        if b_used[bi] {
+            continue;
+        }
+        for (ai, x) in after.iter().enumerate() {
+            if a_used[ai] {
+                continue;
+            }
+            if let Some(score) = match_score(y, x) {
+                candidates.push((score, bi, ai));
+            }
+        }
+    }
+    candidates.sort_by(|p, q| q.0.total_cmp(&p.0).then(p.2.cmp(&q.2)).then(p.1.cmp(&q.1)));
+    for (_, bi, ai) in candidates {
+        if !b_used[bi] && !a_used[ai] {
+            b_used[bi] = true;
+            a_used[ai] = true;
+            changed.push((bi, ai));
+        }
+    }
+    Pairing { identical, changed }
 }
 
 fn actions_of(s: &CanonicalStatement) -> BTreeSet<String> {
@@ -426,7 +450,7 @@ fn condition_text(c: &ConditionEntry) -> String {
 }
 
 fn item_line(out: &mut String, indent: &str, sign: char, label: &str, value: &str) {
-    let _ = writeln!(out, "{indent}{sign} {label:<8} {value}");
+    let _ = writeln!(out, "{indent}{sign} {label:<7} {value}");
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -603,6 +627,29 @@ fn canonical_or_raw(text: &str) -> (Option<CanonicalPolicy>, String) {
     }
 }
 
+/// Reorders `after`'s statements so that each one paired with a `before` statement takes its
+/// partner's position; unpaired ones follow in canonical order. Keeps line diffs local.
+fn align_statements(after: &mut CanonicalPolicy, before: &CanonicalPolicy) {
+    let pairing = pair_statements(
+        &before.statements.iter().collect::<Vec<_>>(),
+        &after.statements.iter().collect::<Vec<_>>(),
+    );
+    let mut rank: Vec<(usize, usize)> = Vec::new(); // (sort key, after index)
+    let mut paired = vec![false; after.statements.len()];
+    for &(bi, ai) in pairing.identical.iter().chain(&pairing.changed) {
+        rank.push((bi, ai));
+        paired[ai] = true;
+    }
+    for (ai, p) in paired.iter().enumerate() {
+        if !p {
+            rank.push((before.statements.len() + ai, ai));
+        }
+    }
+    rank.sort();
+    let old = std::mem::take(&mut after.statements);
+    after.statements = rank.into_iter().map(|(_, ai)| old[ai].clone()).collect();
+}
+
 /// Line diff of the canonical pretty JSON of both texts (texts that do not parse are diffed as
 /// written): `- ` removed, `+ ` added, `  ` context lines (3 around each change), `  ...`
 /// between distant hunks. Empty when the canonical forms are identical. Action spellings in
@@ -614,6 +661,7 @@ pub fn json_line_diff(before: &str, after: &str) -> String {
     let right = match (ca, &cb) {
         (Some(mut a), Some(b)) => {
             a.adopt_action_spellings(b);
+            align_statements(&mut a, b);
             a.to_pretty_json()
         }
         (Some(a), None) => a.to_pretty_json(),
