@@ -1,1 +1,42 @@
 //! Renders plans, state and diagnostics as human text and JSON.
+//!
+//! Every function here is pure: data in, text (or JSON) out. The binary does the printing.
+//!
+//! - [`render_plan`]: the `aiu plan` text, laid out like `terraform plan`.
+//! - [`plan_json`]: the plan as JSON, shaped like `terraform show -json`.
+//! - [`render_diagnostics`]: errors and warnings with a source snippet.
+//! - [`render_state`] / [`render_outputs`]: `aiu show` and `aiu output`.
+
+mod diagnostics;
+mod json;
+mod plan;
+mod policy;
+mod state;
+mod style;
+mod values;
+
+pub use diagnostics::render_diagnostics;
+pub use json::{plan_json, PLAN_FORMAT_VERSION};
+pub use plan::render_plan;
+pub use state::{render_outputs, render_state};
+
+/// The aiu version written into JSON output.
+pub const AIU_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How changed policy documents are shown in a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PolicyDiffStyle {
+    /// Statement by statement: added/removed statements, actions, resources (the default).
+    #[default]
+    Statements,
+    /// A line diff of the canonical pretty JSON of both documents.
+    Json,
+}
+
+/// Options of [`render_plan`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colors (green `+`, yellow `~`, red `-`, bold headings). Off: no escape codes at all.
+    pub color: bool,
+    pub policy_diff: PolicyDiffStyle,
+}
