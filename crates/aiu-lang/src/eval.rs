@@ -490,3 +490,169 @@ fn eval_for(f: &ForExpr, scope: &Scope) -> Result<Value, EvalError> {
         (Some(_), false) => Value::Object(object),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{err_str, err_with, eval_str, eval_with, obj, strs};
+    use aiu_model::Value;
+
+    fn roles() -> Value {
+        obj([
+            ("single", obj([("arn", Value::from("arn:single")), ("name", Value::from("single"))])),
+            (
+                "counted",
+                Value::List(vec![obj([("arn", Value::from("arn:0"))]), obj([("arn", Value::from("arn:1"))])]),
+            ),
+            ("keyed", obj([("b", obj([("arn", Value::from("arn:b"))])), ("a", obj([("arn", Value::from("arn:a"))]))])),
+            ("pending", obj([("arn", Value::Unknown), ("name", Value::from("p"))])),
+        ])
+    }
+
+    #[test]
+    fn literals_collections_and_parentheses() {
+        assert_eq!(eval_str("null"), Value::Null);
+        assert_eq!(eval_str("true"), Value::Bool(true));
+        assert_eq!(eval_str("1.5"), Value::Number(1.5));
+        assert_eq!(eval_str("\"s\""), Value::from("s"));
+        assert_eq!(eval_str("[\"a\", (\"b\")]"), strs(&["a", "b"]));
+        assert_eq!(eval_str("{a = 1, \"b\" = 2}"), obj([("a", Value::from(1i64)), ("b", Value::from(2i64))]));
+    }
+
+    #[test]
+    fn object_keys_may_be_expressions() {
+        let root = [("var", obj([("k", Value::from("dyn"))]))];
+        assert_eq!(eval_with("{(var.k) = 1, \"${var.k}2\" = 2}", root), obj([("dyn", Value::from(1i64)), ("dyn2", Value::from(2i64))]));
+        assert_eq!(err_str("{(null) = 1}").summary, "Invalid object key");
+        let unknown = [("u", obj([("x", Value::Unknown)]))];
+        assert_eq!(eval_with("{(u.x) = 1}", unknown), Value::Unknown);
+    }
+
+    #[test]
+    fn variables_and_attributes_resolve_through_the_root() {
+        let root = [("var", obj([("name", Value::from("r"))])), ("aws_iam_role", roles()), ("count", obj([("index", Value::from(2i64))]))];
+        assert_eq!(eval_with("var.name", root.clone()), Value::from("r"));
+        assert_eq!(eval_with("aws_iam_role.single.arn", root.clone()), Value::from("arn:single"));
+        assert_eq!(eval_with("aws_iam_role.counted[1].arn", root.clone()), Value::from("arn:1"));
+        assert_eq!(eval_with("aws_iam_role.counted.0.arn", root.clone()), Value::from("arn:0"));
+        assert_eq!(eval_with("aws_iam_role.keyed[\"a\"].arn", root.clone()), Value::from("arn:a"));
+        assert_eq!(eval_with("count.index", root), Value::from(2i64));
+    }
+
+    #[test]
+    fn undeclared_names_get_specific_errors_with_suggestions() {
+        let root = [("var", obj([("name", Value::from("r"))])), ("aws_iam_role", roles())];
+        let e = err_with("var.nme", root.clone());
+        assert_eq!(e.summary, "Reference to undeclared input variable");
+        assert!(e.detail.contains("Did you mean \"name\"?"), "{}", e.detail);
+        let e = err_with("aws_iam_role.singel.arn", root.clone());
+        assert_eq!(e.summary, "Reference to undeclared resource");
+        assert!(e.detail.contains("\"single\""), "{}", e.detail);
+        assert_eq!(err_with("local.x", root.clone()).summary, "Reference to undeclared local value");
+        assert_eq!(err_with("nothing", root.clone()).summary, "Unknown variable");
+        let e = err_with("aws_iam_role.single.arm", root);
+        assert_eq!(e.summary, "Unsupported attribute");
+        assert!(e.detail.contains("\"arm\"") && e.detail.contains("Did you mean \"arn\"?"), "{}", e.detail);
+    }
+
+    #[test]
+    fn attribute_access_on_lists_and_null_explains_the_fix() {
+        let root = [("aws_iam_role", roles()), ("var", obj([("n", Value::Null)]))];
+        let e = err_with("aws_iam_role.counted.arn", root.clone());
+        assert!(e.detail.contains("[*].arn"), "{}", e.detail);
+        assert_eq!(err_with("var.n.x", root.clone()).summary, "Attempt to get attribute from null value");
+        assert_eq!(err_with("var.n[0]", root).summary, "Attempt to index null value");
+    }
+
+    #[test]
+    fn out_of_range_indexes_and_missing_keys_are_clear_errors() {
+        let e = err_str("[\"a\", \"b\"][2]");
+        assert_eq!(e.summary, "Invalid index");
+        assert!(e.detail.contains("out of range for a list of 2 elements"), "{}", e.detail);
+        assert!(err_str("[][0]").detail.contains("empty"));
+        assert!(err_str("[\"a\"][-1]").detail.contains("out of range"));
+        assert!(err_str("[\"a\"][0.5]").detail.contains("out of range"));
+        assert!(err_str("{a = 1}[\"b\"]").detail.contains("\"b\" does not identify an element"));
+        assert!(err_str("\"abc\"[0]").detail.contains("cannot be indexed"));
+        assert_eq!(eval_str("[\"a\", \"b\"][\"1\"]"), Value::from("b"));
+    }
+
+    #[test]
+    fn splats_apply_the_following_accesses_to_every_element() {
+        let root = [("aws_iam_role", roles()), ("var", obj([("n", Value::Null), ("nested", Value::List(vec![obj([("l", strs(&["x", "y"]))])]))]))];
+        assert_eq!(eval_with("aws_iam_role.counted[*].arn", root.clone()), strs(&["arn:0", "arn:1"]));
+        assert_eq!(eval_with("aws_iam_role.counted.*.arn", root.clone()), strs(&["arn:0", "arn:1"]));
+        // `.*` stops at an index, which then applies to the resulting list; `[*]` does not.
+        assert_eq!(eval_with("aws_iam_role.counted.*.arn[1]", root.clone()), Value::from("arn:1"));
+        assert_eq!(eval_with("var.nested[*].l[1]", root.clone()), strs(&["y"]));
+        assert_eq!(eval_with("var.n[*]", root.clone()), Value::List(vec![]));
+        assert_eq!(eval_with("aws_iam_role.single[*].arn", root), strs(&["arn:single"]));
+    }
+
+    #[test]
+    fn unknown_values_propagate_through_traversals() {
+        let root = [("aws_iam_role", roles()), ("u", obj([("x", Value::Unknown)]))];
+        assert_eq!(eval_with("aws_iam_role.pending.arn", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("u.x.anything[0]", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("[\"a\"][u.x]", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("u.x[*].arn", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("[aws_iam_role.pending.arn, \"b\"]", root), Value::List(vec![Value::Unknown, Value::from("b")]));
+    }
+
+    #[test]
+    fn conditionals_pick_one_branch() {
+        assert_eq!(eval_str("true ? \"a\" : \"b\""), Value::from("a"));
+        assert_eq!(eval_str("1 > 2 ? \"a\" : \"b\""), Value::from("b"));
+        // The branch not taken is not evaluated, so it may fail.
+        assert_eq!(eval_str("length([]) > 0 ? [][0] : \"none\""), Value::from("none"));
+        assert_eq!(err_str("null ? 1 : 2").summary, "Invalid condition");
+        assert_eq!(err_str("5 ? 1 : 2").summary, "Invalid condition");
+    }
+
+    #[test]
+    fn a_conditional_with_an_unknown_condition_is_unknown() {
+        let root = [("u", obj([("x", Value::Unknown)]))];
+        assert_eq!(eval_with("u.x ? \"a\" : \"b\"", root), Value::Unknown);
+    }
+
+    #[test]
+    fn for_expressions_build_lists_and_objects() {
+        assert_eq!(eval_str("[for s in [\"a\", \"b\"] : upper(s)]"), strs(&["A", "B"]));
+        assert_eq!(eval_str("[for i, s in [\"a\", \"b\"] : \"${i}${s}\"]"), strs(&["0a", "1b"]));
+        assert_eq!(eval_str("[for k, v in {b = 2, a = 1} : k]"), strs(&["a", "b"]));
+        assert_eq!(eval_str("[for v in {b = 2, a = 1} : v]"), Value::List(vec![Value::from(1i64), Value::from(2i64)]));
+        assert_eq!(eval_str("{for s in [\"a\", \"b\"] : s => upper(s)}"), obj([("a", Value::from("A")), ("b", Value::from("B"))]));
+        assert_eq!(eval_str("[for n in [1, 2, 3, 4] : n if n % 2 == 0]"), Value::List(vec![Value::from(2i64), Value::from(4i64)]));
+    }
+
+    #[test]
+    fn for_expressions_group_duplicate_keys_with_an_ellipsis() {
+        assert_eq!(
+            eval_str("{for s in [\"ab\", \"ac\", \"b\"] : substr(s, 0, 1) => s...}"),
+            obj([("a", strs(&["ab", "ac"])), ("b", strs(&["b"]))])
+        );
+        let e = err_str("{for s in [\"ab\", \"ac\"] : substr(s, 0, 1) => s}");
+        assert_eq!(e.summary, "Duplicate object key");
+        assert!(e.detail.contains("(...)"), "{}", e.detail);
+    }
+
+    #[test]
+    fn for_expressions_reject_non_collections() {
+        assert_eq!(err_str("[for x in null : x]").summary, "Iteration over null value");
+        assert_eq!(err_str("[for x in \"abc\" : x]").summary, "Iteration over non-iterable value");
+    }
+
+    #[test]
+    fn for_expressions_over_or_filtering_by_unknowns_are_unknown() {
+        let root = [("u", obj([("x", Value::Unknown)]))];
+        assert_eq!(eval_with("[for v in u.x : v]", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("[for v in [1, 2] : v if u.x]", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("{for v in [1] : u.x => v}", root.clone()), Value::Unknown);
+        assert_eq!(eval_with("[for v in [1, 2] : u.x]", root), Value::List(vec![Value::Unknown, Value::Unknown]));
+    }
+
+    #[test]
+    fn for_bindings_shadow_root_names_only_inside_the_for() {
+        let root = [("x", Value::from("outer"))];
+        assert_eq!(eval_with("[[for x in [\"inner\"] : x], x]", root), Value::List(vec![strs(&["inner"]), Value::from("outer")]));
+    }
+}
