@@ -2,6 +2,7 @@
 //! indexes, splats), conditionals and `for` expressions. Operators live in `operators.rs`,
 //! templates in `template.rs`, function calls in `functions/`.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use aiu_model::Value;
@@ -470,13 +471,18 @@ fn eval_for(f: &ForExpr, scope: &Scope) -> Result<Value, EvalError> {
                 };
                 if f.grouping {
                     groups.entry(key).or_default().push(value);
-                } else if object.contains_key(&key) {
-                    return Err(EvalError::new(
-                        "Duplicate object key",
-                        format!("Two elements produced the key \"{key}\" in this 'for' expression. If duplicates are expected, add an ellipsis (...) after the value expression to group the values by key."),
-                    ));
-                } else {
-                    object.insert(key, value);
+                    continue;
+                }
+                match object.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    Entry::Occupied(slot) => {
+                        return Err(EvalError::new(
+                            "Duplicate object key",
+                            format!("Two elements produced the key \"{}\" in this 'for' expression. If duplicates are expected, add an ellipsis (...) after the value expression to group the values by key.", slot.key()),
+                        ));
+                    }
                 }
             }
         }

@@ -136,7 +136,7 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
 pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1).min(3);
+    let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
         .map(|c| (levenshtein(name, c), c))

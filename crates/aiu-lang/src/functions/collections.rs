@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aiu_model::Value;
 
 use super::{take, Call};
-use crate::util::{describe, primitive_string, values_equal};
+use crate::util::{describe, primitive_string, to_set, values_equal};
 use crate::EvalError;
 
 /// `length(value)`: elements of a list, attributes of a map, characters of a string. Known
@@ -321,6 +321,57 @@ pub(super) fn zipmap(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> 
     Ok(Value::Object(map))
 }
 
+fn set_args<'v>(call: &Call, args: &'v [Value]) -> Result<Option<Vec<&'v [Value]>>, EvalError> {
+    if args.iter().any(Value::contains_unknown) {
+        return Ok(None);
+    }
+    args.iter().enumerate().map(|(i, a)| call.list(i, a)).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// `setunion(sets...)`: every element of any set.
+pub(super) fn setunion(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
+    Ok(Value::List(to_set(sets.into_iter().flatten().cloned().collect())))
+}
+
+/// `setintersection(sets...)`: the elements in every set.
+pub(super) fn setintersection(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
+    let Some((first, rest)) = sets.split_first() else { return Ok(Value::List(Vec::new())) };
+    let common = first.iter().filter(|v| rest.iter().all(|s| s.contains(v))).cloned().collect();
+    Ok(Value::List(to_set(common)))
+}
+
+/// `setsubtract(a, b)`: the elements of `a` that are not in `b`.
+pub(super) fn setsubtract(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
+    let [a, b] = sets.as_slice() else { return Err(call.error("expects exactly 2 sets.")) };
+    Ok(Value::List(to_set(a.iter().filter(|v| !b.contains(v)).cloned().collect())))
+}
+
+/// `setproduct(sets...)`: every combination taking one element from each set, in order.
+pub(super) fn setproduct(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
+    let total: usize = sets.iter().map(|s| s.len()).product();
+    if total > RANGE_LIMIT {
+        return Err(call.error(format!("the product would have more than {RANGE_LIMIT} elements.")));
+    }
+    let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
+    for set in sets {
+        rows = rows
+            .into_iter()
+            .flat_map(|row| {
+                set.iter().map(move |v| {
+                    let mut next = row.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    Ok(Value::List(rows.into_iter().map(Value::List).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::test_support::{err_str, eval_str, eval_with, obj, strs};
@@ -448,6 +499,17 @@ mod tests {
         assert_eq!(eval_str("range(0, 10, 4)"), nums(&[0.0, 4.0, 8.0]));
         assert_eq!(err_str("range(0, 1, 0)").summary, "Invalid function argument");
         assert_eq!(err_str("range(0, 1, 2, 3)").summary, "Too many function arguments");
+    }
+
+    #[test]
+    fn set_functions_combine_sets() {
+        assert_eq!(eval_str("setunion([\"b\"], [\"a\", \"b\"])"), strs(&["a", "b"]));
+        assert_eq!(eval_str("setintersection([\"a\", \"b\"], [\"b\", \"c\"])"), strs(&["b"]));
+        assert_eq!(eval_str("setsubtract([\"a\", \"b\"], [\"b\"])"), strs(&["a"]));
+        assert_eq!(
+            eval_str("setproduct([\"a\", \"b\"], [\"x\"])"),
+            Value::List(vec![strs(&["a", "x"]), strs(&["b", "x"])])
+        );
     }
 
     #[test]

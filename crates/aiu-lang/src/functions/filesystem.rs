@@ -1,6 +1,7 @@
 //! Filesystem functions: file, templatefile, abspath. Relative paths resolve against the
 //! context's `base_dir`.
 
+use std::cell::Cell;
 use std::path::{Component, Path, PathBuf};
 
 use aiu_model::Value;
@@ -40,10 +41,19 @@ pub(super) fn templatefile(call: &Call, args: Vec<Value>) -> Result<Value, EvalE
     let path = call.string(0, &path)?;
     let vars = call.map(1, &vars)?;
     let text = read(call, &path)?;
+    if IN_TEMPLATEFILE.with(Cell::get) {
+        return Err(call.error("templatefile() cannot be called from inside a template file; render nested templates separately and pass the result in vars."));
+    }
     let ctx = EvalContext { root: vars.clone(), base_dir: call.ctx.base_dir.clone() };
-    eval_template_str(&text, &ctx).map_err(|e| {
-        EvalError::new(e.summary, format!("{} (in template file \"{path}\")", e.detail))
-    })
+    IN_TEMPLATEFILE.with(|flag| flag.set(true));
+    let result = eval_template_str(&text, &ctx);
+    IN_TEMPLATEFILE.with(|flag| flag.set(false));
+    result.map_err(|e| EvalError::new(e.summary, format!("{} (in template file \"{path}\")", e.detail)))
+}
+
+thread_local! {
+    /// Set while a template file renders, so a template cannot recurse into itself forever.
+    static IN_TEMPLATEFILE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// `abspath(path)`: an absolute path with `.` and `..` resolved and `/` separators.
@@ -94,11 +104,13 @@ mod tests {
 
     #[test]
     fn templatefile_renders_with_only_the_given_vars() {
-        let ctx = temp_dir_with(&[("t.tpl", "Hi ${name}!%{ for r in roles } ${r}%{ endfor }"), ("bad.tpl", "${var.x}")]);
+        let ctx = temp_dir_with(&[("t.tpl", "Hi ${name}!%{ for r in roles } ${r}%{ endfor }"), ("bad.tpl", "${var.x}"), ("loop.tpl", "${templatefile(\"loop.tpl\", {})}")]);
         let v = eval(&parse("templatefile(\"t.tpl\", {name = \"bob\", roles = [\"a\", \"b\"]})"), &ctx);
         assert_eq!(v, Ok(Value::from("Hi bob! a b")));
         let e = eval(&parse("templatefile(\"bad.tpl\", {})"), &ctx).unwrap_err();
         assert!(e.detail.contains("bad.tpl"), "{}", e.detail);
+        let e = eval(&parse("templatefile(\"loop.tpl\", {})"), &ctx).unwrap_err();
+        assert!(e.detail.contains("cannot be called from inside a template file"), "{}", e.detail);
         let unknown = EvalContext { root: [("u".to_owned(), obj([("x", Value::Unknown)]))].into(), ..ctx };
         assert_eq!(eval(&parse("templatefile(\"t.tpl\", {name = u.x, roles = []})"), &unknown), Ok(Value::Unknown));
     }

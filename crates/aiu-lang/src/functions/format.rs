@@ -56,6 +56,9 @@ pub(super) fn formatlist(call: &Call, args: Vec<Value>) -> Result<Value, EvalErr
     Ok(Value::List(out))
 }
 
+/// The largest width or precision accepted, so a typo cannot allocate gigabytes.
+const MAX_WIDTH: usize = 4096;
+
 #[derive(Default)]
 struct Directive {
     minus: bool,
@@ -137,6 +140,9 @@ fn sprintf(call: &Call, spec: &str, args: &[Value]) -> Result<String, EvalError>
         }
         if let Some(index) = read_arg_index(call, &chars, &mut i)? {
             next_arg = index;
+        }
+        if d.width.unwrap_or(0).max(d.precision.unwrap_or(0)) > MAX_WIDTH {
+            return Err(call.arg_error(0, format!("widths and precisions must not exceed {MAX_WIDTH}.")));
         }
         let Some(&verb) = chars.get(i) else {
             return Err(call.arg_error(0, format!("the format string ends in the middle of a verb (\"{}\").", chars[start..].iter().collect::<String>())));

@@ -55,6 +55,44 @@ pub(super) fn replace(call: &Call, args: Vec<Value>) -> Result<Value, EvalError>
     Ok(Value::String(s.replace(&search, &replacement)))
 }
 
+fn compile(call: &Call, pattern: &str) -> Result<regex::Regex, EvalError> {
+    regex::Regex::new(pattern).map_err(|e| call.arg_error(0, format!("the regular expression /{pattern}/ is invalid: {e}")))
+}
+
+/// One match as Terraform returns it: the matched text without capture groups, an object for
+/// named groups, else a list of the groups.
+fn match_value(re: &regex::Regex, caps: &regex::Captures) -> Value {
+    let text = |m: Option<regex::Match>| m.map_or(Value::Null, |m| Value::from(m.as_str()));
+    if re.captures_len() == 1 {
+        return text(caps.get(0));
+    }
+    if re.capture_names().flatten().next().is_some() {
+        return Value::Object(
+            re.capture_names().flatten().map(|name| (name.to_owned(), text(caps.name(name)))).collect(),
+        );
+    }
+    Value::List((1..re.captures_len()).map(|i| text(caps.get(i))).collect())
+}
+
+/// `regex(pattern, str)`: the first match (see [`match_value`]); an error when none.
+pub(super) fn regex(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let [pattern, s] = take(call, args)?;
+    let re = compile(call, &call.string(0, &pattern)?)?;
+    let s = call.string(1, &s)?;
+    match re.captures(&s) {
+        Some(caps) => Ok(match_value(&re, &caps)),
+        None => Err(call.error("the pattern did not match any part of the given string. Use can(regex(...)) to test for a match.")),
+    }
+}
+
+/// `regexall(pattern, str)`: every match, possibly none.
+pub(super) fn regexall(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
+    let [pattern, s] = take(call, args)?;
+    let re = compile(call, &call.string(0, &pattern)?)?;
+    let s = call.string(1, &s)?;
+    Ok(Value::List(re.captures_iter(&s).map(|caps| match_value(&re, &caps)).collect()))
+}
+
 fn map_string(call: &Call, args: Vec<Value>, f: impl Fn(&str) -> String) -> Result<Value, EvalError> {
     let [s] = take(call, args)?;
     Ok(Value::String(f(&call.string(0, &s)?)))
@@ -197,6 +235,24 @@ mod tests {
         assert_eq!(eval_str("replace(\"role-123\", \"/[0-9]+/\", \"N\")"), Value::from("role-N"));
         assert_eq!(eval_str("replace(\"key=val\", \"/(\\\\w+)=(\\\\w+)/\", \"$2=$1\")"), Value::from("val=key"));
         assert!(err_str("replace(\"a\", \"/(/\", \"\")").detail.contains("regular expression"));
+    }
+
+    #[test]
+    fn regex_returns_the_match_groups_or_named_groups() {
+        assert_eq!(eval_str("regex(\"[a-z]+\", \"123abc456\")"), Value::from("abc"));
+        assert_eq!(eval_str("regex(\"(\\\\d+)-(\\\\d+)\", \"10-20\")"), strs(&["10", "20"]));
+        assert_eq!(
+            eval_str("regex(\"(?P<acct>\\\\d+):role/(?P<name>.+)\", \"123:role/admin\")"),
+            crate::test_support::obj([("acct", Value::from("123")), ("name", Value::from("admin"))])
+        );
+        assert!(err_str("regex(\"x\", \"abc\")").detail.contains("did not match"));
+        assert_eq!(eval_str("can(regex(\"x\", \"abc\"))"), Value::Bool(false));
+    }
+
+    #[test]
+    fn regexall_returns_every_match() {
+        assert_eq!(eval_str("regexall(\"[0-9]\", \"a1b2\")"), strs(&["1", "2"]));
+        assert_eq!(eval_str("length(regexall(\"z\", \"abc\"))"), Value::from(0i64));
     }
 
     #[test]
