@@ -40,6 +40,11 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// True when `name` is bound by an enclosing `for` rather than coming from the root.
+    fn is_bound(&self, name: &str) -> bool {
+        self.bindings.iter().any(|(n, _)| n == name) || self.parent.is_some_and(|p| p.is_bound(name))
+    }
+
     fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.bindings.iter().map(|(n, _)| n.as_str()).collect();
         match self.parent {
@@ -95,6 +100,8 @@ fn eval_object<'e>(
     for (key, value_expr) in entries {
         let key = match key {
             ObjectKey::Identifier(ident) => Value::String(ident.to_string()),
+            // A bare name as a key is a literal, as in `{ name = 1 }`.
+            ObjectKey::Expression(Expression::Variable(v)) => Value::String(v.to_string()),
             ObjectKey::Expression(expr) => eval_expr(expr, scope)?,
             #[allow(unreachable_patterns)]
             _ => return Err(EvalError::new("Invalid object key", "This object key form is not supported.")),
@@ -154,7 +161,7 @@ fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalErr
     }
     let base = eval_expr(&traversal.expr, scope)?;
     if let Expression::Variable(root) = &traversal.expr {
-        if let Some(TraversalOperator::GetAttr(attr)) = traversal.operators.first() {
+        if let (Some(TraversalOperator::GetAttr(attr)), false) = (traversal.operators.first(), scope.is_bound(root.as_str())) {
             if let Some(err) = undeclared_member(root.as_str(), attr.as_str(), &base) {
                 return Err(err);
             }
@@ -558,6 +565,12 @@ mod tests {
         let e = err_with("aws_iam_role.single.arm", root);
         assert_eq!(e.summary, "Unsupported attribute");
         assert!(e.detail.contains("\"arm\"") && e.detail.contains("Did you mean \"arn\"?"), "{}", e.detail);
+    }
+
+    #[test]
+    fn missing_attributes_of_for_bound_names_are_plain_unsupported_attributes() {
+        let e = err_str("[for my_role in [{name = \"a\"}] : my_role.arn]");
+        assert_eq!(e.summary, "Unsupported attribute");
     }
 
     #[test]

@@ -129,7 +129,8 @@ const SPECS: &[Spec] = &[
 pub(crate) fn call(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
     let name = fc.name.name.as_str();
     if fc.name.is_namespaced() || !FUNCTIONS.contains(&name) {
-        return Err(unknown_function(&fc.name.to_string()));
+        let full: Vec<&str> = fc.name.namespace.iter().map(|n| n.as_str()).chain([name]).collect();
+        return Err(unknown_function(&full.join("::")));
     }
     match name {
         "try" => return eval_try(fc, scope),
@@ -414,5 +415,25 @@ mod tests {
         assert_eq!(eval_with("can(var.m.b)", root.clone()), Value::Bool(false));
         assert_eq!(eval_with("can(regexnope(\"x\"))", root), Value::Bool(false));
         assert_eq!(err_str("can()").summary, "Not enough function arguments");
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use crate::test_support::{ctx, parse};
+
+    #[test]
+    fn odd_inputs_give_errors_or_values_never_panics() {
+        let inputs = [
+            "format(\"%\")", "format(\"%[0]s\", 1)", "format(\"%[9]s\", 1)", "format(\"%99999s\", 1)", "format(\"%z\", 1)",
+            "substr(\"abc\", 1e300, 1)", "substr(\"\", 0, 0)", "range(1e300)", "range(0, 1, -1)", "element([1], 1e15)",
+            "indent(-1, \"a\")", "\"%{for x in 5}%{endfor}\"", "slice([], 0, 0)", "split(\"\", \"ab\")",
+            "base64decode(\"a\")", "base64decode(\"====\")", "replace(\"a\", \"/\", \"b\")", "zipmap([null], [1])",
+            "lookup({}, null, 1)", "jsondecode(\"1e999\")", "tonumber(\"1e999\")", "abs(-0)", "[1][1e300]",
+            "setproduct(range(1000), range(1000), range(1000))", "regex(\"(\", \"a\")", "keys(null)", "merge()",
+        ];
+        for text in inputs {
+            let _ = crate::eval(&parse(text), &ctx([]));
+        }
     }
 }
