@@ -143,9 +143,15 @@ fn policy_changes(c: &ResourceChange) -> Vec<Json> {
 /// The plan as JSON, like `terraform show -json plan`: `format_version`, `aiu_version`,
 /// `resource_drift`, `resource_changes` (managed instances including no-ops, data sources
 /// only when read during apply), `output_changes`, plus aiu's `policy_changes` (statement
-/// diffs of changed policy attributes). `configuration`, when given, is included as is.
-/// Keys are sorted and lists ordered by address, so equal plans give equal JSON.
-pub fn plan_json(plan: &Plan, configuration: Option<&Json>) -> Json {
+/// diffs of changed policy attributes). Keys are sorted and lists ordered by address, so
+/// equal plans give equal JSON.
+pub fn plan_json(plan: &Plan) -> Json {
+    plan_json_with_configuration(plan, None)
+}
+
+/// [`plan_json`] plus a `configuration` member (a summary of the configuration, included as
+/// given) when `configuration` is `Some`.
+pub fn plan_json_with_configuration(plan: &Plan, configuration: Option<&Json>) -> Json {
     let mut changes: Vec<&ResourceChange> = plan
         .changes
         .iter()

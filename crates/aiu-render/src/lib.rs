@@ -5,7 +5,7 @@
 //! - [`render_plan`]: the `aiu plan` text, laid out like `terraform plan`.
 //! - [`plan_json`]: the plan as JSON, shaped like `terraform show -json`.
 //! - [`render_diagnostics`]: errors and warnings with a source snippet.
-//! - [`render_state`] / [`render_outputs`]: `aiu show` and `aiu output`.
+//! - [`render_state`] / [`render_outputs`] / [`render_output_values`]: `aiu show`, `aiu output`.
 
 mod diagnostics;
 mod json;
@@ -16,9 +16,9 @@ mod style;
 mod values;
 
 pub use diagnostics::render_diagnostics;
-pub use json::{plan_json, PLAN_FORMAT_VERSION};
+pub use json::{plan_json, plan_json_with_configuration, PLAN_FORMAT_VERSION};
 pub use plan::render_plan;
-pub use state::{render_outputs, render_state};
+pub use state::{render_output_values, render_outputs, render_state};
 
 /// The aiu version written into JSON output.
 pub const AIU_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -40,7 +40,7 @@ pub fn render_state(state: &State) -> String {
     }
     if !state.outputs.is_empty() {
         out.push_str("Outputs:\n\n");
-        out.push_str(&render_outputs(&state.outputs, false));
+        out.push_str(&render_output_values(&state.outputs, false));
     }
     if !state.pending.is_empty() {
         out.push_str("\nPending operations (sent to AWS, result not recorded):\n");
@@ -60,9 +60,14 @@ pub fn render_state(state: &State) -> String {
     out
 }
 
+/// Renders the state's outputs as `name = value` lines, sensitive ones as `(sensitive value)`.
+pub fn render_outputs(state: &State) -> String {
+    render_output_values(&state.outputs, false)
+}
+
 /// Renders output values as `name = value` lines (sorted, values multi-line like Terraform).
 /// Sensitive values are shown as `(sensitive value)` unless `reveal_sensitive`.
-pub fn render_outputs(outputs: &BTreeMap<String, OutputState>, reveal_sensitive: bool) -> String {
+pub fn render_output_values(outputs: &BTreeMap<String, OutputState>, reveal_sensitive: bool) -> String {
     let w = writer();
     let mut out = String::new();
     for (name, o) in outputs {

@@ -2,7 +2,10 @@
 
 use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, Position, Span, Value};
 use aiu_plan::{Action, ChangeReason, Drift, OutputChange, Plan, ResourceChange};
-use aiu_render::{plan_json, render_diagnostics, render_outputs, render_plan, render_state, PolicyDiffStyle, RenderOptions};
+use aiu_render::{
+    plan_json, plan_json_with_configuration, render_diagnostics, render_output_values, render_outputs, render_plan, render_state,
+    PolicyDiffStyle, RenderOptions,
+};
 use std::path::{Path, PathBuf};
 
 fn addr(s: &str) -> InstanceAddress {
@@ -460,7 +463,7 @@ fn regex_free_strip(text: &str) -> String {
 
 #[test]
 fn json_plan_create() {
-    let json = plan_json(&create_plan(), None);
+    let json = plan_json(&create_plan());
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
 }
 
@@ -471,8 +474,8 @@ fn json_plan_update_replace_delete_drift() {
     plan.changes.extend(delete_plan().changes);
     plan.changes.extend(import_plan().changes.into_iter().filter(|c| c.address.to_string() != "aws_iam_role.manager"));
     plan.drift = drift_plan().drift;
-    let json = plan_json(&plan, Some(&serde_json::json!({"root_module": {}})));
-    assert_eq!(json, plan_json(&plan, Some(&serde_json::json!({"root_module": {}}))), "deterministic");
+    let json = plan_json_with_configuration(&plan, Some(&serde_json::json!({"root_module": {}})));
+    assert_eq!(json, plan_json_with_configuration(&plan, Some(&serde_json::json!({"root_module": {}}))), "deterministic");
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
 }
 
@@ -557,9 +560,10 @@ fn empty_state() {
 #[test]
 fn outputs_hide_sensitive_values_unless_revealed() {
     let state = sample_state();
-    let hidden = render_outputs(&state.outputs, false);
+    let hidden = render_outputs(&state);
+    assert_eq!(hidden, render_output_values(&state.outputs, false));
     assert!(hidden.contains("secret = (sensitive value)"));
     assert!(!hidden.contains("hunter2"));
-    assert!(render_outputs(&state.outputs, true).contains("secret = \"hunter2\""));
+    assert!(render_output_values(&state.outputs, true).contains("secret = \"hunter2\""));
     insta::assert_snapshot!(hidden);
 }
