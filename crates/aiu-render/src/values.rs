@@ -165,11 +165,13 @@ impl Writer {
                 out.push_str(&spaces(col));
                 out.push(']');
             }
-            Value::Object(map) if map.is_empty() => out.push_str("{}"),
+            Value::Object(map) if map.values().all(Value::is_null) => out.push_str("{}"),
             Value::Object(map) => {
+                // Null attributes are left out, as Terraform does.
+                let present: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
                 out.push_str("{\n");
-                let width = map.keys().map(|k| key_repr(k, keys).chars().count()).max().unwrap_or(0);
-                for (k, item) in map {
+                let width = present.iter().map(|(k, _)| key_repr(k, keys).chars().count()).max().unwrap_or(0);
+                for (k, item) in present {
                     out.push_str(&self.prefix(col + 4, g));
                     out.push_str(&pad(&key_repr(k, keys), width));
                     out.push_str(" = ");
