@@ -34,6 +34,7 @@ fn at(d: Diagnostic, e: &Expr) -> Diagnostic {
     d.with_span(Some(e.span.clone()))
 }
 
+#[allow(clippy::result_large_err)]
 fn eval(e: &Expr, ctx: &EvalContext) -> Result<Value, Diagnostic> {
     aiu_lang::eval(&e.expr, ctx).map_err(|err| at(Diagnostic::error(err.summary, err.detail), e))
 }
@@ -248,6 +249,7 @@ fn unknown_for_each(e: &Expr) -> Diagnostic {
 
 /// The instances of a resource: one `InstanceKey::None` without count/for_each, else one per
 /// index or key with the values to bind for `count.index` or `each.key`/`each.value`.
+#[allow(clippy::result_large_err)]
 pub fn expand_instances(block: &ResourceBlock, ctx: &EvalContext) -> Result<Vec<(InstanceKey, Option<EachOrCount>)>, Diagnostic> {
     if let Some(e) = &block.count {
         let n = match eval(e, ctx)? {
