@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aiu_graph::{Dag, WalkOptions};
-use aiu_model::{InstanceAddress, Value};
+use aiu_model::{InstanceAddress, Presence, Value};
 use aiu_plan::{Action, Plan, ResourceChange};
 use aiu_provider::{Provider, ProviderError};
 use aiu_state::{PendingOperation, PendingOperationKind, State};
@@ -201,7 +201,7 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
         if matches!(change.action, Action::Create | Action::Update | Action::Replace | Action::Import) {
             let op = Op::Write(change.address.clone());
             by_resource.entry(res).or_default().push(op.clone());
-            if change.after.as_ref().is_some_and(Value::contains_unknown) {
+            if !arguments_known(change) {
                 blocked.insert(op.clone());
             }
             candidate.insert(op, change);
@@ -390,6 +390,20 @@ async fn run_op(
             Err(error)
         }
     }
+}
+
+/// Whether every argument the provider needs is known. Computed attributes (and generated
+/// names) are unknown until the provider answers; that does not block a write.
+fn arguments_known(change: &ResourceChange) -> bool {
+    let Some(after) = &change.after else { return true };
+    let Some(schema) = aiu_model::schema::schema_for(change.address.resource.mode, &change.address.resource.type_name) else {
+        return !after.contains_unknown();
+    };
+    schema
+        .attributes
+        .iter()
+        .filter(|a| matches!(a.presence, Presence::Required | Presence::Optional))
+        .all(|a| !after.get(a.name).is_some_and(Value::contains_unknown))
 }
 
 /// Every change of a re-plan must be one the reviewed plan announced, with the same known

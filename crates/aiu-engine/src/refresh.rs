@@ -43,10 +43,13 @@ pub async fn refresh(provider: &dyn Provider, state: &State) -> Refreshed {
         match answer {
             Ok(Some(live)) => {
                 let live = keep_config_only_attributes(&item.state, live);
-                if differs(&item.address, &item.state, &live) {
-                    drift.push(Drift { address: item.address.clone(), before: item.state.clone(), after: Some(live.clone()) });
+                if differs(&item.address, &item.state, &live, Scope::AllAttributes) {
+                    if differs(&item.address, &item.state, &live, Scope::Arguments) {
+                        drift.push(Drift { address: item.address.clone(), before: item.state.clone(), after: Some(live.clone()) });
+                    }
                     // Equivalent policy documents keep their recorded text; only real changes
-                    // replace what state holds.
+                    // replace what state holds. Computed-only changes (`attachment_count`) are
+                    // recorded silently: they are not drift anyone acts on.
                     let merged = merge_equivalent(&item.address, &item.state, live);
                     let deps = state.instance(&item.address).map(|i| i.dependencies.clone()).unwrap_or_default();
                     if let serde_json::Value::Object(attrs) = merged.to_json() {
@@ -76,10 +79,18 @@ fn keep_config_only_attributes(recorded: &Value, live: Value) -> Value {
     Value::Object(live)
 }
 
-/// Whether any attribute differs in meaning between the recorded and live object.
-fn differs(address: &InstanceAddress, recorded: &Value, live: &Value) -> bool {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    AllAttributes,
+    /// Only what configuration can set (not computed-only attributes).
+    Arguments,
+}
+
+/// Whether any attribute in scope differs in meaning between the recorded and live object.
+fn differs(address: &InstanceAddress, recorded: &Value, live: &Value, scope: Scope) -> bool {
     let Some(schema) = schema_for(address.resource.mode, &address.resource.type_name) else { return recorded != live };
-    schema.attributes.iter().any(|attr| {
+    let in_scope = |attr: &&aiu_model::AttributeSchema| scope == Scope::AllAttributes || attr.presence != aiu_model::Presence::Computed;
+    schema.attributes.iter().filter(in_scope).any(|attr| {
         let a = recorded.get(attr.name).cloned().unwrap_or(Value::Null);
         let b = live.get(attr.name).cloned().unwrap_or(Value::Null);
         attribute_changed(attr.ty, &a, &b)
