@@ -216,10 +216,16 @@ impl AwsProvider {
             .unwrap_or_default();
         let tags = if tags_attr(prior, "tags_all").is_empty() { None } else { Some(self.policy_tags(arn).await?) };
         let live = LivePolicy {
-            name: d.policy_name().unwrap_or_default().to_owned(),
+            // moto's GAAD omits PolicyName and PolicyId (AWS sends them): fall back to the
+            // ARN's last segment and the id in state.
+            name: d.policy_name().map_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned(), str::to_owned),
             path: d.path().unwrap_or("/").to_owned(),
             arn: arn.to_owned(),
-            policy_id: d.policy_id().unwrap_or_default().to_owned(),
+            policy_id: d
+                .policy_id()
+                .map(str::to_owned)
+                .or_else(|| str_attr(prior, "policy_id").map(str::to_owned))
+                .unwrap_or_default(),
             description: d.description().unwrap_or_default().to_owned(),
             attachment_count: d.attachment_count().unwrap_or(0),
             document: doc,
