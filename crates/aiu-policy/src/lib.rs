@@ -10,12 +10,14 @@
 //! - [`structure`]: [`PolicyKind`] and a minimal structural check.
 
 pub mod canonical;
+pub mod catalog;
 pub mod diff;
 pub mod document;
 pub mod error;
 pub mod policy_document;
 pub mod structure;
 
+pub use catalog::Catalog;
 pub use canonical::{canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement};
 pub use diff::{diff_policies, json_line_diff, render_policy_diff, PolicyDiff, StatementChange};
 pub use document::{
