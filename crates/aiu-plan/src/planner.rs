@@ -91,11 +91,20 @@ pub fn plan(input: &PlanInput<'_>) -> (Plan, Diagnostics) {
 struct Planner<'a> {
     input: &'a PlanInput<'a>,
     diags: Diagnostics,
-    /// Values visible to expressions: `var`, `local`, `data`, resource types, `path`.
-    root: BTreeMap<String, Value>,
+    /// Names visible to every expression: `path`, `terraform`.
+    base_root: BTreeMap<String, Value>,
+    /// The value of every local and resource evaluated so far (a resource's value is an object,
+    /// or a list for `count`, or an object of instances for `for_each`).
+    values: HashMap<NodeId, Value>,
+    /// Each node's direct dependencies: an expression sees only what its node references, so
+    /// building its context costs what it uses, not the size of the whole configuration.
+    direct_deps: HashMap<NodeId, Vec<NodeId>>,
+    /// Resource blocks by address (the config's own lookup is linear).
+    blocks: HashMap<ResourceAddress, &'a ResourceBlock>,
     changes: Vec<ResourceChange>,
-    /// Prior instances by address (the state's own lookup is linear).
+    /// Prior instances by address (the state's own lookup is linear), and by resource.
     prior: HashMap<InstanceAddress, (Value, Vec<String>)>,
+    prior_by_resource: HashMap<ResourceAddress, Vec<InstanceAddress>>,
     /// Managed resource dependencies (transitive through locals, variables and data), by node.
     resource_deps: HashMap<NodeId, BTreeSet<String>>,
     /// Data sources that could not be read offline, for one warning.
@@ -111,13 +120,24 @@ impl<'a> Planner<'a> {
             .map(|(addr, inst)| {
                 (addr, (Value::from_json(&serde_json::Value::Object(inst.attributes.clone())), inst.dependencies.clone()))
             })
-            .collect();
+            .collect::<HashMap<InstanceAddress, (Value, Vec<String>)>>();
+        let mut prior_by_resource: HashMap<ResourceAddress, Vec<InstanceAddress>> = HashMap::new();
+        for addr in prior.keys() {
+            prior_by_resource.entry(addr.resource.clone()).or_default().push(addr.clone());
+        }
+        for list in prior_by_resource.values_mut() {
+            list.sort();
+        }
         Planner {
             input,
             diags: Diagnostics::new(),
-            root: BTreeMap::new(),
+            base_root: BTreeMap::new(),
+            values: HashMap::new(),
+            direct_deps: HashMap::new(),
+            blocks: input.config.resources.iter().map(|r| (r.addr.clone(), r)).collect(),
             changes: Vec::new(),
             prior,
+            prior_by_resource,
             resource_deps: HashMap::new(),
             unread_data: Vec::new(),
             import_ids: HashMap::new(),
@@ -131,16 +151,17 @@ impl<'a> Planner<'a> {
     fn run(mut self) -> (Plan, Diagnostics) {
         let config = self.config();
         let dir = config.dir.display().to_string();
-        self.root.insert(
+        self.base_root.insert(
             "path".into(),
             Value::object([("module", Value::from(dir.clone())), ("root", Value::from(dir.clone())), ("cwd", Value::from(dir))]),
         );
-        self.root.insert("terraform".into(), Value::object([("workspace", Value::from("default"))]));
-        self.root.insert("var".into(), Value::Object(self.input.variables.clone()));
-        self.root.insert("local".into(), Value::Object(BTreeMap::new()));
-        self.root.insert("data".into(), Value::Object(BTreeMap::new()));
+        self.base_root.insert("terraform".into(), Value::object([("workspace", Value::from("default"))]));
+        for (name, value) in self.input.variables {
+            self.values.insert(NodeId::Variable(name.clone()), value.clone());
+        }
 
         let dag = dependency_graph(config);
+        self.direct_deps = dag.nodes().map(|n| (n.clone(), dag.dependencies_of(n))).collect();
         let order = match dag.topological_order() {
             Ok(order) => order,
             Err(_) => {
@@ -163,7 +184,7 @@ impl<'a> Planner<'a> {
             }
         };
         for block in &config.imports {
-            match aiu_lang::eval(&block.id.expr, &self.eval_context(None)) {
+            match aiu_lang::eval(&block.id.expr, &self.eval_context(None, None)) {
                 Ok(Value::String(id)) => {
                     self.import_ids.insert(block.to.clone(), id);
                 }
@@ -182,7 +203,7 @@ impl<'a> Planner<'a> {
                 NodeId::Variable(_) => {}
                 NodeId::Local(name) => self.plan_local(name),
                 NodeId::Resource(addr) => {
-                    if let Some(block) = config.resource(addr) {
+                    if let Some(block) = self.blocks.get(addr).copied() {
                         match addr.mode {
                             ResourceMode::Managed => self.plan_resource(block, node),
                             ResourceMode::Data => self.plan_data(block),
@@ -254,33 +275,49 @@ impl<'a> Planner<'a> {
         self.resource_deps.insert(node.clone(), deps);
     }
 
-    fn eval_context(&self, each: Option<&aiu_config::EachOrCount>) -> EvalContext {
-        let mut root = self.root.clone();
-        if let Some(each) = each {
-            match each {
-                aiu_config::EachOrCount::Count(index) => {
-                    root.insert("count".into(), Value::object([("index", Value::Number(*index as f64))]));
-                }
-                aiu_config::EachOrCount::Each { key, value } => {
-                    root.insert("each".into(), Value::object([("key", Value::from(key.clone())), ("value", value.clone())]));
-                }
+    /// The context for one node's expressions: `path`, `terraform`, and exactly the variables,
+    /// locals, data sources and resources the node references.
+    fn eval_context(&self, node: Option<&NodeId>, each: Option<&aiu_config::EachOrCount>) -> EvalContext {
+        let mut root = self.base_root.clone();
+        let mut insert = |path: &[&str], value: Value| {
+            let mut table = &mut root;
+            for key in &path[..path.len() - 1] {
+                let entry = table.entry((*key).to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+                let Value::Object(inner) = entry else { return };
+                table = inner;
+            }
+            table.insert(path[path.len() - 1].to_owned(), value);
+        };
+        for dep in node.and_then(|n| self.direct_deps.get(n)).into_iter().flatten() {
+            let value = self.values.get(dep).cloned().unwrap_or(Value::Unknown);
+            match dep {
+                NodeId::Variable(name) => insert(&["var", name], value),
+                NodeId::Local(name) => insert(&["local", name], value),
+                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => insert(&["data", &addr.type_name, &addr.name], value),
+                NodeId::Resource(addr) => insert(&[&addr.type_name, &addr.name], value),
+                NodeId::Output(_) => {}
             }
         }
-        EvalContext { root, base_dir: self.config().dir.clone() }
+        for name in ["var", "local", "data"] {
+            root.entry(name.to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+        }
+        let mut ctx = EvalContext { root, base_dir: self.config().dir.clone() };
+        if let Some(each) = each {
+            each.bind(&mut ctx);
+        }
+        ctx
     }
 
     fn plan_local(&mut self, name: &str) {
         let Some(local) = self.config().local(name) else { return };
-        let value = match aiu_lang::eval(&local.expr.expr, &self.eval_context(None)) {
+        let value = match aiu_lang::eval(&local.expr.expr, &self.eval_context(Some(&NodeId::Local(name.to_owned())), None)) {
             Ok(v) => v,
             Err(e) => {
                 self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(local.expr.span.clone())));
                 Value::Unknown
             }
         };
-        if let Some(Value::Object(locals)) = self.root.get_mut("local") {
-            locals.insert(name.to_owned(), value);
-        }
+        self.values.insert(NodeId::Local(name.to_owned()), value);
     }
 
     fn plan_output(&mut self, name: &str) -> Option<OutputChange> {
@@ -288,7 +325,7 @@ impl<'a> Planner<'a> {
         let after = if self.input.destroy {
             None
         } else {
-            match aiu_lang::eval(&output.value.expr, &self.eval_context(None)) {
+            match aiu_lang::eval(&output.value.expr, &self.eval_context(Some(&NodeId::Output(name.to_owned())), None)) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(output.value.span.clone())));
@@ -338,22 +375,12 @@ impl<'a> Planner<'a> {
         } else {
             instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Unknown)
         };
-        let table = match addr.mode {
-            ResourceMode::Managed => self.root.entry(addr.type_name.clone()).or_insert_with(|| Value::Object(BTreeMap::new())),
-            ResourceMode::Data => {
-                let data = self.root.entry("data".into()).or_insert_with(|| Value::Object(BTreeMap::new()));
-                let Value::Object(data) = data else { return };
-                data.entry(addr.type_name.clone()).or_insert_with(|| Value::Object(BTreeMap::new()))
-            }
-        };
-        if let Value::Object(table) = table {
-            table.insert(addr.name.clone(), value);
-        }
+        self.values.insert(NodeId::Resource(addr.clone()), value);
     }
 
     /// Evaluates the instances of a block: each key with its evaluated arguments.
     fn evaluate_instances(&mut self, block: &ResourceBlock) -> Option<Vec<(InstanceKey, Value)>> {
-        let ctx = self.eval_context(None);
+        let mut ctx = self.eval_context(Some(&NodeId::Resource(block.addr.clone())), None);
         let keys = match aiu_config::expand_instances(block, &ctx) {
             Ok(keys) => keys,
             Err(d) => {
@@ -363,7 +390,10 @@ impl<'a> Planner<'a> {
         };
         let mut out = Vec::with_capacity(keys.len());
         for (key, each) in keys {
-            let ctx = self.eval_context(each.as_ref());
+            // One context per block; only `count`/`each` change between instances.
+            if let Some(each) = &each {
+                each.bind(&mut ctx);
+            }
             let (value, diags) = aiu_config::evaluate_body(&block.body, block.schema.attributes, block.schema.blocks, &ctx);
             let failed = diags.has_errors();
             self.diags.extend(diags);
@@ -403,21 +433,12 @@ impl<'a> Planner<'a> {
     }
 
     fn publish_unknown(&mut self, addr: &ResourceAddress, block: &ResourceBlock) {
-        let unknown = if block.count.is_some() || block.for_each.is_some() { Value::Unknown } else { with_unknown_computed(block.schema, Value::Object(BTreeMap::new())) };
-        self.publish(addr, block, vec![(InstanceKey::None, unknown)]);
-        if block.count.is_some() || block.for_each.is_some() {
-            // Replace the placeholder list/object with a plain unknown.
-            let table = match addr.mode {
-                ResourceMode::Managed => self.root.get_mut(&addr.type_name),
-                ResourceMode::Data => match self.root.get_mut("data") {
-                    Some(Value::Object(data)) => data.get_mut(&addr.type_name),
-                    _ => None,
-                },
-            };
-            if let Some(Value::Object(table)) = table {
-                table.insert(addr.name.clone(), Value::Unknown);
-            }
-        }
+        let unknown = if block.count.is_some() || block.for_each.is_some() {
+            Value::Unknown
+        } else {
+            with_unknown_computed(block.schema, Value::Object(BTreeMap::new()))
+        };
+        self.values.insert(NodeId::Resource(addr.clone()), unknown);
     }
 
     /// Reads one data source instance. Returns its value and whether the read is deferred to
@@ -491,10 +512,12 @@ impl<'a> Planner<'a> {
     }
 
     fn prior_instances_of(&self, addr: &ResourceAddress) -> Vec<(InstanceAddress, (Value, Vec<String>))> {
-        let mut found: Vec<_> =
-            self.prior.iter().filter(|(a, _)| &a.resource == addr).map(|(a, v)| (a.clone(), v.clone())).collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        found
+        self.prior_by_resource
+            .get(addr)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| self.prior.get(a).map(|v| (a.clone(), v.clone())))
+            .collect()
     }
 
     fn push_delete(
@@ -530,11 +553,10 @@ impl<'a> Planner<'a> {
 
     /// Resources in state whose block is gone from the configuration.
     fn plan_orphans(&mut self) {
-        let config = self.config();
         let mut orphans: Vec<(InstanceAddress, (Value, Vec<String>))> = self
             .prior
             .iter()
-            .filter(|(a, _)| a.resource.mode == ResourceMode::Managed && config.resource(&a.resource).is_none())
+            .filter(|(a, _)| a.resource.mode == ResourceMode::Managed && !self.blocks.contains_key(&a.resource))
             .map(|(a, v)| (a.clone(), v.clone()))
             .collect();
         orphans.sort_by(|a, b| a.0.cmp(&b.0));
