@@ -1,0 +1,245 @@
+//! Lifecycle tests of plan + apply against the in-memory IAM double: apply converges, failures
+//! and interruptions lose nothing and create nothing twice, replacements and destroys happen in
+//! an order IAM accepts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use aiu_engine::{ApplyEvent, ApplyOptions, ApplyReport, Persist};
+use aiu_plan::{Plan, PlanInput};
+use aiu_provider::memory::{Faults, MemoryIam};
+use aiu_provider::{ErrorKind, Provider};
+use aiu_state::State;
+
+const CONFIG: &str = r#"
+variable "role_name" {
+  default = "app"
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "app" {
+  name               = var.role_name
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+
+resource "aws_iam_policy" "logs" {
+  name   = "logs"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "logs:PutLogEvents", Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "logs" {
+  role       = aws_iam_role.app.name
+  policy_arn = aws_iam_policy.logs.arn
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = aws_iam_role.app.name
+  role = aws_iam_role.app.name
+}
+"#;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    iam: Arc<MemoryIam>,
+}
+
+impl Fixture {
+    fn new(config: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), config).unwrap();
+        Fixture { dir, iam: Arc::new(MemoryIam::new()) }
+    }
+
+    fn set_config(&self, config: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), config).unwrap();
+    }
+
+    fn plan(&self, state: &State, destroy: bool) -> Plan {
+        plan_in(self.dir.path(), self.iam.as_ref(), state, destroy)
+    }
+
+    /// Refresh + plan + apply, like `aiu apply -auto-approve`.
+    async fn apply(&self, state: State, destroy: bool) -> (ApplyReport, State, Vec<String>) {
+        let refreshed = aiu_engine::refresh(self.iam.as_ref(), &state).await;
+        assert!(refreshed.diagnostics.is_empty(), "{:?}", refreshed.diagnostics);
+        let state = refreshed.state;
+        let plan = self.plan(&state, destroy);
+        let saved: Arc<Mutex<Vec<State>>> = Arc::default();
+        let persist: Persist = {
+            let saved = saved.clone();
+            Arc::new(move |s: &mut State| {
+                s.serial += 1;
+                s.check_integrity().map_err(|e| e.to_string())?;
+                saved.lock().unwrap().push(s.clone());
+                Ok(())
+            })
+        };
+        let events: Arc<Mutex<Vec<String>>> = Arc::default();
+        let on_event = {
+            let events = events.clone();
+            Arc::new(move |e: ApplyEvent| {
+                if let ApplyEvent::Completed { address, verb, .. } = e {
+                    events.lock().unwrap().push(format!("{} {address}", verb.done()));
+                }
+            })
+        };
+        let dir = self.dir.path().to_owned();
+        let iam = self.iam.clone();
+        let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, destroy));
+        let options = ApplyOptions { parallelism: 4, stop: Arc::new(AtomicBool::new(false)) };
+        let provider: Arc<dyn Provider> = self.iam.clone();
+        let (report, state) = aiu_engine::apply(provider, &plan, state, persist, &mut replan, &options, on_event).await;
+        let events = events.lock().unwrap().clone();
+        (report, state, events)
+    }
+
+    fn count(&self, type_name: &str) -> usize {
+        self.iam.objects(type_name).len()
+    }
+}
+
+fn plan_in(dir: &Path, iam: &dyn Provider, state: &State, destroy: bool) -> Plan {
+    let (config, diags) = aiu_config::load_dir(dir);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let (variables, diags) = aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
+    assert!(!diags.has_errors(), "{diags:?}");
+    let reader = aiu_engine::ProviderReader { provider: iam };
+    let input = PlanInput { config: &config, variables: &variables, prior: state, reader: &reader, destroy, default_tags: BTreeMap::new() };
+    let (plan, diags) = aiu_plan::plan(&input);
+    assert!(!diags.has_errors(), "{diags:?}");
+    plan
+}
+
+fn addresses(state: &State) -> Vec<String> {
+    state.instances().map(|(a, _)| a.to_string()).collect()
+}
+
+const ALL: [&str; 4] = [
+    "aws_iam_instance_profile.app",
+    "aws_iam_policy.logs",
+    "aws_iam_role.app",
+    "aws_iam_role_policy_attachment.logs",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_creates_everything_and_a_second_plan_has_no_changes() {
+    let f = Fixture::new(CONFIG);
+    let (report, state, _) = f.apply(State::new(), false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.counts.added, 4);
+    assert_eq!(addresses(&state), ALL);
+    assert!(state.pending.is_empty());
+    let again = f.plan(&state, false);
+    assert!(!again.has_changes(), "{:?}", again.changes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_keeps_what_succeeded_and_the_next_apply_converges_without_duplicates() {
+    let f = Fixture::new(CONFIG);
+    // The first wave creates the role and the policy (2 calls); fail the policy or the role.
+    f.iam.set_faults(Faults { fail_calls: [2].into(), fail_kind: Some(ErrorKind::Throttled), ..Faults::default() });
+    let (report, state, _) = f.apply(State::new(), false).await;
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    assert_eq!(state.instances().count(), 1, "only the call that succeeded is recorded: {:?}", addresses(&state));
+    assert!(state.pending.is_empty(), "a failed create leaves no pending record");
+
+    f.iam.set_faults(Faults::default());
+    let (report, state, _) = f.apply(state, false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(addresses(&state), ALL);
+    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+        assert_eq!(f.count(t), 1, "exactly one {t} exists");
+    }
+    assert!(!f.plan(&state, false).has_changes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_apply_is_finished_by_the_next_one() {
+    let f = Fixture::new(CONFIG);
+    // After 3 successful calls the "network" goes away, as if the process had lost its link.
+    f.iam.set_faults(Faults { stop_after: Some(3), ..Faults::default() });
+    let (report, state, _) = f.apply(State::new(), false).await;
+    assert!(!report.failures.is_empty());
+    assert_eq!(state.instances().count(), 3);
+
+    f.iam.set_faults(Faults::default());
+    let (report, state, _) = f.apply(state, false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(addresses(&state), ALL);
+    assert_eq!(f.count("aws_iam_role_policy_attachment"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_a_role_detaches_before_deleting_and_reattaches_after_creating() {
+    let f = Fixture::new(CONFIG);
+    let (_, state, _) = f.apply(State::new(), false).await;
+    f.set_config(&CONFIG.replace("default = \"app\"", "default = \"app2\""));
+    let plan = f.plan(&state, false);
+    let role = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_role.app").unwrap();
+    assert_eq!(role.action, aiu_plan::Action::Replace);
+    assert_eq!(role.replace_paths, ["name"]);
+
+    // MemoryIam refuses to delete a role that still has attachments, like IAM.
+    let (report, state, events) = f.apply(state, false).await;
+    assert!(report.failures.is_empty(), "{:?}\n{events:?}", report.failures);
+    let pos = |e: &str| events.iter().position(|x| x == e).unwrap_or_else(|| panic!("{e} missing from {events:?}"));
+    assert!(pos("Destruction complete aws_iam_role_policy_attachment.logs") < pos("Destruction complete aws_iam_role.app"));
+    assert!(pos("Creation complete aws_iam_role.app") < pos("Creation complete aws_iam_role_policy_attachment.logs"));
+    let roles = f.iam.objects("aws_iam_role");
+    assert_eq!(roles.keys().collect::<Vec<_>>(), ["app2"]);
+    assert!(!f.plan(&state, false).has_changes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_removes_everything_dependents_first() {
+    let f = Fixture::new(CONFIG);
+    let (_, state, _) = f.apply(State::new(), false).await;
+    let (report, state, events) = f.apply(state, true).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.counts.destroyed, 4);
+    assert!(addresses(&state).is_empty());
+    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+        assert_eq!(f.count(t), 0, "{t} left behind");
+    }
+    let pos = |e: &str| events.iter().position(|x| x == e).unwrap();
+    assert!(pos("Destruction complete aws_iam_role_policy_attachment.logs") < pos("Destruction complete aws_iam_policy.logs"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_deleted_outside_aiu_are_recreated() {
+    let f = Fixture::new(CONFIG);
+    let (_, state, _) = f.apply(State::new(), false).await;
+    assert!(f.iam.delete_out_of_band("aws_iam_instance_profile", "app"));
+    let refreshed = aiu_engine::refresh(f.iam.as_ref(), &state).await;
+    assert_eq!(refreshed.drift.len(), 1);
+    assert!(refreshed.drift[0].after.is_none());
+    let plan = f.plan(&refreshed.state, false);
+    let profile = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_instance_profile.app").unwrap();
+    assert_eq!(profile.action, aiu_plan::Action::Create);
+    let (report, _, _) = f.apply(state, false).await;
+    assert_eq!(report.counts.added, 1);
+    assert_eq!(f.count("aws_iam_instance_profile"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_in_an_argument_is_reported_and_planned_back() {
+    let f = Fixture::new(CONFIG);
+    let (_, state, _) = f.apply(State::new(), false).await;
+    assert!(f.iam.edit_out_of_band("aws_iam_role", "app", "description", "changed by hand".into()));
+    let refreshed = aiu_engine::refresh(f.iam.as_ref(), &state).await;
+    assert_eq!(refreshed.drift.len(), 1);
+    let plan = f.plan(&refreshed.state, false);
+    let role = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_role.app").unwrap();
+    assert_eq!(role.action, aiu_plan::Action::Update);
+}
