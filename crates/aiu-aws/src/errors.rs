@@ -5,7 +5,6 @@ use aiu_provider::{ErrorKind, ProviderError};
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// The kind for an AWS error code (query-protocol `Code`).
 pub(crate) fn kind_for_code(code: &str) -> Option<ErrorKind> {
@@ -60,12 +59,26 @@ fn mentions_credentials(text: &str) -> bool {
     t.contains("credential") || t.contains("no identity") || t.contains("identity resolver")
 }
 
+/// The Display texts of an error and its sources, `: `-joined (no Debug dumps).
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Maps an SDK error. `endpoint` describes where requests go (for hints).
 pub(crate) fn map_sdk_error<E>(call: &str, endpoint: &str, err: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let chain = DisplayErrorContext(&err).to_string();
+    let chain = error_chain(&err);
     let (kind, message) = match &err {
         SdkError::ServiceError(se) => {
             let status = se.raw().status().as_u16();

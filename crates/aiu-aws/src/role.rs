@@ -243,7 +243,7 @@ impl AwsProvider {
         }
         let req = self.iam.delete_role().role_name(&name);
         match self
-            .iam_call_ec("iam:DeleteRole", |e| transient::delete_conflict(e), Some(Duration::from_secs(30)), || {
+            .iam_call_ec("iam:DeleteRole", transient::delete_conflict, Some(Duration::from_secs(30)), || {
                 req.clone().send()
             })
             .await

@@ -139,15 +139,9 @@ pub(crate) fn decode_document(doc: &str) -> String {
     decoded
 }
 
-/// True when two policy documents are the same policy.
+/// True when two policy documents are the same policy (iam-facts §4, `aiu_policy::equivalent`).
 pub(crate) fn documents_equivalent(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    match (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
+    a == b || aiu_policy::equivalent(a, b)
 }
 
 /// The live document, or the prior one when equivalent (keeps the text the config wrote, so
@@ -199,5 +193,13 @@ mod tests {
         let (set, remove) = tag_changes(&live, &defaults);
         assert!(set.is_empty());
         assert_eq!(remove, vec!["team".to_owned()]);
+    }
+
+    #[test]
+    fn equivalence_is_semantic() {
+        let a = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
+        let b = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:getobject"],"Resource":["*"]}]}"#;
+        assert!(documents_equivalent(a, b));
+        assert!(!documents_equivalent(a, &a.replace("GetObject", "PutObject")));
     }
 }

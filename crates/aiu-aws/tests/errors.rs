@@ -105,3 +105,26 @@ async fn credentials_never_show_in_debug_output() {
     let err = p.import("aws_iam_policy", "not-an-arn").await.unwrap_err();
     assert!(!format!("{err:?}").contains("very-secret"));
 }
+
+#[tokio::test]
+async fn missing_credentials_are_a_credentials_error_with_a_hint() {
+    // Without static credentials the standard chain runs; a profile that does not exist and
+    // (in this test environment) no credential variables leave it with nothing.
+    let p = provider_with(|s| {
+        s.credentials = None;
+        s.profile = Some("aiu-test-no-such-profile".into());
+        s.max_attempts = 1;
+    })
+    .await;
+    match p.caller_identity().await {
+        Err(err) => {
+            assert_eq!(err.kind, ErrorKind::Credentials, "{err}");
+            assert_eq!(err.call, "sts:GetCallerIdentity");
+            assert!(err.hint.as_deref().unwrap_or("").contains("AWS_PROFILE"), "{err}");
+        }
+        Ok(id) => assert!(
+            std::env::var_os("AWS_ACCESS_KEY_ID").is_some(),
+            "credentials came from nowhere: {id:?}"
+        ),
+    }
+}
