@@ -163,4 +163,44 @@ mod tests {
         assert_eq!(kind_for_code("ServiceFailure"), Some(ErrorKind::Transient));
         assert_eq!(kind_for_code("Whatever"), None);
     }
+
+    use aws_sdk_iam::operation::get_role::GetRoleError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service(code: &str, message: &str, status: u16) -> ProviderError {
+        let err = GetRoleError::generic(ErrorMetadata::builder().code(code).message(message).build());
+        let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        map_sdk_error("iam:GetRole", "https://iam.amazonaws.com", SdkError::service_error(err, raw))
+    }
+
+    #[test]
+    fn service_errors_keep_call_code_and_message() {
+        let e = service("Throttling", "Rate exceeded", 400);
+        assert_eq!((e.kind, e.call.as_str()), (ErrorKind::Throttled, "iam:GetRole"));
+        assert_eq!(e.message, "Throttling: Rate exceeded");
+        assert!(e.is_retryable());
+        let e = service("ExpiredToken", "The security token included in the request is expired", 403);
+        assert_eq!(e.kind, ErrorKind::Credentials);
+        assert!(e.hint.unwrap().contains("credentials"));
+        let e = service("AccessDenied", "User: x is not authorized to perform: iam:GetRole", 403);
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.hint.unwrap().contains("iam:GetRole"));
+        assert_eq!(service("SomethingNew", "boom", 503).kind, ErrorKind::Transient);
+        assert_eq!(service("SomethingNew", "no", 400).kind, ErrorKind::Other);
+    }
+
+    #[test]
+    fn transport_errors_are_unreachable_or_transient_with_endpoint_hint() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let err: SdkError<GetRoleError, HttpResponse> = SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
+        let e = map_sdk_error("iam:GetRole", "http://127.0.0.1:1", err);
+        assert_eq!(e.kind, ErrorKind::Unreachable);
+        assert!(e.message.contains("Connection refused"), "{e}");
+        assert!(e.hint.unwrap().contains("http://127.0.0.1:1"));
+        let err: SdkError<GetRoleError, HttpResponse> = SdkError::timeout_error("operation timed out");
+        assert_eq!(map_sdk_error("iam:GetRole", "x", err).kind, ErrorKind::Transient);
+    }
 }

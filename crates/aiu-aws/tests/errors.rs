@@ -84,6 +84,9 @@ async fn iam_rejections_map_to_kinds_with_the_call_and_message() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
     assert_eq!(err.call, "iam:AttachRolePolicy");
+    // NoSuchEntity right after a create may be eventual consistency: retried, but bounded.
+    assert!(err.message.contains("still failing after"), "{err}");
+    assert!(p.call_counts()["iam:AttachRolePolicy"] > 1);
 }
 
 #[tokio::test]
