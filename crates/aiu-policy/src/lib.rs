@@ -14,8 +14,10 @@ pub mod catalog;
 pub mod diff;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod policy_document;
 pub mod structure;
+pub mod validate;
 
 pub use catalog::Catalog;
 pub use canonical::{canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement};
@@ -24,5 +26,9 @@ pub use document::{
     parse_policy, ConditionValue, Conditions, Effect, OneOrMany, PolicyDocument, Principal, Statement,
 };
 pub use error::PolicyError;
+pub use eval::{
+    evaluate, evaluate_trust, Caller, Decision, Outcome, PolicyRole, PolicySet, Request, StatementTrace,
+};
 pub use policy_document::{build_policy_document, build_policy_document_or_unknown, BuiltPolicyDocument};
 pub use structure::{check_structure, PolicyKind, StructuralProblem};
+pub use validate::{validate_policy, validate_role, Finding, RolePolicy, Severity, ValidateOptions};

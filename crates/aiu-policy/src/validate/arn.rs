@@ -1,0 +1,185 @@
+//! ARN splitting and matching a policy's resource ARN (with `*`, `?` and `${...}` policy
+//! variables) against a catalog ARN pattern (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`).
+
+/// An ARN split into its six fields; `resource` keeps any further colons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// Splits `arn:partition:service:region:account:resource` (colons inside `${...}` do not split).
+/// `None` when there are fewer than six fields or the first is not `arn`.
+pub fn split_arn(s: &str) -> Option<Arn<'_>> {
+    let b = s.as_bytes();
+    let mut cuts = Vec::with_capacity(5);
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() && cuts.len() < 5 {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => cuts.push(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    if cuts.len() < 5 || &s[..cuts[0]] != "arn" {
+        return None;
+    }
+    Some(Arn {
+        partition: &s[cuts[0] + 1..cuts[1]],
+        service: &s[cuts[1] + 1..cuts[2]],
+        region: &s[cuts[2] + 1..cuts[3]],
+        account: &s[cuts[3] + 1..cuts[4]],
+        resource: &s[cuts[4] + 1..],
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    Lit(u8),
+    One,
+    Star,
+    /// A catalog placeholder that cannot contain `/` (`${BucketName}`).
+    StarNoSlash,
+}
+
+fn tokens(s: &str, catalog: bool) -> Vec<Tok> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                let end = s[i..].find('}').map(|j| i + j).unwrap_or(b.len() - 1);
+                let name = &s[i + 2..end.max(i + 2)];
+                out.push(if catalog && name == "BucketName" { Tok::StarNoSlash } else { Tok::Star });
+                i = end + 1;
+                continue;
+            }
+            b'*' if !catalog => out.push(Tok::Star),
+            b'?' if !catalog => out.push(Tok::One),
+            c => out.push(Tok::Lit(c)),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_star(t: Tok) -> bool {
+    matches!(t, Tok::Star | Tok::StarNoSlash)
+}
+
+/// Can a star token `s` consume the single-character token `t`?
+fn star_eats(s: Tok, t: Tok) -> bool {
+    match t {
+        Tok::Lit(c) => s == Tok::Star || c != b'/',
+        Tok::One => true,
+        _ => false,
+    }
+}
+
+/// True when some string matches both token patterns.
+fn intersects(a: &[Tok], b: &[Tok], ignore_case: bool) -> bool {
+    let (n, m) = (a.len(), b.len());
+    let mut memo = vec![2u8; (n + 1) * (m + 1)];
+    fn go(a: &[Tok], b: &[Tok], i: usize, j: usize, memo: &mut [u8], ic: bool) -> bool {
+        let (n, m) = (a.len(), b.len());
+        let k = i * (m + 1) + j;
+        if memo[k] != 2 {
+            return memo[k] == 1;
+        }
+        let r = if i == n && j == m {
+            true
+        } else {
+            let ta = a.get(i).copied();
+            let tb = b.get(j).copied();
+            let mut r = false;
+            if let Some(x) = ta.filter(|t| is_star(*t)) {
+                r = go(a, b, i + 1, j, memo, ic) || (tb.is_some_and(|y| star_eats(x, y)) && go(a, b, i, j + 1, memo, ic));
+            }
+            if !r {
+                if let Some(y) = tb.filter(|t| is_star(*t)) {
+                    r = go(a, b, i, j + 1, memo, ic) || (ta.is_some_and(|x| star_eats(y, x)) && go(a, b, i + 1, j, memo, ic));
+                }
+            }
+            if !r {
+                if let (Some(x), Some(y)) = (ta, tb) {
+                    let ok = match (x, y) {
+                        (Tok::Lit(p), Tok::Lit(q)) => p == q || (ic && p.eq_ignore_ascii_case(&q)),
+                        (Tok::One, t) | (t, Tok::One) => !is_star(t),
+                        _ => false,
+                    };
+                    r = ok && go(a, b, i + 1, j + 1, memo, ic);
+                }
+            }
+            r
+        };
+        memo[k] = u8::from(r);
+        r
+    }
+    go(a, b, 0, 0, &mut memo, ignore_case)
+}
+
+/// True when the policy resource `arn` (wildcards and policy variables allowed) can match some
+/// ARN of the catalog `pattern`. Compared field by field; the service case-insensitively, the
+/// resource part case-sensitively; `${BucketName}` cannot contain `/` (a bucket is not an object).
+pub fn arn_pattern_can_match(pattern: &str, arn: &str) -> bool {
+    if arn == "*" {
+        return true;
+    }
+    let (Some(p), Some(a)) = (split_arn(pattern), split_arn(arn)) else { return false };
+    let field = |x: &str, y: &str, ic: bool| intersects(&tokens(x, true), &tokens(y, false), ic);
+    field(p.service, a.service, true)
+        && field(p.partition, a.partition, false)
+        && field(p.region, a.region, false)
+        && field(p.account, a.account, false)
+        && field(p.resource, a.resource, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split() {
+        let a = split_arn("arn:aws:iam::*:mfa/${aws:username}").unwrap();
+        assert_eq!((a.service, a.account, a.resource), ("iam", "*", "mfa/${aws:username}"));
+        let a = split_arn("arn:aws:lambda:*:1:layer:sol-*:*").unwrap();
+        assert_eq!(a.resource, "layer:sol-*:*");
+        assert!(split_arn("s3").is_none());
+        assert!(split_arn("arn:aws:s3::bucket").is_none());
+        assert!(split_arn("urn:aws:s3:::b").is_none());
+    }
+
+    #[test]
+    fn matching() {
+        let bucket = "arn:${Partition}:s3:::${BucketName}";
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        assert!(arn_pattern_can_match(bucket, "arn:aws:s3:::examplebucket"));
+        assert!(!arn_pattern_can_match(bucket, "arn:aws:s3:::examplebucket/*"));
+        assert!(arn_pattern_can_match(object, "arn:aws:s3:::examplebucket/*"));
+        assert!(!arn_pattern_can_match(object, "arn:aws:s3:::examplebucket"));
+        assert!(arn_pattern_can_match(object, "arn:aws:s3:::*"));
+        assert!(arn_pattern_can_match(bucket, "arn:aws:s3:::*"));
+        assert!(!arn_pattern_can_match(bucket, "arn:aws:ec2:::examplebucket"));
+        assert!(!arn_pattern_can_match(bucket, "arn:aws:s3:us-east-1::examplebucket"));
+        let layer = "arn:${Partition}:lambda:${Region}:${Account}:layer:${LayerName}:${LayerVersion}";
+        assert!(arn_pattern_can_match(layer, "arn:aws:lambda:*:123456789012:layer:sol-*:*"));
+        assert!(!arn_pattern_can_match(layer, "arn:aws:lambda:*:123456789012:function:f"));
+        let trail = "arn:${Partition}:cloudtrail:${Region}:${Account}:trail/${TrailName}";
+        assert!(arn_pattern_can_match(trail, "arn:*:cloudtrail:*:*:trail/*"));
+        assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:us-east-1:000000000000:trail/*"));
+        assert!(arn_pattern_can_match(trail, "arn:aws:*:us-east-1:000000000000:*"));
+        assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:us-?ast-1:000000000000:t?ail/x"));
+        let secret = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+        assert!(arn_pattern_can_match(secret, "arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:compute-engine/*"));
+    }
+}
