@@ -65,6 +65,27 @@ impl Work {
         Work::copy_of(&fixture_path(rel))
     }
 
+    /// A copy of a fixture with `@KEY@` placeholders in its `*.tf` files replaced.
+    pub fn fixture_with(rel: &str, replacements: &[(&str, &str)]) -> Work {
+        let w = Work::fixture(rel);
+        w.substitute(replacements);
+        w
+    }
+
+    /// Replaces `@KEY@` placeholders in every `*.tf` file of the scratch directory.
+    pub fn substitute(&self, replacements: &[(&str, &str)]) {
+        for entry in std::fs::read_dir(self.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                for (k, v) in replacements {
+                    text = text.replace(&format!("@{k}@"), v);
+                }
+                std::fs::write(&path, text).unwrap();
+            }
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.tmp.path()
     }
