@@ -428,3 +428,104 @@ fn ai_unlimited_example_round_trip() {
     // (Not destroyed here: `aiu destroy` of this example destroys everything but then exits 1
     // with "Invalid index" while re-planning; reported as a bug.)
 }
+
+/// A loopback TCP proxy to moto that runs `hook` once, when the first connection arrives
+/// (before forwarding it). Returns its endpoint. Threads live until the test process ends.
+fn proxy_with_hook(hook: impl FnOnce() + Send + 'static) -> String {
+    use std::io::copy;
+    use std::net::{TcpListener, TcpStream};
+    let upstream = endpoint().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut hook = Some(hook);
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            if let Some(h) = hook.take() {
+                h();
+            }
+            let Ok(server) = TcpStream::connect(&upstream) else { continue };
+            let (mut c1, mut s1) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c2, mut s2) = (client, server);
+            std::thread::spawn(move || {
+                let _ = copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The state file is replaced by one of another lineage after aiu read it (while it talks to
+/// AWS): aiu must refuse to overwrite it, say why, and exit 1.
+#[test]
+fn state_of_another_lineage_is_never_overwritten() {
+    let (w, name) = applied_single_role();
+    let edited = w.read("main.tf").replace("\"Application instances of ${var.name}\"", "\"Edited ${var.name}\"");
+    w.write("main.tf", &edited);
+    let original = w.read("state/default.aiustate.json");
+    let lineage = state_json(&w)["lineage"].as_str().unwrap().to_owned();
+    let foreign = original.replace(&lineage, "11111111-2222-4333-8444-555555555555");
+    assert_ne!(foreign, original);
+    let state_path = w.state_path();
+    let foreign_for_hook = foreign.clone();
+    let proxy = proxy_with_hook(move || std::fs::write(&state_path, &foreign_for_hook).unwrap());
+
+    let out = w.aiu(["apply", "-auto-approve"]).aws(&proxy).run();
+    out.assert_code(1);
+    out.assert_stderr_contains("lineage");
+    out.assert_stderr_contains("11111111-2222-4333-8444-555555555555");
+    assert_eq!(w.read("state/default.aiustate.json"), foreign, "the foreign state file was overwritten");
+    // The change reached AWS before the refusal (state is read before the lock is taken and
+    // its lineage is only checked on write); the message says so.
+    out.assert_stderr_contains("was changed in AWS but state could not be saved");
+    let live = boto(&format!("print(iam.get_role(RoleName={name:?})['Role'].get('Description'))"));
+    assert_eq!(live.trim(), format!("Edited {name}"));
+}
+
+/// A state file that cannot be read stops apply before any AWS change, and is kept as it was.
+#[test]
+fn unreadable_state_stops_apply_before_any_change() {
+    let w = Work::example("single-role");
+    let name = unique("e2e-badstate");
+    w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
+    for bad in ["{\"format_version\": 1, \"lineage\": ", "{\"format_version\": 99, \"lineage\": \"x\", \"serial\": 1}\n"] {
+        w.write("state/default.aiustate.json", bad);
+        let out = aiu(&w, &["apply", "-auto-approve"]);
+        out.assert_code(1);
+        out.assert_stderr_contains("default.aiustate.json");
+        out.assert_not_contains("Creating...");
+        assert_eq!(w.read("state/default.aiustate.json"), bad);
+    }
+    assert!(!moto::role_names().contains(&name));
+}
+
+/// A name taken by a role aiu does not manage: a clear error naming the resource and what
+/// AWS said; what did succeed is saved in state, and a later apply converges.
+#[test]
+fn name_taken_by_unmanaged_role_fails_clearly_and_keeps_the_rest() {
+    let w = Work::example("single-role");
+    let name = unique("e2e-taken");
+    w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
+    boto(&format!(
+        "iam.create_role(RoleName={name:?}, AssumeRolePolicyDocument=json.dumps({{'Version': '2012-10-17', 'Statement': []}}))"
+    ));
+    let out = aiu(&w, &["apply", "-auto-approve"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("aws_iam_role.app");
+    out.assert_stderr_contains("EntityAlreadyExists");
+    // The managed policy does not depend on the role: it was created and recorded.
+    let list = aiu(&w, &["state", "list"]);
+    assert_eq!(list.stdout, "aws_iam_policy.logs\n", "{}", list.snapshot());
+    // Remove the squatter; the next apply creates the rest without duplicating the policy.
+    boto(&format!("iam.delete_role(RoleName={name:?})"));
+    apply(&w, &[]).assert_stdout_contains("Resources: 4 added, 0 changed, 0 destroyed.");
+    plan(&w, 0);
+    let policies: Vec<_> = moto::policy_names().into_iter().filter(|p| p.starts_with(&name)).collect();
+    assert_eq!(policies, vec![format!("{name}-logs")]);
+    aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
+}
