@@ -212,6 +212,8 @@ pub struct Config {
     pub backend: Option<BackendBlock>,
     pub checks: Vec<CheckBlock>,
     pub files: SourceFiles,
+    /// Index of `resources` by address, built on first lookup (configs can hold thousands).
+    pub(crate) resource_index: std::sync::OnceLock<std::collections::HashMap<ResourceAddress, usize>>,
 }
 
 impl Config {
@@ -233,7 +235,15 @@ impl Config {
     }
 
     pub fn resource(&self, addr: &ResourceAddress) -> Option<&ResourceBlock> {
-        self.resources.iter().find(|r| &r.addr == addr)
+        let index = self.resource_index.get_or_init(|| {
+            let mut index = std::collections::HashMap::with_capacity(self.resources.len());
+            for (i, r) in self.resources.iter().enumerate() {
+                // The first block wins, as duplicates are reported at load time.
+                index.entry(r.addr.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(addr).map(|&i| &self.resources[i])
     }
 
     pub fn managed_resources(&self) -> impl Iterator<Item = &ResourceBlock> {

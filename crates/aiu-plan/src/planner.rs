@@ -503,8 +503,16 @@ impl<'a> Planner<'a> {
             published.push((key, change.after.clone().unwrap_or(Value::Unknown)));
             self.changes.push(change);
         }
-        for (address, (prior, deps)) in self.prior_instances_of(&addr) {
-            if !planned_keys.contains(&address.key) {
+        let orphans: Vec<InstanceAddress> = self
+            .prior_by_resource
+            .get(&addr)
+            .into_iter()
+            .flatten()
+            .filter(|a| !planned_keys.contains(&a.key))
+            .cloned()
+            .collect();
+        for address in orphans {
+            if let Some((prior, deps)) = self.prior.get(&address).cloned() {
                 self.push_delete(address, prior, deps, ChangeReason::KeyNotInConfig, Some(block));
             }
         }
@@ -570,8 +578,9 @@ impl<'a> Planner<'a> {
         let schema = block.schema;
         let mut config_value = self.with_tags_all(schema, config_value);
         let mut import_id = None;
-        let prior = match self.prior.get(&address) {
-            Some((prior, _)) => Some(prior.clone()),
+        // Each instance is planned once: take its prior value instead of copying it.
+        let prior = match self.prior.remove(&address) {
+            Some((prior, _)) => Some(prior),
             None => match self.import_ids.get(&address).cloned() {
                 Some(id) => match self.input.reader.import(&schema.type_name, &id) {
                     Ok(Some(found)) => {

@@ -8,6 +8,11 @@ mod session;
 
 use std::process::ExitCode;
 
+/// mimalloc: planning allocates many small values; it keeps large plans fast and compact
+/// (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 use crate::args::{Cli, Command, StateCommand};
