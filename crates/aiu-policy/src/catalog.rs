@@ -94,6 +94,8 @@ pub struct Action {
     pub resource_types: Vec<ActionResource>,
     /// Condition keys listed for the action itself (not those of its resource types).
     pub condition_keys: Vec<&'static str>,
+    /// Index of the service in [`Catalog::services`].
+    service_index: usize,
 }
 
 impl Action {
@@ -190,6 +192,7 @@ impl Catalog {
                     res_index.clear();
                 }
                 "R" | "K" | "A" => {
+                    let service_index = cat.services.len().wrapping_sub(1);
                     let Some(svc) = cat.services.last_mut() else { continue };
                     match tag {
                         "R" => {
@@ -224,6 +227,7 @@ impl Catalog {
                                 access_level,
                                 resource_types,
                                 condition_keys,
+                                service_index,
                             });
                         }
                     }
@@ -277,7 +281,7 @@ impl Catalog {
 
     /// The service an action belongs to.
     pub fn service_of(&self, action: &Action) -> &Service {
-        self.service(action.service).expect("catalog actions belong to a catalog service")
+        &self.services[action.service_index]
     }
 
     /// The resource types of `action` (`s3:GetObject`), each with its `required` flag; empty when

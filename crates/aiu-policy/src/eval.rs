@@ -28,6 +28,8 @@ pub mod vars;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::document::{Effect, OneOrMany, PolicyDocument, Statement};
 use glob::{action_matches, arn_matches_str, arn_matches_toks, ArnCase, ArnMatch};
@@ -105,17 +107,30 @@ pub enum PolicyRole {
 /// What happened to one statement.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StatementTrace {
-    /// The label of the policy (as given in the [`PolicySet`]).
-    pub policy: String,
+    /// The label of the policy (as given in the [`PolicySet`]); shared by its statements.
+    #[serde(serialize_with = "ser_arc")]
+    pub policy: Arc<str>,
     pub role: PolicyRole,
     /// Index in the policy's `Statement` list.
     pub index: usize,
-    pub sid: Option<String>,
+    #[serde(serialize_with = "ser_opt_arc")]
+    pub sid: Option<Arc<str>>,
     pub effect: Effect,
     /// True when the statement applies to the request.
     pub matched: bool,
     /// Why it applies, or the first element that does not.
     pub reason: String,
+}
+
+fn ser_arc<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+fn ser_opt_arc<S: serde::Serializer>(v: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&**v),
+        None => s.serialize_none(),
+    }
 }
 
 impl StatementTrace {
@@ -202,30 +217,68 @@ pub fn substitutes_variables(doc: &PolicyDocument) -> bool {
 }
 
 /// Evaluates an identity-based request against the principal's policies.
+///
+/// For many requests against the same policies, [`Simulator`] prepares them once.
 pub fn evaluate(set: &PolicySet, request: &Request) -> Decision {
-    let ctx = Context::new(&request.context, &request.principal_arn);
-    let mut explanation = Vec::new();
-    let trace_policy = |label: &str, doc: &PolicyDocument, role: PolicyRole, out: &mut Vec<StatementTrace>| {
-        let substitute = substitutes_variables(doc);
-        for (index, stmt) in doc.statements.iter().enumerate() {
-            let (matched, reason) = statement_applies(stmt, request, &ctx, substitute, None);
-            out.push(StatementTrace {
-                policy: label.to_owned(),
-                role,
-                index,
-                sid: stmt.sid.clone(),
-                effect: stmt.effect,
-                matched,
-                reason,
-            });
+    Simulator::new(set).evaluate(request)
+}
+
+struct PreparedPolicy<'a> {
+    label: Arc<str>,
+    role: PolicyRole,
+    doc: &'a PolicyDocument,
+    sids: Vec<Option<Arc<str>>>,
+    substitute: bool,
+}
+
+/// A [`PolicySet`] prepared for many evaluations (labels and Sids shared by the traces).
+pub struct Simulator<'a> {
+    set: &'a PolicySet,
+    policies: Vec<PreparedPolicy<'a>>,
+    statements: usize,
+}
+
+impl<'a> Simulator<'a> {
+    pub fn new(set: &'a PolicySet) -> Simulator<'a> {
+        let prepare = |label: &str, doc: &'a PolicyDocument, role: PolicyRole| PreparedPolicy {
+            label: Arc::from(label),
+            role,
+            doc,
+            sids: doc.statements.iter().map(|s| s.sid.as_deref().map(Arc::from)).collect(),
+            substitute: substitutes_variables(doc),
+        };
+        let mut policies: Vec<PreparedPolicy<'a>> =
+            set.identity.iter().map(|(l, d)| prepare(l, d, PolicyRole::Identity)).collect();
+        if let Some((l, d)) = &set.boundary {
+            policies.push(prepare(l, d, PolicyRole::Boundary));
         }
-    };
-    for (label, doc) in &set.identity {
-        trace_policy(label, doc, PolicyRole::Identity, &mut explanation);
+        let statements = policies.iter().map(|p| p.doc.statements.len()).sum();
+        Simulator { set, policies, statements }
     }
-    if let Some((label, doc)) = &set.boundary {
-        trace_policy(label, doc, PolicyRole::Boundary, &mut explanation);
+
+    /// Evaluates one request; the same as [`evaluate`].
+    pub fn evaluate(&self, request: &Request) -> Decision {
+        let ctx = Context::new(&request.context, &request.principal_arn);
+        let mut explanation = Vec::with_capacity(self.statements);
+        for p in &self.policies {
+            for (index, stmt) in p.doc.statements.iter().enumerate() {
+                let (matched, reason) = statement_applies(stmt, request, &ctx, p.substitute, None);
+                explanation.push(StatementTrace {
+                    policy: p.label.clone(),
+                    role: p.role,
+                    index,
+                    sid: p.sids[index].clone(),
+                    effect: stmt.effect,
+                    matched,
+                    reason,
+                });
+            }
+        }
+        decide(self.set, explanation)
     }
+}
+
+fn decide(set: &PolicySet, explanation: Vec<StatementTrace>) -> Decision {
     let find = |role: PolicyRole, effect: Effect| {
         explanation.iter().filter(move |t| t.matched && t.role == role && t.effect == effect)
     };
@@ -282,6 +335,7 @@ pub fn evaluate_trust(
     let substitute = substitutes_variables(trust);
     let mut explanation = Vec::new();
     let mut via_account = false;
+    let label: Arc<str> = Arc::from("trust policy");
     for (index, stmt) in trust.statements.iter().enumerate() {
         let mut how = None;
         let (matched, reason) = statement_applies(stmt, &request, &ctx, substitute, Some((caller, &mut how)));
@@ -289,10 +343,10 @@ pub fn evaluate_trust(
             via_account = true;
         }
         explanation.push(StatementTrace {
-            policy: "trust policy".to_owned(),
+            policy: label.clone(),
             role: PolicyRole::Trust,
             index,
-            sid: stmt.sid.clone(),
+            sid: stmt.sid.as_deref().map(Arc::from),
             effect: stmt.effect,
             matched,
             reason,
@@ -316,14 +370,30 @@ pub fn evaluate_trust(
 
 const PREVIEW: usize = 4;
 
-fn preview(items: &OneOrMany<String>) -> String {
+/// Appends `[`a`, `b`, ... N more]` (the first few values of a list).
+fn preview(out: &mut String, items: &OneOrMany<String>) {
     let all = items.as_slice();
-    let shown: Vec<String> = all.iter().take(PREVIEW).map(|s| format!("`{s}`")).collect();
-    if all.len() > PREVIEW {
-        format!("[{}, ... {} more]", shown.join(", "), all.len() - PREVIEW)
-    } else {
-        format!("[{}]", shown.join(", "))
+    out.push('[');
+    for (i, s) in all.iter().take(PREVIEW).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
     }
+    if all.len() > PREVIEW {
+        let _ = write!(out, ", ... {} more", all.len() - PREVIEW);
+    }
+    out.push(']');
+}
+
+/// Starts a new part of a reason.
+fn part(out: &mut String) -> &mut String {
+    if !out.is_empty() {
+        out.push_str("; ");
+    }
+    out
 }
 
 /// Decides whether one statement applies: principal (trust only), action, resource (identity
@@ -336,7 +406,7 @@ fn statement_applies(
     substitute: bool,
     trust: Option<(&Caller, &mut Option<PrincipalMatch>)>,
 ) -> (bool, String) {
-    let mut parts: Vec<String> = Vec::with_capacity(4);
+    let mut parts = String::with_capacity(96);
     let is_trust = trust.is_some();
     if let Some((caller, how)) = trust {
         match (&stmt.principal, &stmt.not_principal) {
@@ -346,7 +416,7 @@ fn statement_applies(
                         PrincipalMatch::Direct(id) => format!("principal {} `{}` is named (`{id}`)", caller.kind(), caller.id()),
                         PrincipalMatch::Account(id) => format!("principal's account is named (`{id}`)"),
                     };
-                    parts.push(text);
+                    part(&mut parts).push_str(&text);
                     *how = Some(m);
                 }
                 None => {
@@ -357,7 +427,7 @@ fn statement_applies(
                 if principal::principal_matches(np, caller).is_some() {
                     return (false, format!("principal {} `{}` is excluded by NotPrincipal", caller.kind(), caller.id()));
                 }
-                parts.push("principal not in NotPrincipal".to_owned());
+                part(&mut parts).push_str("principal not in NotPrincipal");
             }
             (None, None) => return (false, "a trust policy statement needs a Principal or NotPrincipal".to_owned()),
         }
@@ -367,14 +437,22 @@ fn statement_applies(
     let action = request.action.as_str();
     match (&stmt.action, &stmt.not_action) {
         (Some(list), _) => match list.iter().find(|p| action_matches(p, action)) {
-            Some(p) => parts.push(format!("action matches `{p}`")),
-            None => return (false, format!("action `{action}` is not in Action {}", preview(list))),
+            Some(p) => {
+                let _ = write!(part(&mut parts), "action matches `{p}`");
+            }
+            None => {
+                parts.clear();
+                let _ = write!(parts, "action `{action}` is not in Action ");
+                preview(&mut parts, list);
+                return (false, parts);
+            }
         },
         (None, Some(list)) => {
             if let Some(p) = list.iter().find(|p| action_matches(p, action)) {
                 return (false, format!("action `{action}` is excluded by NotAction `{p}`"));
             }
-            parts.push(format!("action is not in NotAction {}", preview(list)));
+            part(&mut parts).push_str("action is not in NotAction ");
+            preview(&mut parts, list);
         }
         (None, None) => return (false, "the statement has neither Action nor NotAction".to_owned()),
     }
@@ -384,14 +462,23 @@ fn statement_applies(
         let resource = request.resource.as_str();
         match (&stmt.resource, &stmt.not_resource) {
             (Some(list), _) => match find_resource(list, resource, ctx, substitute) {
-                (Some(p), _) => parts.push(format!("resource matches `{p}`")),
+                (Some(p), _) => {
+                    let _ = write!(part(&mut parts), "resource matches `{p}`");
+                }
                 (None, notes) => {
-                    return (false, format!("resource `{resource}` is not in Resource {}{}", preview(list), notes));
+                    let mut why = format!("resource `{resource}` is not in Resource ");
+                    preview(&mut why, list);
+                    why.push_str(&notes);
+                    return (false, why);
                 }
             },
             (None, Some(list)) => match find_resource(list, resource, ctx, substitute) {
                 (Some(p), _) => return (false, format!("resource `{resource}` is excluded by NotResource `{p}`")),
-                (None, notes) => parts.push(format!("resource is not in NotResource {}{}", preview(list), notes)),
+                (None, notes) => {
+                    part(&mut parts).push_str("resource is not in NotResource ");
+                    preview(&mut parts, list);
+                    parts.push_str(&notes);
+                }
             },
             (None, None) => return (false, "the statement has neither Resource nor NotResource".to_owned()),
         }
@@ -402,9 +489,9 @@ fn statement_applies(
         if !result.holds {
             return (false, result.reason);
         }
-        parts.push(result.reason);
+        part(&mut parts).push_str(&result.reason);
     }
-    (true, parts.join("; "))
+    (true, parts)
 }
 
 /// The first pattern of `list` matching the resource, and notes on patterns that could not be

@@ -27,7 +27,7 @@ pub use document::{
 };
 pub use error::PolicyError;
 pub use eval::{
-    evaluate, evaluate_trust, Caller, Decision, Outcome, PolicyRole, PolicySet, Request, StatementTrace,
+    evaluate, evaluate_trust, Caller, Decision, Outcome, PolicyRole, PolicySet, Request, Simulator, StatementTrace,
 };
 pub use policy_document::{build_policy_document, build_policy_document_or_unknown, BuiltPolicyDocument};
 pub use structure::{check_structure, PolicyKind, StructuralProblem};

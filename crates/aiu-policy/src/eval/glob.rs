@@ -153,21 +153,21 @@ pub fn arn_matches_str(pattern: &str, value: &str, case: ArnCase) -> ArnMatch {
     if !is_arn(pattern) || !is_arn(value) {
         return if glob_str(pattern, value, false) { ArnMatch::Match } else { ArnMatch::NoMatch };
     }
-    let pf: Vec<&str> = pattern.splitn(6, ':').collect();
-    if pf.len() < 6 {
-        return ArnMatch::MalformedPattern;
-    }
-    let vf: Vec<&str> = value.splitn(6, ':').collect();
-    if vf.len() < 6 {
-        return ArnMatch::NoMatch;
-    }
+    let mut pf = pattern.splitn(6, ':');
+    let mut vf = value.splitn(6, ':');
+    let mut result = ArnMatch::Match;
     for i in 0..6 {
+        let Some(p) = pf.next() else { return ArnMatch::MalformedPattern };
+        let Some(v) = vf.next() else {
+            result = ArnMatch::NoMatch;
+            continue;
+        };
         let ci = i < 5 && case == ArnCase::ResourceElement;
-        if !glob_str(pf[i], vf[i], ci) {
-            return ArnMatch::NoMatch;
+        if result == ArnMatch::Match && !glob_str(p, v, ci) {
+            result = ArnMatch::NoMatch;
         }
     }
-    ArnMatch::Match
+    result
 }
 
 /// [`arn_matches_str`] for a pattern with substituted variables.

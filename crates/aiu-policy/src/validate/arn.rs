@@ -42,6 +42,23 @@ pub fn split_arn(s: &str) -> Option<Arn<'_>> {
     })
 }
 
+/// A policy resource written with fewer than six fields whose last field has a wildcard
+/// (`arn:aws:codepipeline:*`, which IAM accepts: the `*` spans the remaining fields), padded
+/// with `*` fields; the text itself when it has six fields; `None` otherwise.
+pub fn normalize_arn(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if split_arn(s).is_some() {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    if !s.starts_with("arn:") || !s.rsplit(':').next().is_some_and(|last| last.contains('*')) {
+        return None;
+    }
+    let mut padded = s.to_string();
+    while split_arn(&padded).is_none() {
+        padded.push_str(":*");
+    }
+    Some(std::borrow::Cow::Owned(padded))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tok {
     Lit(u8),
@@ -135,8 +152,25 @@ pub fn arn_pattern_can_match(pattern: &str, arn: &str) -> bool {
     if arn == "*" {
         return true;
     }
-    let (Some(p), Some(a)) = (split_arn(pattern), split_arn(arn)) else { return false };
-    let field = |x: &str, y: &str, ic: bool| intersects(&tokens(x, true), &tokens(y, false), ic);
+    let Some(arn) = normalize_arn(arn) else { return false };
+    let (Some(p), Some(a)) = (split_arn(pattern), split_arn(&arn)) else { return false };
+    let field = |x: &str, y: &str, ic: bool| {
+        if x == y || y == "*" {
+            return true;
+        }
+        // Fast path: the literal heads (before any placeholder / wildcard) must agree.
+        let hx = &x[..x.find('$').unwrap_or(x.len())];
+        let hy = &y[..y.find(['*', '?', '$']).unwrap_or(y.len())];
+        let n = hx.len().min(hy.len());
+        let heads_agree = if ic { hx.as_bytes()[..n].eq_ignore_ascii_case(&hy.as_bytes()[..n]) } else { hx.as_bytes()[..n] == hy.as_bytes()[..n] };
+        if !heads_agree {
+            return false;
+        }
+        if !x.contains('$') && !y.contains(['*', '?', '$']) {
+            return if ic { x.eq_ignore_ascii_case(y) } else { x == y };
+        }
+        intersects(&tokens(x, true), &tokens(y, false), ic)
+    };
     field(p.service, a.service, true)
         && field(p.partition, a.partition, false)
         && field(p.region, a.region, false)
@@ -180,6 +214,10 @@ mod tests {
         assert!(arn_pattern_can_match(trail, "arn:aws:*:us-east-1:000000000000:*"));
         assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:us-?ast-1:000000000000:t?ail/x"));
         let secret = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+        assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:*"));
+        assert!(!arn_pattern_can_match(trail, "arn:aws:s3:*"));
+        assert_eq!(normalize_arn("arn:aws:codepipeline:*").as_deref(), Some("arn:aws:codepipeline:*:*:*"));
+        assert!(normalize_arn("arn:aws:codepipeline").is_none());
         assert!(arn_pattern_can_match(secret, "arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:compute-engine/*"));
     }
 }

@@ -102,7 +102,8 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
         if complete && !expanded.is_empty() {
             if let Some(resources) = &s.resource {
                 let has_star = resources.iter().any(|r| r == "*");
-                let all_valid = resources.iter().all(|r| arn_syntax_problem(r).is_none());
+                let valid: Vec<bool> = resources.iter().map(|r| arn_syntax_problem(r).is_none()).collect();
+                let all_valid = valid.iter().all(|v| *v);
                 // Distinct (service, resource type index) of the actions.
                 let mut rtypes: Vec<(&str, usize)> =
                     expanded.iter().flat_map(|a| a.resource_types.iter().map(move |r| (a.service, r.index))).collect();
@@ -110,7 +111,7 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                 rtypes.dedup();
                 let mut matched: HashSet<(&str, usize)> = HashSet::new();
                 for (j, r) in resources.iter().enumerate() {
-                    if r == "*" || arn_syntax_problem(r).is_some() {
+                    if r == "*" || !valid[j] {
                         continue;
                     }
                     let mut any = false;
@@ -122,7 +123,8 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                         }
                     }
                     if !any {
-                        let arn_svc = split_arn(r).map(|a| a.service).unwrap_or("");
+                        let normalized = super::arn::normalize_arn(r);
+                        let arn_svc = normalized.as_deref().and_then(split_arn).map(|a| a.service).unwrap_or("");
                         let mut services: Vec<&str> = expanded.iter().map(|a| a.service).collect();
                         services.dedup();
                         let svc_known = has_wildcard(arn_svc) || services.iter().any(|s| s.eq_ignore_ascii_case(arn_svc));
@@ -184,15 +186,17 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                 }
                 let def = cat.condition_key(key);
                 let global = cat.is_global_condition_key(key);
-                let supported = !expanded.is_empty() && expanded.iter().any(|a| cat.action_supports_key(a, key));
-                if def.is_none() && !supported {
+                let supported = || !expanded.is_empty() && expanded.iter().any(|a| cat.action_supports_key(a, key));
+                if global {
+                    // Global keys work with every action.
+                } else if def.is_none() && !supported() {
                     push(
                         "INVALID_CONDITION_KEY",
                         Severity::Warning,
                         path.clone(),
                         format!("\"{key}\" is neither a global condition key nor a condition key of a known service"),
                     );
-                } else if !global && complete && !expanded.is_empty() && !supported {
+                } else if def.is_some() && complete && !expanded.is_empty() && !supported() {
                     let names: Vec<String> = expanded.iter().map(|a| a.full_name()).collect();
                     push(
                         "CONDITION_KEY_NOT_SUPPORTED_BY_ACTIONS",

@@ -214,19 +214,21 @@ pub(crate) fn arn_syntax_problem(r: &str) -> Option<String> {
     if r == "*" {
         return None;
     }
-    let Some(arn) = super::split_arn(r) else {
+    let normalized = super::arn::normalize_arn(r);
+    let Some(arn) = normalized.as_deref().and_then(super::split_arn) else {
         return Some(format!(
             "\"{r}\" is not `*` nor an ARN of the form arn:partition:service:region:account:resource"
         ));
     };
     let wild = |s: &str| s.contains('*') || s.contains('?') || s.contains("${");
+    let any_wild = wild(arn.partition) || wild(arn.service) || wild(arn.region) || wild(arn.account);
     if arn.partition.is_empty() || !(arn.partition.starts_with("aws") || wild(arn.partition)) {
         return Some(format!("\"{r}\" has an invalid partition \"{}\" (aws, aws-cn, aws-us-gov, ...)", arn.partition));
     }
     if arn.service.is_empty() {
         return Some(format!("\"{r}\" has no service"));
     }
-    if arn.resource.is_empty() {
+    if arn.resource.is_empty() && !any_wild {
         return Some(format!("\"{r}\" has no resource part"));
     }
     if r.chars().any(char::is_whitespace) && !r.contains("${") {
@@ -441,5 +443,8 @@ mod tests {
         assert!(arn_syntax_problem("arn::s3:::b").is_some());
         assert!(arn_syntax_problem("arn:foo:s3:::b").is_some());
         assert!(arn_syntax_problem("arn:aws::::b").is_some());
+        assert!(arn_syntax_problem("arn:aws:codepipeline:*").is_none());
+        assert!(arn_syntax_problem("arn:aws:organizations::*:").is_none());
+        assert!(arn_syntax_problem("arn:aws:codepipeline").is_some());
     }
 }

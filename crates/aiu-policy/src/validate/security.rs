@@ -132,6 +132,12 @@ pub(crate) fn suggestions(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                 if !has_wildcard(a) {
                     return wildcard_match(b, a);
                 }
+                // Quick reject: the literal heads (before the first wildcard) must be compatible.
+                let head = |x: &str| x[..x.find(['*', '?']).unwrap_or(x.len())].to_ascii_lowercase();
+                let (ha, hb) = (head(a), head(b));
+                if !ha.starts_with(&hb) && !hb.starts_with(&ha) {
+                    return false;
+                }
                 let ea = cat.expand(a);
                 !ea.is_empty() && ea.iter().all(|x| wildcard_match(b, &x.full_name()))
             };
