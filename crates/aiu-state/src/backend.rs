@@ -2,6 +2,7 @@
 //! the previous version, lineage/serial checks and an advisory lock file.
 
 use crate::error::StateError;
+use crate::lock::{LockGuard, LockInfo, StateBackend};
 use crate::model::State;
 use std::ffi::OsString;
 use std::fs;
@@ -25,6 +26,7 @@ pub struct LocalBackend {
 pub struct StateLock {
     file: fs::File,
     lock_path: PathBuf,
+    info: LockInfo,
 }
 
 impl StateLock {
@@ -33,8 +35,16 @@ impl StateLock {
     }
 }
 
+impl LockGuard for StateLock {
+    fn info(&self) -> &LockInfo {
+        &self.info
+    }
+}
+
 impl Drop for StateLock {
     fn drop(&mut self) {
+        // Clear the holder's description first, so a stale file names nobody.
+        let _ = self.file.set_len(0);
         let _ = fs4::FileExt::unlock(&self.file);
     }
 }
@@ -76,25 +86,40 @@ impl LocalBackend {
         self.path.display().to_string()
     }
 
-    /// Takes the advisory lock on the state file without waiting. Operations that read,
-    /// change and write state should hold it from read to write.
-    pub fn lock(&self) -> Result<StateLock, StateError> {
+    /// Takes the advisory lock on the state file without waiting, and records `info` in the
+    /// lock file so a second run can name the holder. The OS releases the lock if the process
+    /// dies, so a local lock is never left behind.
+    pub fn lock_with_info(&self, mut info: LockInfo) -> Result<StateLock, StateError> {
         let lock_path = self.lock_path();
         fs::create_dir_all(parent_dir(&lock_path))
             .map_err(|e| StateError::io(&lock_path, "create the directory of the lock file of", e))?;
-        let file = fs::OpenOptions::new()
+        let mut file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&lock_path)
             .map_err(|e| StateError::io(&lock_path, "open the lock file of", e))?;
         match fs4::FileExt::try_lock(&file) {
-            Ok(()) => Ok(StateLock { file, lock_path }),
+            Ok(()) => {
+                info.path = self.source_name();
+                let text = serde_json::to_string_pretty(&info).unwrap_or_default();
+                file.set_len(0).map_err(|e| StateError::io(&lock_path, "truncate", e))?;
+                file.write_all(text.as_bytes()).map_err(|e| StateError::io(&lock_path, "write", e))?;
+                file.sync_all().map_err(|e| StateError::io(&lock_path, "sync", e))?;
+                Ok(StateLock { file, lock_path, info })
+            }
             Err(fs4::TryLockError::WouldBlock) => {
-                Err(StateError::Locked { path: self.path.clone(), lock_path })
+                let holder = fs::read_to_string(&lock_path).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
+                Err(StateError::Locked { what: format!("state file {}", self.source_name()), holder })
             }
             Err(fs4::TryLockError::Error(e)) => Err(StateError::io(&lock_path, "lock", e)),
         }
+    }
+
+    /// [`LocalBackend::lock_with_info`] for an unnamed operation.
+    pub fn lock(&self) -> Result<StateLock, StateError> {
+        self.lock_with_info(LockInfo::new("unknown"))
     }
 
     /// Reads the raw bytes, `None` if the file does not exist.
@@ -218,4 +243,35 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+impl StateBackend for LocalBackend {
+    fn describe(&self) -> String {
+        format!("local state file {}", self.path.display())
+    }
+
+    fn read(&self) -> Result<Option<State>, StateError> {
+        LocalBackend::read(self)
+    }
+
+    fn write(&self, state: &mut State) -> Result<(), StateError> {
+        LocalBackend::write(self, state)
+    }
+
+    fn lock(&self, info: LockInfo) -> Result<Box<dyn LockGuard>, StateError> {
+        Ok(Box::new(self.lock_with_info(info)?))
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        let holder = fs::read_to_string(self.lock_path()).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
+        let reason = match holder {
+            Some(h) if h.id == id => format!(
+                "the lock {id} is held by a running process ({}); a local lock is released by the operating system when that process exits, so stop that process instead",
+                h.who
+            ),
+            Some(h) => format!("the current lock has ID {}, not {id}", h.id),
+            None => "it is not locked (local locks are released automatically when the process that held them exits)".to_owned(),
+        };
+        Err(StateError::Unlock { what: self.describe(), reason })
+    }
 }

@@ -51,9 +51,13 @@ pub enum StateError {
     #[error("{cause}\nrefusing to overwrite {path} because it could not be read; fix the file or move it away (the previous good version, if any, is at {backup})")]
     CorruptOnDisk { path: PathBuf, backup: PathBuf, cause: Box<StateError> },
 
-    /// Another process holds the lock on the state file.
-    #[error("state file {path} is locked by another aiu process (lock file {lock_path}); wait for it to finish and try again")]
-    Locked { path: PathBuf, lock_path: PathBuf },
+    /// Another run holds the lock on the state.
+    #[error("Error acquiring the state lock: {what} is locked by another aiu run.\n  {}\nWait for that run to finish (or use -lock-timeout=30s to wait). If it died and left the lock behind, remove it with `aiu force-unlock <ID>`.", holder.as_ref().map_or_else(|| "The holder did not record who it is.".to_owned(), |h| format!("Lock Info:\n  {h}")))]
+    Locked { what: String, holder: Option<crate::lock::LockInfo> },
+
+    /// `force-unlock` with an ID that does not match the current lock.
+    #[error("cannot unlock {what}: {reason}")]
+    Unlock { what: String, reason: String },
 }
 
 impl StateError {

@@ -14,11 +14,13 @@
 mod backend;
 mod error;
 mod keys;
+mod lock;
 mod model;
 pub mod v1;
 
 pub use backend::{default_state_path, LocalBackend, StateLock};
 pub use error::StateError;
+pub use lock::{lock_with_timeout, LockGuard, LockInfo, StateBackend};
 pub use model::{
     InstanceState, OutputState, PendingOperation, PendingOperationKind, ResourceState, State,
 };

@@ -198,11 +198,39 @@ fn inconsistent_state_is_not_written() {
 fn lock_is_exclusive_and_released_on_drop() {
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().join("nested/s.json"));
-    let guard = backend.lock().unwrap();
+    let guard = backend.lock_with_info(aiu_state::LockInfo::new("apply")).unwrap();
     assert_eq!(guard.lock_path(), backend.lock_path());
     let err = backend.lock().unwrap_err();
     assert!(matches!(err, StateError::Locked { .. }), "{err:?}");
-    assert!(err.to_string().contains("locked by another aiu process"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("is locked by another aiu run"), "{message}");
+    assert!(message.contains("Operation: apply"), "the holder is named: {message}");
+    assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
     drop(guard);
     backend.lock().unwrap();
+}
+
+#[test]
+fn lock_timeout_gives_up_after_the_timeout_and_names_the_holder() {
+    use aiu_state::{lock_with_timeout, LockInfo, StateBackend};
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let _held = backend.lock_with_info(LockInfo::new("apply")).unwrap();
+    let err = lock_with_timeout(&backend as &dyn StateBackend, LockInfo::new("plan"), std::time::Duration::from_millis(300)).err().unwrap();
+    assert!(err.to_string().contains("Operation: apply"), "{err}");
+}
+
+#[test]
+fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
+    use aiu_state::{lock_with_timeout, LockInfo, StateBackend};
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let held = backend.lock_with_info(LockInfo::new("apply")).unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(held);
+    });
+    let got = lock_with_timeout(&backend as &dyn StateBackend, LockInfo::new("plan"), std::time::Duration::from_secs(5));
+    releaser.join().unwrap();
+    assert!(got.is_ok(), "{:?}", got.err());
 }
