@@ -26,6 +26,9 @@ pub struct VarInputs {
     /// Environment pairs; names are `AIU_VAR_<name>` (other names are ignored). Pass the
     /// process environment, filtered or not.
     pub env: Vec<(String, String)>,
+    /// Treat a required variable without a value as unknown instead of an error (`validate`
+    /// checks a configuration without its inputs, as Terraform's does).
+    pub missing_as_unknown: bool,
 }
 
 /// Prefix of environment variables that set input variables.
@@ -246,7 +249,13 @@ pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<Strin
     let mut values = BTreeMap::new();
     let mut ok: BTreeMap<String, bool> = BTreeMap::new();
     for var in &config.variables {
-        let result = resolve_one(config, var, given.remove(&var.name), &mut diags);
+        let given = given.remove(&var.name);
+        if given.is_none() && var.default.is_none() && inputs.missing_as_unknown {
+            values.insert(var.name.clone(), Value::Unknown);
+            ok.insert(var.name.clone(), false);
+            continue;
+        }
+        let result = resolve_one(config, var, given, &mut diags);
         ok.insert(var.name.clone(), result.is_some());
         values.insert(var.name.clone(), result.unwrap_or(Value::Unknown));
     }

@@ -344,7 +344,13 @@ async fn run_op(
             let intended = planned.get("name").and_then(Value::as_str).map(str::to_owned);
             {
                 let mut st = lock(state);
-                st.add_pending(PendingOperation::started_now(address.clone(), PendingOperationKind::Create, intended));
+                let attrs = match planned.to_json() {
+                    serde_json::Value::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                };
+                st.add_pending(
+                    PendingOperation::started_now(address.clone(), PendingOperationKind::Create, intended).with_planned(attrs, deps.clone()),
+                );
                 persist(&mut st).map_err(|e| format!("could not save state before creating {address}: {e}"))?;
             }
             provider.create(&type_name, &planned).await.map(Some)

@@ -5,9 +5,11 @@
 //! completed change. The engine never links the AWS SDK.
 
 pub mod apply;
+pub mod pending;
 pub mod reader;
 pub mod refresh;
 
 pub use apply::{apply, ApplyCounts, ApplyEvent, ApplyFailure, ApplyOptions, ApplyReport, Op, Persist, Verb};
+pub use pending::{resolve_pending, Resolution};
 pub use reader::ProviderReader;
 pub use refresh::{refresh, Refreshed};

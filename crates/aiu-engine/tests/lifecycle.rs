@@ -243,3 +243,46 @@ async fn drift_in_an_argument_is_reported_and_planned_back() {
     let role = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_role.app").unwrap();
     assert_eq!(role.action, aiu_plan::Action::Update);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_happened_before_a_crash_is_adopted_and_one_that_did_not_is_dropped() {
+    use aiu_state::{PendingOperation, PendingOperationKind};
+    let f = Fixture::new(CONFIG);
+    // The role was created in AWS, but the process died before recording it.
+    let planned = aiu_model::Value::object([
+        ("name", "app".into()),
+        ("assume_role_policy", "{}".into()),
+        ("arn", aiu_model::Value::Unknown),
+        ("id", aiu_model::Value::Unknown),
+    ]);
+    f.iam.create("aws_iam_role", &planned).await.unwrap();
+    let mut state = State::new();
+    let attrs = |v: &aiu_model::Value| match v.to_json() {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    state.add_pending(
+        PendingOperation::started_now("aws_iam_role.app".parse().unwrap(), PendingOperationKind::Create, Some("app".into()))
+            .with_planned(attrs(&planned), vec![]),
+    );
+    let never = aiu_model::Value::object([("name", "logs".into()), ("path", "/".into()), ("policy", "{}".into())]);
+    state.add_pending(
+        PendingOperation::started_now("aws_iam_policy.logs".parse().unwrap(), PendingOperationKind::Create, Some("logs".into()))
+            .with_planned(attrs(&never), vec![]),
+    );
+
+    let (resolved, done) = aiu_engine::resolve_pending(f.iam.as_ref(), &state).await.unwrap();
+    // Pending records are resolved in address order.
+    assert_eq!(
+        done,
+        [aiu_engine::Resolution::Dropped("aws_iam_policy.logs".into()), aiu_engine::Resolution::Adopted("aws_iam_role.app".into())]
+    );
+    assert!(resolved.pending.is_empty());
+    assert_eq!(addresses(&resolved), ["aws_iam_role.app"]);
+
+    // The next apply creates the rest and does not create the role again.
+    let (report, state, _) = f.apply(resolved, false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(addresses(&state), ALL);
+    assert_eq!(f.count("aws_iam_role"), 1);
+}

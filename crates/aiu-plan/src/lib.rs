@@ -5,7 +5,9 @@
 
 pub mod compare;
 pub mod model;
+pub mod planfile;
 pub mod planner;
 
 pub use model::{Action, ChangeCounts, ChangeReason, Drift, OutputChange, Plan, ResourceChange};
+pub use planfile::{config_digest, fingerprint, PlanFileError, SavedPlan};
 pub use planner::{dependency_graph, plan, with_unknown_computed, DataSourceReader, Offline, PlanInput};

@@ -201,11 +201,17 @@ impl<'a> Planner<'a> {
             self.record_resource_deps(node, &dag);
             match node {
                 NodeId::Variable(_) => {}
+                // A destroy plan evaluates nothing but what state holds: locals and data
+                // sources may refer to instances that are already gone.
+                NodeId::Local(name) if self.input.destroy => {
+                    self.values.insert(NodeId::Local(name.clone()), Value::Unknown);
+                }
                 NodeId::Local(name) => self.plan_local(name),
                 NodeId::Resource(addr) => {
                     if let Some(block) = self.blocks.get(addr).copied() {
                         match addr.mode {
                             ResourceMode::Managed => self.plan_resource(block, node),
+                            ResourceMode::Data if self.input.destroy => self.publish_unknown(addr, block),
                             ResourceMode::Data => self.plan_data(block),
                         }
                     }

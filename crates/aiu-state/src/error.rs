@@ -58,6 +58,20 @@ pub enum StateError {
     /// `force-unlock` with an ID that does not match the current lock.
     #[error("cannot unlock {what}: {reason}")]
     Unlock { what: String, reason: String },
+
+    /// A request to a remote state store (S3) failed: the network, credentials, permissions,
+    /// a missing bucket... `what` names the call and the object (`s3:GetObject on s3://b/k`).
+    #[error("{what} failed: {message}")]
+    Remote { what: String, message: String },
+
+    /// Another run wrote the remote state after this run read it (the conditional write was
+    /// refused); nothing was overwritten.
+    #[error("another aiu run wrote the state at {what} after this run read it; nothing was overwritten; run plan again to start from the current state")]
+    ConcurrentWrite { what: String },
+
+    /// The remote state object cannot be read; it is never overwritten.
+    #[error("{cause}\nrefusing to overwrite {what} because it could not be read; fix the object, or restore an earlier version of it (the bucket's versioning keeps them)")]
+    CorruptRemote { what: String, cause: Box<StateError> },
 }
 
 impl StateError {

@@ -84,6 +84,13 @@ pub struct PendingOperation {
     pub intended_name: Option<String>,
     /// RFC 3339 UTC timestamp.
     pub started_at: String,
+    /// The attributes the create was sent with, so a later run can look the object up and
+    /// adopt it (optional: absent in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Dependencies to record if the object is adopted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
 }
 
 impl PendingOperation {
@@ -97,7 +104,14 @@ impl PendingOperation {
         let started_at = now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned());
-        PendingOperation { address, operation, intended_name, started_at }
+        PendingOperation { address, operation, intended_name, started_at, planned_attributes: None, dependencies: Vec::new() }
+    }
+
+    /// Records what the operation sends, for adopting the object after a crash.
+    pub fn with_planned(mut self, attributes: serde_json::Map<String, serde_json::Value>, dependencies: Vec<String>) -> Self {
+        self.planned_attributes = Some(attributes);
+        self.dependencies = dependencies;
+        self
     }
 }
 
