@@ -13,6 +13,8 @@
 //!   `eventual_consistency_timeout`.
 //! - [`AwsProvider::call_counts`] counts every operation (`iam:GetRole`...) via an SDK
 //!   interceptor on both clients.
+//! - [`s3_backend`]: remote state on S3 ([`S3Backend`], an `aiu_state::StateBackend`) with
+//!   conditional writes and a lock object.
 //!
 //! Credentials are given to the SDK and never kept in the provider, printed, or put in errors.
 
@@ -24,9 +26,11 @@ mod policy;
 mod profile;
 mod refresh;
 mod role;
+pub mod s3_backend;
 mod settings;
 mod values;
 
+pub use s3_backend::{S3Backend, S3BackendSettings, S3Lock};
 pub use settings::{AwsSettings, StaticCredentials};
 
 use aiu_model::Value;
