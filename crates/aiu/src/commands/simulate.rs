@@ -1,0 +1,654 @@
+//! `aiu simulate ROLE_ADDR ACTION RESOURCE`: may this role do ACTION on RESOURCE? Answered
+//! offline, with no AWS call, by `aiu_policy::eval` on the role's policies as planned (an offline
+//! plan of the configuration against the state file) or as recorded in the state (`--state`).
+//!
+//! The role's policies: its inline policies (`aws_iam_role_policy` whose `role` is the role's
+//! name), the managed policies attached to it (`aws_iam_role_policy_attachment` -> the
+//! `aws_iam_policy` with that ARN), and its permissions boundary when it is an `aws_iam_policy` of
+//! the configuration. Values known only after apply (a new policy's ARN) are resolved through the
+//! dependencies the planner records. Policies that cannot be known offline (AWS managed policies,
+//! policies outside the configuration) are named in a warning and left out.
+//!
+//! With `--caller PRINCIPAL` the role's trust policy is evaluated instead, for PRINCIPAL calling
+//! ACTION (`sts:AssumeRole`, ...); RESOURCE may then be omitted.
+//!
+//! Several queries at once: `--queries FILE`, either JSON (an array, or `{"queries": [...]}`, of
+//! `{"role", "action", "resource", "caller", "context": {key: value | [values]}, "expect"}`) or
+//! one query per line: `ROLE_ADDR ACTION [RESOURCE] [key=value ...] [caller=P] [expect=allow|deny]`
+//! (`#` starts a comment).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aiu_model::{InstanceAddress, ResourceMode, Value};
+use aiu_plan::{Action, PlanInput};
+use aiu_policy::eval::{evaluate, evaluate_trust, Caller, Decision, Outcome, PolicySet, Request};
+use aiu_policy::{parse_policy, PolicyDocument};
+use aiu_state::LocalBackend;
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use crate::args::{StateArgs, VarArgs};
+use crate::printer::Printer;
+use crate::session::{read_state, report, state_path, Reported, Session};
+
+/// `aiu simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The role, e.g. `aws_iam_role.engine` or `aws_iam_role.manager[0]`.
+    #[arg(value_name = "ROLE_ADDR")]
+    pub role: Option<String>,
+    /// The action, e.g. `secretsmanager:GetSecretValue`.
+    #[arg(value_name = "ACTION")]
+    pub action: Option<String>,
+    /// The resource ARN (or `*`).
+    #[arg(value_name = "RESOURCE")]
+    pub resource: Option<String>,
+    /// A request-context value, `key=value` (repeatable; a repeated key is multivalued).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Evaluate the role's trust policy for this calling principal (`ec2.amazonaws.com`, a role
+    /// or user ARN, an account id, `Federated:...`).
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub caller: Option<String>,
+    /// Read queries from a file (JSON, or one query per line).
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Evaluate the policies recorded in the state instead of the planned configuration.
+    #[arg(long = "state")]
+    pub use_state: bool,
+    /// State file path (default: `state/default.aiustate.json` in the configuration directory).
+    #[arg(long = "state-file", value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Exit 1 unless the answer (of the command-line query) is this.
+    #[arg(long, value_enum, value_name = "allow|deny")]
+    pub expect: Option<Expect>,
+    /// Print the decisions as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Account id answered for `data.aws_caller_identity` (and used in ARNs known only after
+    /// apply); without it, documents that depend on the account are unknown offline.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Region answered for `data.aws_region` (default: the `provider "aws"` region).
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Expect {
+    Allow,
+    Deny,
+}
+
+impl Expect {
+    fn parse(s: &str) -> Result<Expect> {
+        match s.to_ascii_lowercase().as_str() {
+            "allow" | "allowed" => Ok(Expect::Allow),
+            "deny" | "denied" => Ok(Expect::Deny),
+            other => bail!("expect must be `allow` or `deny`, not `{other}`"),
+        }
+    }
+
+    fn holds(self, outcome: Outcome) -> bool {
+        outcome.is_allowed() == (self == Expect::Allow)
+    }
+}
+
+/// One question.
+#[derive(Debug, Clone)]
+struct Query {
+    role: String,
+    action: String,
+    resource: Option<String>,
+    caller: Option<String>,
+    context: BTreeMap<String, Vec<String>>,
+    expect: Option<Expect>,
+    /// Where it came from (`FILE:LINE` or `command line`).
+    origin: String,
+}
+
+/// A resource instance as planned or recorded: its attributes and the resources it depends on.
+struct Object {
+    address: InstanceAddress,
+    attrs: Value,
+    deps: Vec<String>,
+}
+
+/// The policies of one role, gathered from the objects.
+struct RolePolicies {
+    principal_arn: String,
+    trust: Option<PolicyDocument>,
+    set: PolicySet,
+    /// Things that could not be known offline.
+    warnings: Vec<String>,
+    /// Some identity policy or the boundary could not be evaluated: the answer is partial.
+    incomplete: bool,
+}
+
+pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCode> {
+    let queries = collect_queries(args)?;
+    let session = Session::load(dir, &args.vars, printer)?;
+    let backend = LocalBackend::new(state_path(dir, &StateArgs { state: args.state_file.clone() }));
+    let prior = read_state(&backend)?;
+    let objects = if args.use_state {
+        prior
+            .instances()
+            .filter(|(addr, _)| addr.resource.mode == ResourceMode::Managed)
+            .map(|(address, inst)| Object {
+                address,
+                attrs: Value::from_json(&serde_json::Value::Object(inst.attributes.clone())),
+                deps: inst.dependencies.clone(),
+            })
+            .collect::<Vec<_>>()
+    } else {
+        let region = match &args.region {
+            Some(r) => Some(r.clone()),
+            None => session.aws_settings().ok().and_then(|s| s.region),
+        };
+        let reader = SimulationReader { account: args.account.clone(), region };
+        let input = PlanInput {
+            config: &session.config,
+            variables: &session.variables,
+            prior: &prior,
+            reader: &reader,
+            destroy: false,
+            default_tags: session.default_tags()?,
+        };
+        let (plan, diags) = aiu_plan::plan(&input);
+        // The offline warning about unread data sources is expected: simulate never calls AWS.
+        let errors = aiu_model::Diagnostics(diags.into_iter().filter(|d| d.is_error()).collect());
+        if report(printer, &errors, &session.config) {
+            return Err(Reported.into());
+        }
+        plan.changes
+            .into_iter()
+            .filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete)
+            .filter_map(|c| c.after.map(|attrs| Object { address: c.address, attrs, deps: c.dependencies }))
+            .collect()
+    };
+    let source = if args.use_state { "state" } else { "planned configuration" };
+
+    let mut results = Vec::new();
+    let mut mismatches = 0usize;
+    let mut cache: BTreeMap<String, RolePolicies> = BTreeMap::new();
+    for q in &queries {
+        if !cache.contains_key(&q.role) {
+            let gathered = gather(&objects, &q.role, source, args.account.as_deref())?;
+            for w in &gathered.warnings {
+                printer.err(&format!("Warning: {}: {w}", q.role));
+            }
+            cache.insert(q.role.clone(), gathered);
+        }
+        let role = &cache[&q.role];
+        let decision = decide(role, q)?;
+        let ok = q.expect.is_none_or(|e| e.holds(decision.outcome));
+        if !ok {
+            mismatches += 1;
+        }
+        let partial = role.incomplete && q.caller.is_none();
+        results.push((q, decision, ok, partial));
+    }
+
+    if args.json {
+        let list: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(q, d, ok, partial)| {
+                serde_json::json!({
+                    "role": q.role,
+                    "action": q.action,
+                    "resource": q.resource,
+                    "caller": q.caller,
+                    "context": q.context,
+                    "source": source,
+                    "decision": d.outcome.label(),
+                    "allowed": d.outcome.is_allowed(),
+                    "summary": d.summary,
+                    "incomplete": partial,
+                    "statements": d.explanation,
+                    "expect": q.expect.map(|e| if e == Expect::Allow { "allow" } else { "deny" }),
+                    "expectation_met": q.expect.map(|_| *ok),
+                })
+            })
+            .collect();
+        printer.out(&serde_json::to_string_pretty(&list)?);
+    } else {
+        let mut text = String::new();
+        for (i, (q, d, ok, partial)) in results.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            let what = match &q.caller {
+                Some(c) => format!("{} trust: {c} -> {}", q.role, q.action),
+                None => format!("{} {} {}", q.role, q.action, q.resource.as_deref().unwrap_or("*")),
+            };
+            text.push_str(&format!("# {what} ({source})\n"));
+            if !q.context.is_empty() {
+                let ctx: Vec<String> = q.context.iter().map(|(k, v)| format!("{k}={}", v.join(","))).collect();
+                text.push_str(&format!("# context: {}\n", ctx.join(" ")));
+            }
+            text.push_str(&d.render());
+            if *partial {
+                text.push_str("  NOTE: some of the role's policies could not be known offline (see the warnings); this answer covers only the others\n");
+            }
+            if let Some(e) = q.expect {
+                let want = if e == Expect::Allow { "allow" } else { "deny" };
+                if *ok {
+                    text.push_str(&format!("  expectation met: {want}\n"));
+                } else {
+                    text.push_str(&format!("  EXPECTATION FAILED ({}): expected {want}, got {}\n", q.origin, d.outcome));
+                }
+            }
+        }
+        printer.out(&text);
+    }
+    if mismatches > 0 {
+        printer.err(&format!("Error: {mismatches} of {} queries did not get the expected answer.", results.len()));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decide(role: &RolePolicies, q: &Query) -> Result<Decision> {
+    Ok(match &q.caller {
+        Some(caller) => {
+            let trust = role.trust.as_ref().ok_or_else(|| anyhow!("{}: the role's trust policy is not known offline", q.role))?;
+            evaluate_trust(trust, &Caller::parse(caller), &q.action, &q.context)
+        }
+        None => {
+            let resource = q.resource.clone().ok_or_else(|| anyhow!("{}: RESOURCE is missing", q.origin))?;
+            let request = Request {
+                principal_arn: role.principal_arn.clone(),
+                action: q.action.clone(),
+                resource,
+                context: q.context.clone(),
+            };
+            evaluate(&role.set, &request)
+        }
+    })
+}
+
+// ------------------------------------------------------------------ queries
+
+fn collect_queries(args: &SimulateArgs) -> Result<Vec<Query>> {
+    let mut out = Vec::new();
+    if let Some(role) = &args.role {
+        let action = args.action.clone().ok_or_else(|| anyhow!("ACTION is required after ROLE_ADDR"))?;
+        if args.resource.is_none() && args.caller.is_none() {
+            bail!("RESOURCE is required (or --caller PRINCIPAL, to evaluate the role's trust policy)");
+        }
+        let mut context = BTreeMap::new();
+        for kv in &args.context {
+            add_context(&mut context, kv)?;
+        }
+        out.push(Query {
+            role: role.clone(),
+            action,
+            resource: args.resource.clone(),
+            caller: args.caller.clone(),
+            context,
+            expect: args.expect,
+            origin: "command line".into(),
+        });
+    } else if args.expect.is_some() || args.caller.is_some() || !args.context.is_empty() {
+        bail!("--expect, --caller and --context apply to a ROLE_ADDR ACTION RESOURCE query on the command line");
+    }
+    if let Some(file) = &args.queries {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading queries from {}", file.display()))?;
+        out.extend(parse_queries(&text, &file.display().to_string())?);
+    }
+    if out.is_empty() {
+        bail!("nothing to simulate: give ROLE_ADDR ACTION RESOURCE, or --queries FILE");
+    }
+    Ok(out)
+}
+
+fn add_context(context: &mut BTreeMap<String, Vec<String>>, kv: &str) -> Result<()> {
+    let (k, v) = kv.split_once('=').ok_or_else(|| anyhow!("context value `{kv}` must be KEY=VALUE"))?;
+    context.entry(k.trim().to_owned()).or_default().push(v.to_owned());
+    Ok(())
+}
+
+fn parse_queries(text: &str, name: &str) -> Result<Vec<Query>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        let json: serde_json::Value = serde_json::from_str(text).with_context(|| format!("{name}: invalid JSON"))?;
+        let items = match &json {
+            serde_json::Value::Array(items) => items.clone(),
+            serde_json::Value::Object(o) => match o.get("queries") {
+                Some(serde_json::Value::Array(items)) => items.clone(),
+                _ => bail!("{name}: expected an array of queries or {{\"queries\": [...]}}"),
+            },
+            _ => unreachable!(),
+        };
+        return items.iter().enumerate().map(|(i, item)| query_from_json(item, &format!("{name}[{i}]"))).collect();
+    }
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
+        if line.is_empty() {
+            continue;
+        }
+        let origin = format!("{name}:{}", n + 1);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 2 {
+            bail!("{origin}: expected `ROLE_ADDR ACTION [RESOURCE] [key=value ...]`");
+        }
+        let mut q = Query {
+            role: words[0].to_owned(),
+            action: words[1].to_owned(),
+            resource: None,
+            caller: None,
+            context: BTreeMap::new(),
+            expect: None,
+            origin: origin.clone(),
+        };
+        for (i, w) in words[2..].iter().enumerate() {
+            // The resource is the first word after the action that is not key=value, or any
+            // word starting with `arn:` / equal to `*` (ARNs contain no `=`... usually).
+            if i == 0 && (w.starts_with("arn:") || *w == "*" || !w.contains('=')) {
+                q.resource = Some((*w).to_owned());
+                continue;
+            }
+            match w.split_once('=') {
+                Some(("expect", v)) => q.expect = Some(Expect::parse(v).with_context(|| origin.clone())?),
+                Some(("caller", v)) => q.caller = Some(v.to_owned()),
+                Some(_) => add_context(&mut q.context, w)?,
+                None => bail!("{origin}: unexpected `{w}` (context values are key=value)"),
+            }
+        }
+        if q.resource.is_none() && q.caller.is_none() {
+            bail!("{origin}: RESOURCE (or caller=PRINCIPAL) is missing");
+        }
+        out.push(q);
+    }
+    Ok(out)
+}
+
+fn query_from_json(item: &serde_json::Value, origin: &str) -> Result<Query> {
+    let s = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let mut context = BTreeMap::new();
+    if let Some(serde_json::Value::Object(map)) = item.get("context") {
+        for (k, v) in map {
+            let vals = match v {
+                serde_json::Value::Array(items) => items.iter().map(json_scalar).collect::<Result<Vec<_>>>()?,
+                other => vec![json_scalar(other)?],
+            };
+            context.insert(k.clone(), vals);
+        }
+    }
+    let q = Query {
+        role: s("role").ok_or_else(|| anyhow!("{origin}: \"role\" is required"))?,
+        action: s("action").ok_or_else(|| anyhow!("{origin}: \"action\" is required"))?,
+        resource: s("resource"),
+        caller: s("caller"),
+        context,
+        expect: s("expect").map(|e| Expect::parse(&e)).transpose().with_context(|| origin.to_owned())?,
+        origin: origin.to_owned(),
+    };
+    if q.resource.is_none() && q.caller.is_none() {
+        bail!("{origin}: \"resource\" (or \"caller\") is required");
+    }
+    Ok(q)
+}
+
+fn json_scalar(v: &serde_json::Value) -> Result<String> {
+    Ok(match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => bail!("context values must be strings, numbers or booleans, not {other}"),
+    })
+}
+
+// ------------------------------------------------------------------ offline data sources
+
+/// Offline data sources, except the account and region when they are given: documents built
+/// from `data.aws_caller_identity` / `data.aws_region` then become known.
+struct SimulationReader {
+    account: Option<String>,
+    region: Option<String>,
+}
+
+impl aiu_plan::DataSourceReader for SimulationReader {
+    fn read(&self, type_name: &str, args: &Value) -> Result<Option<Value>, String> {
+        Ok(match (type_name, &self.account, &self.region) {
+            ("aws_caller_identity", Some(account), _) => Some(Value::object([
+                ("account_id", Value::string(account.clone())),
+                ("arn", Value::string(format!("arn:aws:iam::{account}:root"))),
+                ("user_id", Value::Unknown),
+                ("id", Value::string(account.clone())),
+            ])),
+            ("aws_region", _, Some(region)) => {
+                let asked = args.get("name").and_then(Value::as_str).or_else(|| args.get("region").and_then(Value::as_str));
+                match asked {
+                    Some(other) if other != region => Some(Value::object([
+                        ("name", Value::string(other)),
+                        ("region", Value::string(other)),
+                        ("id", Value::string(other)),
+                    ])),
+                    _ => Some(Value::object([
+                        ("name", Value::string(region.clone())),
+                        ("region", Value::string(region.clone())),
+                        ("id", Value::string(region.clone())),
+                    ])),
+                }
+            }
+            _ => None,
+        })
+    }
+
+    fn import(&self, _: &str, _: &str) -> Result<Option<Value>, String> {
+        Ok(None)
+    }
+
+    fn is_online(&self) -> bool {
+        false
+    }
+}
+
+fn hint(account: Option<&str>) -> &'static str {
+    if account.is_none() {
+        " (if it depends on data.aws_caller_identity, pass --account ID)"
+    } else {
+        ""
+    }
+}
+
+// ------------------------------------------------------------------ gathering the role's policies
+
+fn find_role<'o>(objects: &'o [Object], addr: &str, source: &str) -> Result<&'o Object> {
+    let roles: Vec<&Object> = objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role").collect();
+    let parsed: InstanceAddress = addr.parse().map_err(|e| anyhow!("{e}"))?;
+    if parsed.resource.type_name != "aws_iam_role" || parsed.resource.mode != ResourceMode::Managed {
+        bail!("`{addr}` is not an aws_iam_role resource");
+    }
+    if let Some(o) = roles.iter().find(|o| o.address == parsed) {
+        return Ok(o);
+    }
+    // `aws_iam_role.x` when the only instance is `aws_iam_role.x[0]`.
+    let same: Vec<&&Object> = roles.iter().filter(|o| o.address.resource == parsed.resource).collect();
+    if parsed.key == aiu_model::InstanceKey::None && same.len() == 1 {
+        return Ok(same[0]);
+    }
+    let known: Vec<String> = roles.iter().map(|o| o.address.to_string()).collect();
+    bail!(
+        "no role `{addr}` in the {source}; roles: {}",
+        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+    )
+}
+
+fn string_attr<'v>(v: &'v Value, key: &str) -> Attr<'v> {
+    match v.get(key) {
+        Some(Value::String(s)) => Attr::Known(s),
+        Some(Value::Unknown) => Attr::Unknown,
+        _ => Attr::Absent,
+    }
+}
+
+enum Attr<'v> {
+    Known(&'v str),
+    Unknown,
+    Absent,
+}
+
+/// Does `obj`'s `role` argument name the role? By value when both are known, otherwise by the
+/// dependency the planner recorded.
+fn refers_to_role(obj: &Object, role: &Object, role_name: Option<&str>) -> bool {
+    match (string_attr(&obj.attrs, "role"), role_name) {
+        (Attr::Known(r), Some(name)) => r == name,
+        (Attr::Absent, _) => false,
+        _ => depends_on(obj, &role.address),
+    }
+}
+
+fn depends_on(obj: &Object, target: &InstanceAddress) -> bool {
+    let resource = target.resource.to_string();
+    let instance = target.to_string();
+    obj.deps.iter().any(|d| *d == resource || *d == instance)
+}
+
+fn parse_doc(text: &str, what: &str) -> Result<PolicyDocument> {
+    parse_policy(text).map_err(|e| anyhow!("{what}: the policy document does not parse: {e}"))
+}
+
+/// The managed policy an ARN (or, when the ARN is unknown, a dependency) points at.
+fn managed_policy<'o>(objects: &'o [Object], arn: Attr<'_>, dependent: &Object) -> Result<&'o Object, String> {
+    let policies = || objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_policy");
+    match arn {
+        Attr::Known(arn) => policies()
+            .find(|p| matches!(string_attr(&p.attrs, "arn"), Attr::Known(a) if a == arn))
+            .ok_or_else(|| format!("`{arn}` is not a policy of this configuration (AWS managed or external): not evaluated")),
+        Attr::Unknown => {
+            let deps: Vec<&Object> = policies().filter(|p| depends_on(dependent, &p.address)).collect();
+            match deps.as_slice() {
+                [one] => Ok(one),
+                [] => Err("its policy ARN is known only after apply and no aws_iam_policy of the configuration provides it: not evaluated".into()),
+                many => Err(format!(
+                    "its policy ARN is known only after apply and it depends on several policies ({}): not evaluated",
+                    many.iter().map(|p| p.address.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        Attr::Absent => Err("no policy ARN".into()),
+    }
+}
+
+fn policy_document(obj: &Object, attr: &str) -> Result<Option<PolicyDocument>> {
+    match string_attr(&obj.attrs, attr) {
+        Attr::Known(text) => parse_doc(text, &format!("{}.{attr}", obj.address)).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn gather(objects: &[Object], addr: &str, source: &str, account: Option<&str>) -> Result<RolePolicies> {
+    let role = find_role(objects, addr, source)?;
+    let mut warnings = Vec::new();
+    let mut incomplete = false;
+    let role_name = match string_attr(&role.attrs, "name") {
+        Attr::Known(n) => Some(n.to_owned()),
+        _ => None,
+    };
+    let principal_arn = match (string_attr(&role.attrs, "arn"), &role_name) {
+        (Attr::Known(arn), _) => arn.to_owned(),
+        (_, name) => {
+            let path = match string_attr(&role.attrs, "path") {
+                Attr::Known(p) => p.to_owned(),
+                _ => "/".to_owned(),
+            };
+            let arn = format!("arn:aws:iam::{}:role{path}{}", account.unwrap_or("000000000000"), name.as_deref().unwrap_or("UNKNOWN"));
+            warnings.push(format!("the role's ARN is known only after apply; requests use `{arn}` as the principal"));
+            arn
+        }
+    };
+    let trust = policy_document(role, "assume_role_policy")?;
+    if trust.is_none() {
+        warnings.push("the trust policy is not known offline".into());
+    }
+
+    let mut identity = Vec::new();
+    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy") {
+        if !refers_to_role(obj, role, role_name.as_deref()) {
+            continue;
+        }
+        match policy_document(obj, "policy")? {
+            Some(doc) => identity.push((format!("{} (inline)", obj.address), doc)),
+            None => {
+                incomplete = true;
+                warnings.push(format!("inline policy {}: its document is not known offline: not evaluated{}", obj.address, hint(account)))
+            }
+        }
+    }
+    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy_attachment") {
+        if !refers_to_role(obj, role, role_name.as_deref()) {
+            continue;
+        }
+        match managed_policy(objects, string_attr(&obj.attrs, "policy_arn"), obj) {
+            Ok(policy) => match policy_document(policy, "policy")? {
+                Some(doc) => identity.push((format!("{} (attached by {})", policy.address, obj.address), doc)),
+                None => {
+                    incomplete = true;
+                    warnings.push(format!("{}: its document is not known offline: not evaluated{}", policy.address, hint(account)))
+                }
+            },
+            Err(why) => {
+                incomplete = true;
+                warnings.push(format!("attachment {}: {why}", obj.address))
+            }
+        }
+    }
+
+    let boundary = match string_attr(&role.attrs, "permissions_boundary") {
+        Attr::Absent => None,
+        Attr::Known("") => None,
+        arn => match managed_policy(objects, arn, role) {
+            Ok(policy) => match policy_document(policy, "policy")? {
+                Some(doc) => Some((format!("{} (permissions boundary)", policy.address), doc)),
+                None => {
+                    incomplete = true;
+                    warnings.push(format!(
+                        "permissions boundary {}: its document is not known offline; evaluated WITHOUT the boundary (answers may be ALLOWED where AWS denies)",
+                        policy.address
+                    ));
+                    None
+                }
+            },
+            Err(why) => {
+                incomplete = true;
+                warnings.push(format!(
+                    "permissions boundary: {why}; evaluated WITHOUT the boundary (answers may be ALLOWED where AWS denies)"
+                ));
+                None
+            }
+        },
+    };
+    Ok(RolePolicies { principal_arn, trust, set: PolicySet { identity, boundary }, warnings, incomplete })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_lines() {
+        let text = "# engine\naws_iam_role.engine secretsmanager:GetSecretValue arn:aws:secretsmanager:us-west-2:1:secret:x expect=allow\n\
+                    aws_iam_role.engine sts:AssumeRole caller=ec2.amazonaws.com aws:SourceIp=10.0.0.1 aws:SourceIp=10.0.0.2\n";
+        let q = parse_queries(text, "q.txt").unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].expect, Some(Expect::Allow));
+        assert_eq!(q[0].resource.as_deref(), Some("arn:aws:secretsmanager:us-west-2:1:secret:x"));
+        assert_eq!(q[1].caller.as_deref(), Some("ec2.amazonaws.com"));
+        assert_eq!(q[1].context["aws:SourceIp"].len(), 2);
+        assert_eq!(q[1].origin, "q.txt:3");
+    }
+
+    #[test]
+    fn query_json() {
+        let text = r#"{"queries":[{"role":"aws_iam_role.m","action":"iam:PassRole","resource":"*","context":{"k":["a","b"],"n":5},"expect":"deny"}]}"#;
+        let q = parse_queries(text, "q.json").unwrap();
+        assert_eq!(q[0].context["n"], vec!["5".to_owned()]);
+        assert_eq!(q[0].expect, Some(Expect::Deny));
+    }
+}
