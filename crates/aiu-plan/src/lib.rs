@@ -4,6 +4,7 @@
 //! read through the [`DataSourceReader`] the caller passes in; nothing else leaves the process.
 
 pub mod compare;
+pub mod lint;
 pub mod model;
 pub mod planfile;
 pub mod planner;

@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration: syntax, arguments, references, types.
     Validate(ValidateArgs),
+    /// Validate one JSON policy file (identity, trust or resource policy).
+    #[command(name = "validate-policy")]
+    ValidatePolicy(ValidatePolicyArgs),
     /// Show what apply would change.
     Plan(PlanArgs),
     /// Make the account match the configuration.
@@ -42,6 +45,14 @@ pub enum Command {
     Output(OutputArgs),
     /// Adopt an existing object into the state.
     Import(ImportArgs),
+    /// Answer "may this role do ACTION on RESOURCE?" offline, with the explanation.
+    Simulate(crate::commands::simulate::SimulateArgs),
+    /// Remove a state lock left behind by a run that died.
+    #[command(name = "force-unlock")]
+    ForceUnlock(ForceUnlockArgs),
+    /// Manage workspaces: separate states for one configuration (dev, prod, ...).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Print the version.
     Version,
 }
@@ -52,6 +63,17 @@ pub struct StateArgs {
     /// State file path (default: `state/default.aiustate.json` in the configuration directory).
     #[arg(long = "state", value_name = "PATH")]
     pub state: Option<PathBuf>,
+}
+
+/// State locking.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Hold the state lock while running (`-lock=false` to skip; dangerous with others).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+    /// How long to retry when another run holds the lock, e.g. `30s`.
+    #[arg(long = "lock-timeout", default_value = "0s", value_name = "DURATION")]
+    pub lock_timeout: String,
 }
 
 /// Input variables.
@@ -69,6 +91,45 @@ pub struct VarArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+    /// Print findings as JSON (same as `-format=json`).
+    #[arg(long)]
+    pub json: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ValidateFormat,
+}
+
+impl ValidateArgs {
+    pub fn format(&self) -> ValidateFormat {
+        if self.json { ValidateFormat::Json } else { self.format }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-review tools.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PolicyKindArg {
+    /// A permissions policy attached to a role, user or group.
+    Identity,
+    /// A role's trust policy (`assume_role_policy`).
+    Trust,
+    /// A resource-based policy (bucket policy, ...).
+    Resource,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidatePolicyArgs {
+    /// A JSON policy document.
+    pub file: PathBuf,
+    /// What kind of policy it is.
+    #[arg(long = "type", value_enum, default_value = "identity")]
+    pub kind: PolicyKindArg,
     /// Print findings as JSON.
     #[arg(long)]
     pub json: bool,
@@ -88,6 +149,8 @@ pub struct PlanArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Plan against the state file alone: no AWS call at all (data sources become unknown).
     #[arg(long)]
     pub offline: bool,
@@ -109,7 +172,7 @@ pub struct PlanArgs {
     /// How policy document changes are shown.
     #[arg(long = "policy-diff", value_enum, default_value = "statements")]
     pub policy_diff: PolicyDiffArg,
-    /// Write the plan to a file for `aiu apply FILE` (JSON).
+    /// Save the plan to a file; `aiu apply FILE` applies exactly it, `aiu show FILE` shows it.
     #[arg(long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Maximum concurrent API calls.
@@ -119,6 +182,10 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A plan saved with `aiu plan -out=FILE`: applied exactly, without asking, if nothing
+    /// changed since it was made.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Apply without asking for confirmation.
@@ -140,8 +207,14 @@ pub struct GraphArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// A saved plan file to show instead of the state.
+    #[arg(value_name = "PLAN_FILE")]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub state: StateArgs,
+    /// How policy document changes in a saved plan are shown.
+    #[arg(long = "policy-diff", value_enum, default_value = "statements")]
+    pub policy_diff: PolicyDiffArg,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -183,10 +256,38 @@ pub struct ImportArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Address to import into, e.g. `aws_iam_role.app`.
     pub address: String,
     /// The object's id: role name, policy ARN, `role/policy_arn`, `role:policy_name`, profile name.
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The lock ID printed in the "state is locked" error.
+    pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List workspaces; the current one is marked with `*`.
+    List,
+    /// Print the current workspace.
+    Show,
+    /// Create a workspace (with an empty state) and select it.
+    New { name: String },
+    /// Select a workspace.
+    Select { name: String },
+    /// Delete a workspace; refuses one whose state still holds resources unless `-force`.
+    Delete {
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Rewrites Terraform-style single-dash long options to GNU style: `-out=f` -> `--out=f`,

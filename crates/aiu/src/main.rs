@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     let dir = cli.chdir.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
     let result = match cli.command {
         Command::Validate(a) => commands::validate::run(&dir, &a, &printer),
+        Command::ValidatePolicy(a) => commands::validate::run_policy(&a, &printer),
         Command::Plan(a) => commands::plan::run(&dir, &a, &printer),
         Command::Apply(a) => commands::apply::run(&dir, &a, false, &printer),
         Command::Destroy(a) => commands::apply::run(&dir, &a, true, &printer),
@@ -40,6 +41,9 @@ fn main() -> ExitCode {
         Command::State(StateCommand::Pull(a)) => commands::state::pull(&dir, &a, &printer),
         Command::Output(a) => commands::state::output(&dir, &a, &printer),
         Command::Import(a) => commands::import::run(&dir, &a, &printer),
+        Command::Simulate(a) => commands::simulate::run(&dir, &a, &printer),
+        Command::ForceUnlock(a) => commands::state::force_unlock(&dir, &a, &printer),
+        Command::Workspace(c) => commands::workspace::run(&dir, &c, &printer),
         Command::Version => {
             printer.out(&format!("aiu v{}", env!("CARGO_PKG_VERSION")));
             Ok(ExitCode::SUCCESS)

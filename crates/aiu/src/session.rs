@@ -1,23 +1,26 @@
 //! What every command starts from: the configuration directory loaded and checked, input
-//! variables resolved, the state backend chosen, and (when online) the AWS provider.
+//! variables resolved, the workspace and its state backend chosen, and (when online) the AWS
+//! provider.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aiu_config::{Config, VarInputs};
 use aiu_model::{Diagnostics, Value};
 use aiu_provider::Provider;
-use aiu_state::{LocalBackend, State};
-use anyhow::{anyhow, Context, Result};
+use aiu_state::{LocalBackend, LockGuard, LockInfo, State, StateBackend};
+use anyhow::{anyhow, bail, Result};
 
-use crate::args::{StateArgs, VarArgs};
+use crate::args::{LockArgs, StateArgs, VarArgs};
 use crate::printer::Printer;
 
 /// A loaded configuration with its resolved variables.
 pub struct Session {
     pub config: Config,
     pub variables: BTreeMap<String, Value>,
+    pub workspace: String,
 }
 
 /// Raised after the diagnostics have been printed: the command exits 1 with nothing more to say.
@@ -32,27 +35,52 @@ impl std::fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
+/// How variables are supplied to [`Session::load_with`].
+pub enum Inputs<'a> {
+    /// From the command line, files and environment.
+    Args(&'a VarArgs),
+    /// Missing required variables are unknown (for `validate`).
+    ArgsMissingAsUnknown(&'a VarArgs),
+    /// Exactly these values (a saved plan's).
+    Values(BTreeMap<String, Value>),
+}
+
 impl Session {
     /// Loads and checks the configuration in `dir`; prints every diagnostic; fails if any is an
     /// error.
     pub fn load(dir: &Path, vars: &VarArgs, printer: &Printer) -> Result<Session> {
-        let (config, mut diags) = aiu_config::load_dir(dir);
-        if !diags.has_errors() {
-            let inputs = VarInputs {
-                cli_vars: vars.vars.clone(),
-                var_files: vars.var_files.iter().map(|f| if f.is_absolute() { f.clone() } else { dir.join(f) }).collect(),
-                env: std::env::vars().filter(|(k, _)| k.starts_with("AIU_VAR_")).collect(),
-            };
-            let (variables, var_diags) = aiu_config::resolve_variables(&config, &inputs);
-            diags.extend(var_diags);
-            printer.diagnostics(&diags, &config);
-            if diags.has_errors() {
-                return Err(Reported.into());
-            }
-            return Ok(Session { config, variables });
+        Session::load_with(dir, Inputs::Args(vars), printer)
+    }
+
+    pub fn load_with(dir: &Path, inputs: Inputs<'_>, printer: &Printer) -> Result<Session> {
+        let (config, diags) = aiu_config::load_dir(dir);
+        let (session, diags) = Session::from_config(dir, config, diags, inputs);
+        printer.diagnostics(&diags, &session.config);
+        if diags.has_errors() {
+            return Err(Reported.into());
         }
-        printer.diagnostics(&diags, &config);
-        Err(Reported.into())
+        Ok(session)
+    }
+
+    /// Resolves variables of a loaded configuration; returns every diagnostic.
+    pub fn from_config(dir: &Path, config: Config, mut diags: Diagnostics, inputs: Inputs<'_>) -> (Session, Diagnostics) {
+        let variables = match inputs {
+            Inputs::Values(values) => values,
+            Inputs::Args(vars) | Inputs::ArgsMissingAsUnknown(vars) => {
+                let missing_as_unknown = matches!(inputs, Inputs::ArgsMissingAsUnknown(_));
+                let inputs = VarInputs {
+                    cli_vars: vars.vars.clone(),
+                    var_files: vars.var_files.iter().map(|f| if f.is_absolute() { f.clone() } else { dir.join(f) }).collect(),
+                    env: std::env::vars().filter(|(k, _)| k.starts_with(aiu_config::ENV_PREFIX)).collect(),
+                    missing_as_unknown,
+                };
+                let (variables, var_diags) = aiu_config::resolve_variables(&config, &inputs);
+                diags.extend(var_diags);
+                variables
+            }
+        };
+        let workspace = current_workspace(dir);
+        (Session { config, variables, workspace }, diags)
     }
 
     /// An evaluation context with `var` only, for provider and backend settings.
@@ -66,6 +94,9 @@ impl Session {
         let Some(expr) = expr else { return Ok(None) };
         let value = aiu_lang::eval(&expr.expr, &self.settings_context())
             .map_err(|e| anyhow!("{}: {}: {}", expr.span, e.summary, e.detail))?;
+        if value.contains_unknown() {
+            bail!("{}: this setting must be known before anything is read; it cannot depend on values known only after apply.", expr.span);
+        }
         Ok(if value.is_null() { None } else { Some(value) })
     }
 
@@ -105,30 +136,99 @@ impl Session {
     }
 
     /// Connects to AWS and checks the account is allowed, before anything else is read.
-    pub async fn connect(&self) -> Result<Arc<dyn Provider>> {
+    /// Returns the provider and the account id.
+    pub async fn connect(&self) -> Result<(Arc<dyn Provider>, String)> {
         let settings = self.aws_settings()?;
         let provider = aiu_aws::AwsProvider::connect(settings).await.map_err(|e| anyhow!("Could not connect to AWS: {e}"))?;
-        provider.caller_identity().await.map_err(|e| anyhow!("{e}"))?;
-        Ok(Arc::new(provider))
+        let identity = provider.caller_identity().await.map_err(|e| anyhow!("{e}"))?;
+        Ok((Arc::new(provider), identity.account_id))
+    }
+
+    /// The state backend of this configuration and workspace (`--state` overrides it).
+    pub fn backend(&self, args: &StateArgs) -> Result<Arc<dyn StateBackend>> {
+        open_backend(&self.config.dir, args, &self.workspace)
     }
 }
 
-/// The state file to use.
-pub fn state_path(dir: &Path, args: &StateArgs) -> PathBuf {
+/// The workspace in use: `AIU_WORKSPACE`, else the one `aiu workspace select` recorded in
+/// `.aiu/environment`, else `default`.
+pub fn current_workspace(dir: &Path) -> String {
+    if let Ok(ws) = std::env::var("AIU_WORKSPACE") {
+        if !ws.is_empty() {
+            return ws;
+        }
+    }
+    std::fs::read_to_string(workspace_file(dir)).map(|s| s.trim().to_owned()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "default".into())
+}
+
+/// Where the selected workspace is recorded.
+pub fn workspace_file(dir: &Path) -> PathBuf {
+    dir.join(".aiu").join("environment")
+}
+
+/// The local state file of a workspace, or the `--state` path.
+pub fn state_path(dir: &Path, args: &StateArgs, workspace: &str) -> PathBuf {
     match &args.state {
         Some(p) if p.is_absolute() => p.clone(),
         Some(p) => std::env::current_dir().map(|cwd| cwd.join(p)).unwrap_or_else(|_| p.clone()),
-        None => aiu_state::default_state_path(dir, "default"),
+        None => aiu_state::default_state_path(dir, workspace),
     }
 }
 
-/// Reads the state (a fresh empty state when the file does not exist yet).
-pub fn read_state(backend: &LocalBackend) -> Result<State> {
-    Ok(backend.read().with_context(|| format!("reading state {}", backend.path().display()))?.unwrap_or_default())
+/// Opens the state backend for a workspace: a local file (the default, or `--state`).
+pub fn open_backend(dir: &Path, args: &StateArgs, workspace: &str) -> Result<Arc<dyn StateBackend>> {
+    Ok(Arc::new(LocalBackend::new(state_path(dir, args, workspace))))
+}
+
+/// Reads the state (a fresh empty state when there is none yet).
+pub fn read_state(backend: &dyn StateBackend) -> Result<State> {
+    Ok(backend.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default())
+}
+
+/// Takes the state lock for `operation` unless `-lock=false`.
+pub fn take_lock(backend: &dyn StateBackend, args: &LockArgs, operation: &str) -> Result<Option<Box<dyn LockGuard>>> {
+    if !args.lock {
+        return Ok(None);
+    }
+    let timeout = parse_duration(&args.lock_timeout)?;
+    aiu_state::lock_with_timeout(backend, LockInfo::new(operation), timeout).map(Some).map_err(|e| anyhow!("{e}"))
+}
+
+/// Parses `30s`, `2m`, `500ms`, `0s`, or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, "s"),
+    };
+    let n: f64 = number.parse().map_err(|_| anyhow!("invalid duration `{text}`: expected e.g. `30s`, `2m` or `500ms`"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => bail!("invalid duration `{text}`: unknown unit `{other}` (use ms, s, m or h)"),
+    };
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Prints diagnostics of a plan run and tells whether any was an error.
 pub fn report(printer: &Printer, diags: &Diagnostics, config: &Config) -> bool {
     printer.diagnostics(diags, config);
     diags.has_errors()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_terraform_spelling() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3d").is_err());
+    }
 }

@@ -9,32 +9,116 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use aiu_engine::{ApplyEvent, ApplyOptions, Persist};
-use aiu_plan::{DataSourceReader, Offline, PlanInput};
+use aiu_plan::{DataSourceReader, Offline, PlanInput, SavedPlan};
 use aiu_state::State;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
-use crate::args::ApplyArgs;
-use crate::commands::plan::{make_plan, render_options};
+use crate::args::{ApplyArgs, PlanArgs};
+use crate::commands::plan::{config_digest, live_fingerprints, make_plan, render_options, PlanRun, Purpose};
 use crate::printer::Printer;
+use crate::session::{report, take_lock, Inputs, Reported, Session};
 
 pub fn run(dir: &Path, args: &ApplyArgs, destroy: bool, printer: &Printer) -> Result<ExitCode> {
     if args.plan.offline {
         bail!("apply cannot run with --offline: it must call AWS. Use `aiu plan --offline` to preview instead.");
     }
     let rt = super::runtime()?;
-    rt.block_on(apply_async(dir, args, destroy || args.plan.destroy, printer))
+    match &args.plan_file {
+        Some(file) => rt.block_on(apply_saved(dir, args, file, printer)),
+        None => rt.block_on(async {
+            let destroy = destroy || args.plan.destroy;
+            let run = make_plan(dir, &args.plan, destroy, Purpose::Apply, printer).await?;
+            printer.out(&aiu_render::render_plan(&run.plan, &render_options(args.plan.policy_diff, printer)));
+            execute(run, args, destroy, args.auto_approve, printer).await
+        }),
+    }
 }
 
-async fn apply_async(dir: &Path, args: &ApplyArgs, destroy: bool, printer: &Printer) -> Result<ExitCode> {
-    let run = make_plan(dir, &args.plan, destroy, printer).await?;
-    let _lock = run.backend.lock().map_err(|e| anyhow!("{e}"))?;
-    printer.out(&aiu_render::render_plan(&run.plan, &render_options(&args.plan, printer)));
+/// `aiu apply FILE`: applies exactly the saved plan, refusing when anything it depends on moved.
+async fn apply_saved(dir: &Path, args: &ApplyArgs, file: &Path, printer: &Printer) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading the saved plan {}", file.display()))?;
+    let saved = SavedPlan::from_json_str(&text, &file.display().to_string()).map_err(|e| anyhow!("{e}"))?;
+    let stale = |why: String| anyhow!("Saved plan is stale: {why}\nNothing was changed. Make a new plan with `aiu plan -out={}` and review it.", file.display());
+    let session = Session::load_with(dir, Inputs::Values(saved.variables.clone()), printer)?;
+    if session.workspace != saved.workspace {
+        bail!("the saved plan was made for workspace `{}`, but the current workspace is `{}`. Select it with `aiu workspace select {}`.", saved.workspace, session.workspace, saved.workspace);
+    }
+    if config_digest(&session) != saved.config_digest {
+        return Err(stale("the configuration files changed since the plan was made".into()));
+    }
+    let backend = session.backend(&args.plan.state)?;
+    let lock = take_lock(backend.as_ref(), &args.plan.lock, "apply")?;
+    let prior = match backend.read().map_err(|e| anyhow!("{e}"))? {
+        Some(state) => state,
+        None if saved.plan.prior_serial == 0 => State { lineage: saved.plan.prior_lineage.clone(), ..State::new() },
+        None => return Err(stale(format!("the plan was made against serial {} of the state, which no longer exists", saved.plan.prior_serial))),
+    };
+    if prior.lineage != saved.plan.prior_lineage {
+        bail!(
+            "the saved plan was made for state lineage {}, but {} has lineage {}: it belongs to another state. Make a new plan.",
+            saved.plan.prior_lineage,
+            backend.describe(),
+            prior.lineage
+        );
+    }
+    if prior.serial != saved.plan.prior_serial {
+        return Err(stale(format!(
+            "the state changed since the plan was made (serial {} then, {} now)",
+            saved.plan.prior_serial, prior.serial
+        )));
+    }
+    let (provider, account_id) = session.connect().await?;
+    if account_id != saved.account_id {
+        bail!("the saved plan was made for AWS account {}, but the credentials in use belong to account {account_id}. Nothing was changed.", saved.account_id);
+    }
+    let refreshed = aiu_engine::refresh(provider.as_ref(), &prior).await;
+    if report(printer, &refreshed.diagnostics, &session.config) {
+        return Err(Reported.into());
+    }
+    let now = live_fingerprints(&refreshed.state);
+    let mut moved: Vec<String> = saved
+        .live_fingerprints
+        .iter()
+        .filter(|(addr, fp)| now.get(*addr) != Some(*fp))
+        .map(|(addr, _)| addr.clone())
+        .chain(now.keys().filter(|a| !saved.live_fingerprints.contains_key(*a)).cloned())
+        .collect();
+    moved.sort();
+    moved.dedup();
+    if !moved.is_empty() {
+        return Err(stale(format!("these objects changed in AWS since the plan was made: {}", moved.join(", "))));
+    }
+    let destroy = saved.plan.destroy;
+    let mut plan = saved.plan;
+    plan.drift.clear();
+    let run = PlanRun {
+        session,
+        backend,
+        lock,
+        refreshed: refreshed.state,
+        plan,
+        provider: Some(provider),
+        account_id: Some(account_id),
+    };
+    let refresh_only_args;
+    let args = if saved.refresh_only {
+        refresh_only_args = ApplyArgs { plan_file: None, plan: PlanArgs { refresh_only: true, ..args.plan.clone() }, auto_approve: true };
+        &refresh_only_args
+    } else {
+        args
+    };
+    execute(run, args, destroy, true, printer).await
+}
 
+/// Carries out a plan run: confirms, applies, saves outputs, prints the summary.
+async fn execute(run: PlanRun, args: &ApplyArgs, destroy: bool, approved: bool, printer: &Printer) -> Result<ExitCode> {
     if args.plan.refresh_only {
         if run.plan.drift.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
-        confirm(args, printer, "Would you like to update the aiu state to reflect these detected changes?")?;
+        if !approved {
+            confirm(printer, "Would you like to update the aiu state to reflect these detected changes?")?;
+        }
         let mut state = run.refreshed.clone();
         run.backend.write(&mut state).map_err(|e| anyhow!("{e}"))?;
         printer.out("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
@@ -42,11 +126,13 @@ async fn apply_async(dir: &Path, args: &ApplyArgs, destroy: bool, printer: &Prin
     }
     let Some(provider) = run.provider.clone() else { bail!("apply needs the AWS provider") };
     if !run.plan.has_changes() {
-        save_outputs(&run, run.refreshed.clone(), destroy, printer)?;
+        save_outputs_after(&run, run.refreshed.clone(), destroy, printer, aiu_engine::ApplyCounts::default())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let question = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
-    confirm(args, printer, question)?;
+    if !approved {
+        let question = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
+        confirm(printer, question)?;
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -125,10 +211,7 @@ async fn apply_async(dir: &Path, args: &ApplyArgs, destroy: bool, printer: &Prin
     Ok(ExitCode::SUCCESS)
 }
 
-fn confirm(args: &ApplyArgs, printer: &Printer, question: &str) -> Result<()> {
-    if args.auto_approve {
-        return Ok(());
-    }
+fn confirm(printer: &Printer, question: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("no confirmation possible: standard input is not a terminal. Review the plan and run again with -auto-approve.");
     }
@@ -141,14 +224,10 @@ fn confirm(args: &ApplyArgs, printer: &Printer, question: &str) -> Result<()> {
     Ok(())
 }
 
-fn save_outputs(run: &crate::commands::plan::PlanRun, state: State, destroy: bool, printer: &Printer) -> Result<()> {
-    save_outputs_after(run, state, destroy, printer, aiu_engine::ApplyCounts::default())
-}
-
 /// Re-evaluates outputs against the final state (values unknown at plan time are known now),
 /// saves them, and prints the summary.
 fn save_outputs_after(
-    run: &crate::commands::plan::PlanRun,
+    run: &PlanRun,
     mut state: State,
     destroy: bool,
     printer: &Printer,

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Result};
 
 use crate::args::ImportArgs;
 use crate::printer::Printer;
-use crate::session::{read_state, state_path, Session};
+use crate::session::{read_state, take_lock, Session};
 
 pub fn run(dir: &Path, args: &ImportArgs, printer: &Printer) -> Result<ExitCode> {
     let address: InstanceAddress = args.address.parse().map_err(|e| anyhow!("{e}"))?;
@@ -22,15 +22,15 @@ pub fn run(dir: &Path, args: &ImportArgs, printer: &Printer) -> Result<ExitCode>
             address.resource, address.resource.type_name, address.resource.name
         );
     }
-    let backend = aiu_state::LocalBackend::new(state_path(dir, &args.state));
-    let _lock = backend.lock().map_err(|e| anyhow!("{e}"))?;
-    let mut state = read_state(&backend)?;
+    let backend = session.backend(&args.state)?;
+    let _lock = take_lock(backend.as_ref(), &args.lock, "import")?;
+    let mut state = read_state(backend.as_ref())?;
     if state.instance(&address).is_some() {
         bail!("Resource already managed by aiu: `{address}` is in the state. Remove it with a state edit first if you want to import another object there.");
     }
     let rt = super::runtime()?;
     let found = rt.block_on(async {
-        let provider = session.connect().await?;
+        let (provider, _) = session.connect().await?;
         provider.import(&address.resource.type_name, &args.id).await.map_err(|e| anyhow!("{e}"))
     })?;
     let Some(value) = found else {

@@ -4,8 +4,10 @@ pub mod apply;
 pub mod graph;
 pub mod import;
 pub mod plan;
+pub mod simulate;
 pub mod state;
 pub mod validate;
+pub mod workspace;
 
 /// A multi-threaded runtime for commands that talk to AWS.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

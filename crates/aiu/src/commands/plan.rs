@@ -1,35 +1,78 @@
-//! `aiu plan`: refresh (unless offline), plan, and show the plan as text or JSON.
+//! `aiu plan`: lock the state, recover interrupted creates, refresh (unless offline), plan, and
+//! show the plan as text or JSON; `-out=FILE` saves it for `aiu apply FILE`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use aiu_plan::{DataSourceReader, Offline, Plan, PlanInput};
+use aiu_model::{ResourceMode, Value};
+use aiu_plan::{DataSourceReader, Offline, Plan, PlanInput, SavedPlan};
 use aiu_provider::Provider;
 use aiu_render::{PolicyDiffStyle, RenderOptions};
-use aiu_state::{LocalBackend, State};
-use anyhow::{Context, Result};
+use aiu_state::{LockGuard, State, StateBackend};
+use anyhow::{anyhow, bail, Context, Result};
 
 use crate::args::{PlanArgs, PolicyDiffArg};
 use crate::printer::Printer;
-use crate::session::{read_state, report, state_path, Reported, Session};
+use crate::session::{read_state, report, take_lock, Reported, Session};
 
 /// Everything a plan run produced, for `plan` to show and `apply` to carry out.
 pub struct PlanRun {
     pub session: Session,
-    pub backend: LocalBackend,
-    /// The prior state after refresh (what apply starts from).
+    pub backend: Arc<dyn StateBackend>,
+    /// Held until the run ends (None with `-lock=false`); released when dropped.
+    #[allow(dead_code)]
+    pub lock: Option<Box<dyn LockGuard>>,
+    /// The prior state after recovery and refresh (what apply starts from).
     pub refreshed: State,
     pub plan: Plan,
     pub provider: Option<Arc<dyn Provider>>,
+    pub account_id: Option<String>,
 }
 
-/// Loads, refreshes and plans. Prints diagnostics; fails when any is an error.
-pub async fn make_plan(dir: &Path, args: &PlanArgs, destroy: bool, printer: &Printer) -> Result<PlanRun> {
+/// What the plan is for: decides the lock's operation name and whether recovered pending
+/// records are saved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Plan,
+    Apply,
+}
+
+/// Loads, locks, recovers, refreshes and plans. Prints diagnostics; fails when any is an error.
+pub async fn make_plan(dir: &Path, args: &PlanArgs, destroy: bool, purpose: Purpose, printer: &Printer) -> Result<PlanRun> {
     let session = Session::load(dir, &args.vars, printer)?;
-    let backend = LocalBackend::new(state_path(dir, &args.state));
-    let prior = read_state(&backend)?;
-    let provider = if args.offline { None } else { Some(session.connect().await?) };
+    prepare(session, args, destroy, purpose, printer).await
+}
+
+/// [`make_plan`] for an already loaded session.
+pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: Purpose, printer: &Printer) -> Result<PlanRun> {
+    let backend = session.backend(&args.state)?;
+    let operation = match (purpose, destroy) {
+        (Purpose::Plan, _) => "plan",
+        (Purpose::Apply, true) => "destroy",
+        (Purpose::Apply, false) => "apply",
+    };
+    let lock = take_lock(backend.as_ref(), &args.lock, operation)?;
+    let mut prior = read_state(backend.as_ref())?;
+    let (provider, account_id) = if args.offline {
+        (None, None)
+    } else {
+        let (p, account) = session.connect().await?;
+        (Some(p), Some(account))
+    };
+    if let (Some(p), false) = (&provider, prior.pending.is_empty()) {
+        let (resolved, done) = aiu_engine::resolve_pending(p.as_ref(), &prior).await.map_err(|e| anyhow!(e))?;
+        for r in &done {
+            printer.err(&format!("Recovering an interrupted apply: {r}"));
+        }
+        prior = resolved;
+        if purpose == Purpose::Apply {
+            backend.write(&mut prior).map_err(|e| anyhow!("{e}"))?;
+        }
+    } else if !prior.pending.is_empty() {
+        printer.err("Warning: the state records creates that an interrupted apply may have made; they are resolved on the next online run.");
+    }
     let (refreshed, drift) = match &provider {
         Some(p) if args.refresh || args.refresh_only => {
             let r = aiu_engine::refresh(p.as_ref(), &prior).await;
@@ -55,39 +98,68 @@ pub async fn make_plan(dir: &Path, args: &PlanArgs, destroy: bool, printer: &Pri
             destroy,
             default_tags: session.default_tags()?,
         };
-        let (mut plan, diags) = aiu_plan::plan(&input);
+        let (mut plan, mut diags) = aiu_plan::plan(&input);
+        if !diags.has_errors() {
+            diags.extend(aiu_plan::lint::findings_to_diagnostics(&aiu_plan::lint::validate_plan(&plan, &session.config)));
+        }
         if report(printer, &diags, &session.config) {
             return Err(Reported.into());
         }
         plan.drift = drift;
         plan
     };
-    Ok(PlanRun { session, backend, refreshed, plan, provider })
+    Ok(PlanRun { session, backend, lock, refreshed, plan, provider, account_id })
 }
 
-pub fn render_options(args: &PlanArgs, printer: &Printer) -> RenderOptions {
+pub fn render_options(style: PolicyDiffArg, printer: &Printer) -> RenderOptions {
     RenderOptions {
         color: printer.color,
-        policy_diff: match args.policy_diff {
+        policy_diff: match style {
             PolicyDiffArg::Statements => PolicyDiffStyle::Statements,
             PolicyDiffArg::Json => PolicyDiffStyle::Json,
         },
     }
 }
 
+/// The fingerprint of every managed instance the plan read, by address.
+pub fn live_fingerprints(state: &State) -> BTreeMap<String, String> {
+    state
+        .instances()
+        .filter(|(a, _)| a.resource.mode == ResourceMode::Managed)
+        .map(|(a, i)| (a.to_string(), aiu_plan::fingerprint(&Value::from_json(&serde_json::Value::Object(i.attributes.clone())))))
+        .collect()
+}
+
+/// The digest of the configuration files, recorded in saved plans.
+pub fn config_digest(session: &Session) -> String {
+    let files = &session.config.files;
+    aiu_plan::config_digest(files.paths().filter_map(|p| files.get(p).map(|t| (p, t))))
+}
+
 pub fn run(dir: &Path, args: &PlanArgs, printer: &Printer) -> Result<ExitCode> {
+    if args.out.is_some() && args.offline {
+        bail!("-out cannot be combined with --offline: a saved plan records the live objects it was made against, so it needs the AWS API.");
+    }
     let rt = super::runtime()?;
-    let run = rt.block_on(make_plan(dir, args, args.destroy, printer))?;
+    let run = rt.block_on(make_plan(dir, args, args.destroy, Purpose::Plan, printer))?;
     let plan = &run.plan;
     if args.json {
         printer.out(&serde_json::to_string_pretty(&aiu_render::plan_json(plan))?);
     } else {
-        printer.out(&aiu_render::render_plan(plan, &render_options(args, printer)));
+        printer.out(&aiu_render::render_plan(plan, &render_options(args.policy_diff, printer)));
     }
     if let Some(out) = &args.out {
-        let json = serde_json::to_string_pretty(&aiu_render::plan_json(plan))?;
-        std::fs::write(out, json).with_context(|| format!("writing the plan to {}", out.display()))?;
-        printer.err(&format!("\nSaved the plan to: {}", out.display()));
+        let saved = SavedPlan {
+            plan: plan.clone(),
+            config_digest: config_digest(&run.session),
+            account_id: run.account_id.clone().unwrap_or_default(),
+            workspace: run.session.workspace.clone(),
+            variables: run.session.variables.clone(),
+            live_fingerprints: live_fingerprints(&run.refreshed),
+            refresh_only: args.refresh_only,
+        };
+        std::fs::write(out, saved.to_json_string()).with_context(|| format!("writing the plan to {}", out.display()))?;
+        printer.err(&format!("\nSaved the plan to: {0}\n\nTo perform exactly these actions, run:\n    aiu apply {0}", out.display()));
     }
     let changed = plan.has_changes() || (args.refresh_only && !plan.drift.is_empty());
     Ok(if args.detailed_exitcode && changed { ExitCode::from(2) } else { ExitCode::SUCCESS })

@@ -131,7 +131,7 @@ struct RolePolicies {
 pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCode> {
     let queries = collect_queries(args)?;
     let session = Session::load(dir, &args.vars, printer)?;
-    let backend = LocalBackend::new(state_path(dir, &StateArgs { state: args.state_file.clone() }));
+    let backend = LocalBackend::new(state_path(dir, &StateArgs { state: args.state_file.clone() }, &crate::session::current_workspace(dir)));
     let prior = read_state(&backend)?;
     let objects = if args.use_state {
         prior

@@ -3,19 +3,31 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aiu_state::LocalBackend;
-use anyhow::{bail, Result};
+use std::sync::Arc;
 
-use crate::args::{OutputArgs, ShowArgs, StateArgs, StateListArgs};
+use aiu_state::StateBackend;
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::args::{ForceUnlockArgs, OutputArgs, ShowArgs, StateArgs, StateListArgs};
 use crate::printer::Printer;
-use crate::session::{read_state, state_path};
+use crate::session::{current_workspace, open_backend, read_state};
 
-fn backend(dir: &Path, args: &StateArgs) -> LocalBackend {
-    LocalBackend::new(state_path(dir, args))
+fn backend(dir: &Path, args: &StateArgs) -> Result<Arc<dyn StateBackend>> {
+    open_backend(dir, args, &current_workspace(dir))
 }
 
 pub fn show(dir: &Path, args: &ShowArgs, printer: &Printer) -> Result<ExitCode> {
-    let state = read_state(&backend(dir, &args.state))?;
+    if let Some(file) = &args.file {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading the saved plan {}", file.display()))?;
+        let saved = aiu_plan::SavedPlan::from_json_str(&text, &file.display().to_string()).map_err(|e| anyhow!("{e}"))?;
+        if args.json {
+            printer.out(&serde_json::to_string_pretty(&aiu_render::plan_json(&saved.plan))?);
+        } else {
+            printer.out(&aiu_render::render_plan(&saved.plan, &crate::commands::plan::render_options(args.policy_diff, printer)));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let state = read_state(backend(dir, &args.state)?.as_ref())?;
     if args.json {
         printer.out(&state.to_json_string());
     } else if state.resources.is_empty() && state.outputs.is_empty() {
@@ -27,7 +39,7 @@ pub fn show(dir: &Path, args: &ShowArgs, printer: &Printer) -> Result<ExitCode> 
 }
 
 pub fn list(dir: &Path, args: &StateListArgs, printer: &Printer) -> Result<ExitCode> {
-    let state = read_state(&backend(dir, &args.state))?;
+    let state = read_state(backend(dir, &args.state)?.as_ref())?;
     let lines: Vec<String> = state
         .instances()
         .map(|(addr, _)| addr.to_string())
@@ -40,13 +52,13 @@ pub fn list(dir: &Path, args: &StateListArgs, printer: &Printer) -> Result<ExitC
 }
 
 pub fn pull(dir: &Path, args: &StateArgs, printer: &Printer) -> Result<ExitCode> {
-    let state = read_state(&backend(dir, args))?;
+    let state = read_state(backend(dir, args)?.as_ref())?;
     printer.out(&state.to_json_string());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn output(dir: &Path, args: &OutputArgs, printer: &Printer) -> Result<ExitCode> {
-    let state = read_state(&backend(dir, &args.state))?;
+    let state = read_state(backend(dir, &args.state)?.as_ref())?;
     match &args.name {
         Some(name) => {
             let Some(output) = state.outputs.get(name) else {
@@ -80,5 +92,12 @@ pub fn output(dir: &Path, args: &OutputArgs, printer: &Printer) -> Result<ExitCo
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn force_unlock(dir: &Path, args: &ForceUnlockArgs, printer: &Printer) -> Result<ExitCode> {
+    let backend = backend(dir, &args.state)?;
+    backend.force_unlock(&args.id).map_err(|e| anyhow!("{e}"))?;
+    printer.out(&format!("aiu state has been successfully unlocked! ({})", backend.describe()));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,50 +1,141 @@
-//! `aiu validate`: load, check and evaluate the configuration offline, with no state and no
-//! AWS call, and report every problem.
+//! `aiu validate`: load, check and evaluate the configuration offline (no state, no AWS call;
+//! required variables without a value count as unknown), then validate every policy, name and
+//! limit of the planned objects. `aiu validate-policy FILE` checks one JSON policy file.
+//! Output as text, JSON, or SARIF 2.1.0 for code-review tools.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use aiu_model::{Diagnostic, Diagnostics};
+use aiu_plan::lint::{findings_to_diagnostics, validate_plan};
 use aiu_plan::{Offline, PlanInput};
+use aiu_policy::{validate_policy, PolicyKind, ValidateOptions};
 use aiu_state::State;
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::args::ValidateArgs;
+use crate::args::{PolicyKindArg, ValidateArgs, ValidateFormat, ValidatePolicyArgs};
 use crate::printer::Printer;
-use crate::session::{report, Reported, Session};
+use crate::session::{Inputs, Session};
 
-pub fn run(dir: &Path, args: &ValidateArgs, printer: &Printer) -> Result<ExitCode> {
-    let session = Session::load(dir, &args.vars, printer)?;
+/// Everything `validate` found, in config order of discovery.
+pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
+    let (config, diags) = aiu_config::load_dir(dir);
+    let (session, mut diags) = Session::from_config(dir, config, diags, Inputs::ArgsMissingAsUnknown(&args.vars));
+    if diags.has_errors() {
+        return (session, diags);
+    }
     let empty = State::new();
+    let default_tags = session.default_tags().unwrap_or_default();
     let input = PlanInput {
         config: &session.config,
         variables: &session.variables,
         prior: &empty,
         reader: &Offline,
         destroy: false,
-        default_tags: session.default_tags()?,
+        default_tags,
     };
-    let (_, diags) = aiu_plan::plan(&input);
-    // The offline warning about unread data sources is expected here: validate never calls AWS.
-    let diags = aiu_model::Diagnostics(diags.into_iter().filter(|d| d.is_error()).collect());
-    if args.json {
-        let list: Vec<serde_json::Value> = diags
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "severity": if d.is_error() { "error" } else { "warning" },
-                    "summary": d.summary,
-                    "detail": d.detail,
-                    "range": d.span.as_ref().map(|s| serde_json::json!({"filename": s.file, "start": {"line": s.start.line, "column": s.start.column}, "end": {"line": s.end.line, "column": s.end.column}})),
-                })
+    let (plan, plan_diags) = aiu_plan::plan(&input);
+    // The warning about data sources not read offline is expected: validate never calls AWS.
+    diags.extend(Diagnostics(plan_diags.into_iter().filter(Diagnostic::is_error).collect()));
+    diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
+    (session, diags)
+}
+
+pub fn run(dir: &Path, args: &ValidateArgs, printer: &Printer) -> Result<ExitCode> {
+    let (session, diags) = check(dir, args);
+    let code = if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+    match args.format() {
+        ValidateFormat::Json => printer.out(&serde_json::to_string_pretty(&json_report(&diags))?),
+        ValidateFormat::Sarif => printer.out(&serde_json::to_string_pretty(&sarif_report(&diags))?),
+        ValidateFormat::Text => {
+            printer.diagnostics(&diags, &session.config);
+            if !diags.has_errors() {
+                let warnings = diags.iter().count();
+                if warnings == 0 {
+                    printer.out("Success! The configuration is valid.");
+                } else {
+                    printer.out(&format!("Success! The configuration is valid, with {warnings} warning(s) above."));
+                }
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn json_report(diags: &Diagnostics) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "summary": d.summary,
+                "detail": d.detail,
+                "range": d.span.as_ref().map(|s| serde_json::json!({
+                    "filename": s.file,
+                    "start": {"line": s.start.line, "column": s.start.column, "byte": s.start.byte},
+                    "end": {"line": s.end.line, "column": s.end.column, "byte": s.end.byte},
+                })),
             })
-            .collect();
-        let doc = serde_json::json!({"valid": !diags.has_errors(), "error_count": diags.errors().count(), "diagnostics": list});
-        printer.out(&serde_json::to_string_pretty(&doc)?);
-        return Ok(if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        })
+        .collect();
+    serde_json::json!({
+        "format_version": "1.0",
+        "valid": !diags.has_errors(),
+        "error_count": diags.errors().count(),
+        "warning_count": diags.iter().filter(|d| !d.is_error()).count(),
+        "diagnostics": list,
+    })
+}
+
+/// SARIF 2.1.0: one result per diagnostic; the rule id is the finding code (or the summary).
+fn sarif_report(diags: &Diagnostics) -> serde_json::Value {
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let rule = d.summary.split_whitespace().last().unwrap_or(&d.summary).to_owned();
+            let mut result = serde_json::json!({
+                "ruleId": rule,
+                "level": if d.is_error() { "error" } else { "warning" },
+                "message": {"text": format!("{}: {}", d.summary, d.detail)},
+            });
+            if let Some(s) = &d.span {
+                result["locations"] = serde_json::json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": s.file.display().to_string()},
+                        "region": {"startLine": s.start.line, "startColumn": s.start.column, "endLine": s.end.line, "endColumn": s.end.column},
+                    }
+                }]);
+            }
+            result
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "aiu", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://example.invalid/aiu"}},
+            "results": results,
+        }],
+    })
+}
+
+/// `aiu validate-policy FILE [--type identity|trust|resource]`.
+pub fn run_policy(args: &ValidatePolicyArgs, printer: &Printer) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let kind = match args.kind {
+        PolicyKindArg::Identity => PolicyKind::Identity,
+        PolicyKindArg::Trust => PolicyKind::Trust,
+        PolicyKindArg::Resource => PolicyKind::Resource,
+    };
+    let findings = validate_policy(text.as_str(), kind, &ValidateOptions::default());
+    if args.json {
+        printer.out(&serde_json::to_string_pretty(&findings)?);
+    } else if findings.is_empty() {
+        printer.out(&format!("{}: no findings.", args.file.display()));
+    } else {
+        let lines: Vec<String> = findings.iter().map(|f| format!("{}: {f}", args.file.display())).collect();
+        printer.out(&lines.join("\n"));
     }
-    if report(printer, &diags, &session.config) {
-        return Err(Reported.into());
-    }
-    printer.out("Success! The configuration is valid.");
-    Ok(ExitCode::SUCCESS)
+    let errors = findings.iter().any(|f| f.severity == aiu_policy::Severity::Error);
+    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

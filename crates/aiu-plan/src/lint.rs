@@ -1,0 +1,219 @@
+//! Policy validation of a planned configuration: every policy document, name, path and limit
+//! of the planned objects is checked with `aiu_policy::validate`, and every role is checked as
+//! a whole (all its inline and attached policies together: privilege-escalation combinations,
+//! the 10,240-character inline total).
+//!
+//! Findings become diagnostics at the span of the attribute they concern. ERROR findings are
+//! errors (they stop plan and apply); the others are warnings. A finding can be suppressed for
+//! one resource with a comment directly above its block:
+//!
+//! ```hcl
+//! # aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE -- the published policy requires it
+//! resource "aws_iam_policy" "workspaces" { ... }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aiu_config::{Config, ResourceBlock};
+use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, ResourceMode, Severity as DiagSeverity, Span, Value};
+use aiu_policy::validate::{
+    validate_description, validate_max_session_duration, validate_path, validate_policy_name, validate_tags,
+};
+use aiu_policy::{validate_policy, validate_role, Finding, PolicyKind, RolePolicy, Severity, ValidateOptions};
+
+use crate::model::{Action, Plan, ResourceChange};
+
+/// One finding about one planned object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyFinding {
+    pub address: InstanceAddress,
+    /// The attribute concerned (`policy`, `assume_role_policy`, `name`...).
+    pub attribute: String,
+    pub finding: Finding,
+    pub span: Option<Span>,
+}
+
+impl PolicyFinding {
+    /// As a diagnostic: ERROR findings are errors, the rest warnings.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let severity = if self.finding.severity == Severity::Error { DiagSeverity::Error } else { DiagSeverity::Warning };
+        let mut detail = format!("{}.{}: {}", self.address, self.attribute, self.finding.message);
+        if let Some(policy) = &self.finding.policy {
+            detail.push_str(&format!(" (policy: {policy})"));
+        }
+        match (&self.finding.sid, self.finding.statement_index) {
+            (Some(sid), _) => detail.push_str(&format!(" (statement \"{sid}\")")),
+            (None, Some(i)) => detail.push_str(&format!(" (statement #{})", i + 1)),
+            _ => {}
+        }
+        detail.push_str(&format!(
+            "\nTo accept this finding for this resource, put `# aiu:allow {}` on the line above its block.",
+            self.finding.code
+        ));
+        Diagnostic { severity, summary: format!("{} {}", self.finding.severity, self.finding.code), detail, span: self.span.clone() }
+    }
+}
+
+/// Validates every policy-bearing object the plan will create or keep.
+pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
+    let opts = ValidateOptions::default();
+    let planned: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.address.resource.mode == ResourceMode::Managed && !matches!(c.action, Action::Delete))
+        .collect();
+    let mut out = Vec::new();
+    let known = |c: &ResourceChange, attr: &str| -> Option<String> {
+        c.after.as_ref().and_then(|a| a.get(attr)).and_then(Value::as_str).map(str::to_owned)
+    };
+    for change in &planned {
+        let block = config.resource(&change.address.resource);
+        let mut push = |attribute: &str, findings: Vec<Finding>| {
+            for finding in findings {
+                out.push(PolicyFinding {
+                    address: change.address.clone(),
+                    attribute: attribute.to_owned(),
+                    span: block.and_then(|b| attribute_span(b, attribute)),
+                    finding,
+                });
+            }
+        };
+        let after = change.after.as_ref();
+        match change.address.resource.type_name.as_str() {
+            "aws_iam_role" => {
+                // Trust and identity policies of a role are checked together below.
+                if let Some(v) = after.and_then(|a| a.get("max_session_duration")).and_then(Value::as_f64) {
+                    push("max_session_duration", validate_max_session_duration(v as i64));
+                }
+            }
+            "aws_iam_policy" => {
+                if let Some(text) = known(change, "policy") {
+                    push("policy", validate_policy(text.as_str(), PolicyKind::Identity, &opts));
+                }
+                if let Some(name) = known(change, "name") {
+                    push("name", validate_policy_name(&name));
+                }
+            }
+            _ => {}
+        }
+        if let Some(path) = known(change, "path") {
+            push("path", validate_path(&path));
+        }
+        if let Some(description) = known(change, "description") {
+            push("description", validate_description(&description));
+        }
+        if let Some(Value::Object(tags)) = after.and_then(|a| a.get("tags")) {
+            let pairs: Vec<(&str, &str)> = tags.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v))).collect();
+            push("tags", validate_tags(pairs));
+        }
+    }
+    out.extend(validate_roles(&planned, config, &opts));
+    suppress(out, config)
+}
+
+/// Each role with everything attached to it: trust policy, inline policies, managed policies
+/// (documents from the plan, matched by ARN or by a name the plan knows).
+fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateOptions) -> Vec<PolicyFinding> {
+    let str_attr = |c: &ResourceChange, a: &str| c.after.as_ref().and_then(|v| v.get(a)).and_then(Value::as_str).map(str::to_owned);
+    // Managed policy documents by ARN (known after the first apply) and by address.
+    let mut managed_by_arn: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut managed_by_address: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for c in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_policy") {
+        if let Some(doc) = str_attr(c, "policy") {
+            let label = c.address.to_string();
+            if let Some(arn) = str_attr(c, "arn") {
+                managed_by_arn.insert(arn, (label.clone(), doc.clone()));
+            }
+            managed_by_address.insert(c.address.resource.to_string(), (label, doc));
+        }
+    }
+    let mut out = Vec::new();
+    for role in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_role") {
+        let (Some(name), Some(trust)) = (str_attr(role, "name"), str_attr(role, "assume_role_policy")) else { continue };
+        let mut texts: Vec<(String, String, bool)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for c in planned {
+            if str_attr(c, "role").as_deref() != Some(name.as_str()) {
+                continue;
+            }
+            match c.address.resource.type_name.as_str() {
+                "aws_iam_role_policy" => {
+                    if let Some(doc) = str_attr(c, "policy") {
+                        texts.push((c.address.to_string(), doc, true));
+                    }
+                }
+                "aws_iam_role_policy_attachment" => {
+                    let by_arn = str_attr(c, "policy_arn").and_then(|arn| managed_by_arn.get(&arn).cloned());
+                    // Before the first apply the ARN is unknown: use the attachment's dependency.
+                    let by_dep = || c.dependencies.iter().find_map(|d| managed_by_address.get(d).cloned());
+                    if let Some((label, doc)) = by_arn.or_else(by_dep) {
+                        if seen.insert(label.clone()) {
+                            texts.push((label, doc, false));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let policies: Vec<RolePolicy<'_>> = texts
+            .iter()
+            .map(|(label, doc, inline)| if *inline { RolePolicy::inline(label, doc) } else { RolePolicy::managed(label, doc) })
+            .collect();
+        let block = config.resource(&role.address.resource);
+        for finding in validate_role(&name, &trust, &policies, opts) {
+            let attribute = if finding.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL) {
+                "assume_role_policy"
+            } else {
+                "name"
+            };
+            out.push(PolicyFinding {
+                address: role.address.clone(),
+                attribute: attribute.to_owned(),
+                span: block.and_then(|b| attribute_span(b, attribute)),
+                finding,
+            });
+        }
+    }
+    out
+}
+
+fn attribute_span(block: &ResourceBlock, attribute: &str) -> Option<Span> {
+    block.body.attribute_spans.get(attribute).cloned().or_else(|| Some(block.span.clone()))
+}
+
+/// Drops findings whose code is allowed by a `# aiu:allow CODE` comment right above the block.
+fn suppress(findings: Vec<PolicyFinding>, config: &Config) -> Vec<PolicyFinding> {
+    findings
+        .into_iter()
+        .filter(|f| {
+            let Some(block) = config.resource(&f.address.resource) else { return true };
+            !allowed_codes(config, block).iter().any(|c| c == f.finding.code)
+        })
+        .collect()
+}
+
+/// Codes named by `# aiu:allow CODE[, CODE...]` comments in the comment lines directly above
+/// a block's header.
+pub fn allowed_codes(config: &Config, block: &ResourceBlock) -> Vec<String> {
+    let Some(text) = config.source(&block.span.file) else { return Vec::new() };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut codes = Vec::new();
+    let mut line = block.span.start.line.saturating_sub(1);
+    while line > 0 {
+        let current = lines.get(line - 1).map(|l| l.trim()).unwrap_or("");
+        let Some(comment) = current.strip_prefix('#').or_else(|| current.strip_prefix("//")) else { break };
+        if let Some(rest) = comment.trim().strip_prefix("aiu:allow") {
+            let list = rest.split("--").next().unwrap_or("");
+            codes.extend(list.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned));
+        }
+        line -= 1;
+    }
+    codes
+}
+
+/// Findings as diagnostics, sorted by address.
+pub fn findings_to_diagnostics(findings: &[PolicyFinding]) -> Diagnostics {
+    let mut sorted: Vec<&PolicyFinding> = findings.iter().collect();
+    sorted.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.code.cmp(b.finding.code)));
+    Diagnostics(sorted.into_iter().map(PolicyFinding::to_diagnostic).collect())
+}
