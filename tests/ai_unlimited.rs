@@ -281,8 +281,9 @@ fn validate_explains_the_findings_of_the_published_policies() {
         let mut all = vec!["validate"];
         all.extend_from_slice(args);
         let out = w.aiu(&all).run();
+        // Warnings, not errors: the configuration is valid.
         out.assert_code(0);
-        out.assert_stdout_contains("Success! The configuration is valid, with ");
+        out.assert_stdout_contains("Success! The configuration is valid");
         for needle in [
             "PASS_ROLE_WITH_STAR_IN_RESOURCE",
             "iam:PassRole on \"*\" lets this identity pass any role",
