@@ -217,3 +217,31 @@ pub fn findings_to_diagnostics(findings: &[PolicyFinding]) -> Diagnostics {
     sorted.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.code.cmp(b.finding.code)));
     Diagnostics(sorted.into_iter().map(PolicyFinding::to_diagnostic).collect())
 }
+
+/// A compact summary of non-error findings for `aiu plan`: one line per finding
+/// (`aiu validate` shows each in full, with its source snippet).
+pub fn summary(findings: &[PolicyFinding]) -> Option<String> {
+    let mut lines: Vec<String> = findings
+        .iter()
+        .filter(|f| f.finding.severity != Severity::Error)
+        .map(|f| {
+            let at = match (&f.finding.sid, f.finding.statement_index) {
+                (Some(sid), _) => format!(" (statement \"{sid}\")"),
+                (None, Some(i)) => format!(" (statement #{})", i + 1),
+                _ => String::new(),
+            };
+            let policy = f.finding.policy.as_ref().map(|p| format!(" via {p}")).unwrap_or_default();
+            format!("  {} {}: {}.{}{policy}{at}", f.finding.severity, f.finding.code, f.address, f.attribute)
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Policy validation: {} finding(s); run `aiu validate` for the explanation of each.\n{}",
+        lines.len(),
+        lines.join("\n")
+    ))
+}

@@ -67,7 +67,7 @@ fn ai_unlimited_plans_offline_with_defaults() {
     for needle in [
         "# aws_iam_role.manager[0] will be created",
         "# aws_iam_role.engine will be created",
-        "# aws_iam_role_policy.engine_secrets will be created",
+        "# aws_iam_role_policy.engine_secrets[0] will be created",
         "# aws_iam_instance_profile.manager will be created",
         "\"iam:CreateRole\"",
         "\"route53:GetChange\"",

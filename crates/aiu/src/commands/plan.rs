@@ -99,8 +99,15 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
             default_tags: session.default_tags()?,
         };
         let (mut plan, mut diags) = aiu_plan::plan(&input);
-        if !diags.has_errors() {
-            diags.extend(aiu_plan::lint::findings_to_diagnostics(&aiu_plan::lint::validate_plan(&plan, &session.config)));
+        if !diags.has_errors() && !destroy {
+            // ERROR findings stop the plan with their full explanation; the others are listed
+            // in one line each after the diagnostics.
+            let findings = aiu_plan::lint::validate_plan(&plan, &session.config);
+            let errors: Vec<_> = findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
+            diags.extend(aiu_plan::lint::findings_to_diagnostics(&errors));
+            if let Some(summary) = aiu_plan::lint::summary(&findings) {
+                printer.err(&format!("\n{summary}"));
+            }
         }
         if report(printer, &diags, &session.config) {
             return Err(Reported.into());

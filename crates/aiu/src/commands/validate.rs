@@ -50,12 +50,7 @@ pub fn run(dir: &Path, args: &ValidateArgs, printer: &Printer) -> Result<ExitCod
         ValidateFormat::Text => {
             printer.diagnostics(&diags, &session.config);
             if !diags.has_errors() {
-                let warnings = diags.iter().count();
-                if warnings == 0 {
-                    printer.out("Success! The configuration is valid.");
-                } else {
-                    printer.out(&format!("Success! The configuration is valid, with {warnings} warning(s) above."));
-                }
+                printer.out("Success! The configuration is valid.");
             }
         }
     }
