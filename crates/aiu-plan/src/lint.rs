@@ -245,3 +245,32 @@ pub fn summary(findings: &[PolicyFinding]) -> Option<String> {
         lines.join("\n")
     ))
 }
+
+/// Policy documents of the plan that cannot be validated yet because they depend on values
+/// known only after apply (e.g. a role ARN in a Resource), as `address.attribute`.
+pub fn unchecked_policies(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete) {
+        let Some(after) = &c.after else { continue };
+        for attr in ["policy", "assume_role_policy"] {
+            if after.get(attr).is_some_and(Value::contains_unknown) {
+                out.push(format!("{}.{attr}", c.address));
+            }
+        }
+    }
+    out
+}
+
+/// A warning naming the documents [`unchecked_policies`] found, if any.
+pub fn unchecked_warning(plan: &Plan) -> Option<Diagnostic> {
+    let unchecked = unchecked_policies(plan);
+    (!unchecked.is_empty()).then(|| {
+        Diagnostic::warning(
+            "Policies not validated yet",
+            format!(
+                "These documents depend on values known only after apply, so they could not be checked now: {}. They are validated by the first plan after those values exist (for example after the objects they refer to are created).",
+                unchecked.join(", ")
+            ),
+        )
+    })
+}

@@ -60,10 +60,14 @@ fn ai_unlimited_workspaces_as_one_role() {
 
 #[test]
 fn escalation_across_policies_names_both() {
-    let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/app"}]}"#;
+    let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/*"}]}"#;
     let b = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Run*","Resource":"*"}]}"#;
     let f = validate_role("r", TRUST_EC2, &[RolePolicy::inline("a", a), RolePolicy::managed("b", b)], &ValidateOptions::default());
     let esc = f.iter().find(|x| x.code == "PRIVILEGE_ESCALATION").expect("escalation");
+    // Passing only one named role reaches no more privileged role: not an escalation path.
+    let one_role = a.replace("role/*", "role/app");
+    let f_one = validate_role("r", TRUST_EC2, &[RolePolicy::inline("a", &one_role), RolePolicy::managed("b", b)], &ValidateOptions::default());
+    assert!(!has(&f_one, "PRIVILEGE_ESCALATION"), "{f_one:#?}");
     assert!(esc.message.contains("policy \"a\"") && esc.message.contains("policy \"b\""), "{}", esc.message);
     assert!(esc.message.contains("via ec2:Run*"), "{}", esc.message);
     // Each alone is not an escalation.

@@ -88,6 +88,15 @@ pub(crate) fn privilege_escalations(policies: &[(Option<&str>, &PolicyDocument)]
                 if s.effect != Effect::Allow {
                     continue;
                 }
+                // Granted only on named resources (a role ARN, a prefix) is not an escalation
+                // path: the identity cannot reach an arbitrary, more privileged target.
+                let broad = match &s.resource {
+                    Some(resources) => resources.iter().any(|r| is_broad_resource(r)),
+                    None => true,
+                };
+                if !broad {
+                    continue;
+                }
                 if let Some(via) = statement_matches(s, action) {
                     out.push(Grant { policy: *label, index: i, path: stmt_path(d, i), sid: s.sid.as_deref(), via });
                 }
@@ -154,4 +163,36 @@ pub(crate) fn privilege_escalations(policies: &[(Option<&str>, &PolicyDocument)]
         return vec![f];
     }
     findings
+}
+
+/// Whether a resource pattern reaches arbitrary objects of its type: `*`, or an ARN whose
+/// resource part is `*` or `type/*` (e.g. `arn:aws:iam::123456789012:role/*`). A name, a
+/// prefix (`role/engine-*`) or a path (`role/team/*`) is narrow.
+fn is_broad_resource(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let Some(tail) = resource.splitn(6, ':').nth(5) else { return false };
+    if tail == "*" {
+        return true;
+    }
+    match tail.split_once('/') {
+        Some((kind, rest)) => !kind.contains('*') && rest == "*",
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod broad_resource_tests {
+    use super::is_broad_resource;
+
+    #[test]
+    fn wildcards_over_a_whole_type_are_broad_names_and_prefixes_are_not() {
+        assert!(is_broad_resource("*"));
+        assert!(is_broad_resource("arn:aws:iam::123456789012:role/*"));
+        assert!(is_broad_resource("arn:aws:iam::*:*"));
+        assert!(!is_broad_resource("arn:aws:iam::123456789012:role/engine"));
+        assert!(!is_broad_resource("arn:aws:iam::123456789012:role/engine-*"));
+        assert!(!is_broad_resource("arn:aws:iam::123456789012:role/team/*"));
+    }
 }

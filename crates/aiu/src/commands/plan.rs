@@ -105,6 +105,7 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
             let findings = aiu_plan::lint::validate_plan(&plan, &session.config);
             let errors: Vec<_> = findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
             diags.extend(aiu_plan::lint::findings_to_diagnostics(&errors));
+            diags.extend(aiu_model::Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
             if let Some(summary) = aiu_plan::lint::summary(&findings) {
                 printer.err(&format!("\n{summary}"));
             }

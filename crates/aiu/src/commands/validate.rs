@@ -38,6 +38,7 @@ pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
     // The warning about data sources not read offline is expected: validate never calls AWS.
     diags.extend(Diagnostics(plan_diags.into_iter().filter(Diagnostic::is_error).collect()));
     diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
+    diags.extend(Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
     (session, diags)
 }
 
