@@ -23,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Prepare the working directory: record the backend, migrate state between backends.
+    Init(InitArgs),
     /// Check the configuration: syntax, arguments, references, types.
     Validate(ValidateArgs),
     /// Validate one JSON policy file (identity, trust or resource policy).
@@ -60,9 +62,13 @@ pub enum Command {
 /// Where the state lives.
 #[derive(Debug, Args, Clone)]
 pub struct StateArgs {
-    /// State file path (default: `state/default.aiustate.json` in the configuration directory).
+    /// Use this local state file (default: the configured backend; for the local backend
+    /// `state/<workspace>.aiustate.json` in the configuration directory).
     #[arg(long = "state", value_name = "PATH")]
     pub state: Option<PathBuf>,
+    /// Override a setting of the configured backend, e.g. `-backend-config bucket=my-state`.
+    #[arg(long = "backend-config", value_name = "KEY=VALUE")]
+    pub backend_config: Vec<String>,
 }
 
 /// State locking.
@@ -224,8 +230,37 @@ pub struct ShowArgs {
 pub enum StateCommand {
     /// List the addresses in the state.
     List(StateListArgs),
-    /// Print the state file to stdout.
+    /// Print the state to stdout.
     Pull(StateArgs),
+    /// Replace the stored state with a local file (refuses another lineage or a lower serial
+    /// unless -force).
+    Push(StatePushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The state file to upload.
+    pub file: PathBuf,
+    /// Overwrite even when the lineage differs or the serial is lower.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Move the state from the backend recorded at the last init to the configured one.
+    #[arg(long = "migrate-state")]
+    pub migrate_state: bool,
+    /// Use the configured backend without moving any state.
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// Overwrite state already at the destination when migrating.
+    #[arg(long = "force-copy")]
+    pub force_copy: bool,
 }
 
 #[derive(Debug, Args)]

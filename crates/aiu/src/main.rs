@@ -2,6 +2,7 @@
 //! Each command lives in `commands/`; the work itself is done by the library crates.
 
 mod args;
+mod backend;
 mod commands;
 mod printer;
 mod session;
@@ -39,6 +40,8 @@ fn main() -> ExitCode {
         Command::Show(a) => commands::state::show(&dir, &a, &printer),
         Command::State(StateCommand::List(a)) => commands::state::list(&dir, &a, &printer),
         Command::State(StateCommand::Pull(a)) => commands::state::pull(&dir, &a, &printer),
+        Command::State(StateCommand::Push(a)) => commands::state::push(&dir, &a, &printer),
+        Command::Init(a) => commands::init::run(&dir, &a, &printer),
         Command::Output(a) => commands::state::output(&dir, &a, &printer),
         Command::Import(a) => commands::import::run(&dir, &a, &printer),
         Command::Simulate(a) => commands::simulate::run(&dir, &a, &printer),

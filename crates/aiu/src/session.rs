@@ -10,7 +10,7 @@ use std::time::Duration;
 use aiu_config::{Config, VarInputs};
 use aiu_model::{Diagnostics, Value};
 use aiu_provider::Provider;
-use aiu_state::{LocalBackend, LockGuard, LockInfo, State, StateBackend};
+use aiu_state::{LockGuard, LockInfo, State, StateBackend};
 use anyhow::{anyhow, bail, Result};
 
 use crate::args::{LockArgs, StateArgs, VarArgs};
@@ -146,7 +146,7 @@ impl Session {
 
     /// The state backend of this configuration and workspace (`--state` overrides it).
     pub fn backend(&self, args: &StateArgs) -> Result<Arc<dyn StateBackend>> {
-        open_backend(&self.config.dir, args, &self.workspace)
+        crate::backend::current(&self.config, args, &self.workspace)
     }
 }
 
@@ -166,18 +166,11 @@ pub fn workspace_file(dir: &Path) -> PathBuf {
     dir.join(".aiu").join("environment")
 }
 
-/// The local state file of a workspace, or the `--state` path.
-pub fn state_path(dir: &Path, args: &StateArgs, workspace: &str) -> PathBuf {
-    match &args.state {
-        Some(p) if p.is_absolute() => p.clone(),
-        Some(p) => std::env::current_dir().map(|cwd| cwd.join(p)).unwrap_or_else(|_| p.clone()),
-        None => aiu_state::default_state_path(dir, workspace),
-    }
-}
-
-/// Opens the state backend for a workspace: a local file (the default, or `--state`).
+/// Opens the state backend of the configuration in `dir` for commands that need no variables
+/// (`show`, `state list`, `output`, ...): only the `backend` block is read from the files.
 pub fn open_backend(dir: &Path, args: &StateArgs, workspace: &str) -> Result<Arc<dyn StateBackend>> {
-    Ok(Arc::new(LocalBackend::new(state_path(dir, args, workspace))))
+    let (config, _) = aiu_config::load_dir(dir);
+    crate::backend::current(&config, args, workspace)
 }
 
 /// Reads the state (a fresh empty state when there is none yet).

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod graph;
 pub mod import;
+pub mod init;
 pub mod plan;
 pub mod simulate;
 pub mod state;

@@ -25,12 +25,11 @@ use aiu_model::{InstanceAddress, ResourceMode, Value};
 use aiu_plan::{Action, PlanInput};
 use aiu_policy::eval::{evaluate, evaluate_trust, Caller, Decision, Outcome, PolicySet, Request};
 use aiu_policy::{parse_policy, PolicyDocument};
-use aiu_state::LocalBackend;
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::args::{StateArgs, VarArgs};
 use crate::printer::Printer;
-use crate::session::{read_state, report, state_path, Reported, Session};
+use crate::session::{read_state, report, Reported, Session};
 
 /// `aiu simulate`.
 #[derive(Debug, clap::Args)]
@@ -131,8 +130,8 @@ struct RolePolicies {
 pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCode> {
     let queries = collect_queries(args)?;
     let session = Session::load(dir, &args.vars, printer)?;
-    let backend = LocalBackend::new(state_path(dir, &StateArgs { state: args.state_file.clone() }, &crate::session::current_workspace(dir)));
-    let prior = read_state(&backend)?;
+    let backend = crate::session::open_backend(dir, &StateArgs { state: args.state_file.clone(), backend_config: Vec::new() }, &crate::session::current_workspace(dir))?;
+    let prior = read_state(backend.as_ref())?;
     let objects = if args.use_state {
         prior
             .instances()

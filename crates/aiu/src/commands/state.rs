@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aiu_state::StateBackend;
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::args::{ForceUnlockArgs, OutputArgs, ShowArgs, StateArgs, StateListArgs};
+use crate::args::{ForceUnlockArgs, OutputArgs, ShowArgs, StateArgs, StateListArgs, StatePushArgs};
 use crate::printer::Printer;
 use crate::session::{current_workspace, open_backend, read_state};
 
@@ -99,5 +99,35 @@ pub fn force_unlock(dir: &Path, args: &ForceUnlockArgs, printer: &Printer) -> Re
     let backend = backend(dir, &args.state)?;
     backend.force_unlock(&args.id).map_err(|e| anyhow!("{e}"))?;
     printer.out(&format!("aiu state has been successfully unlocked! ({})", backend.describe()));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn push(dir: &Path, args: &StatePushArgs, printer: &Printer) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let mut state = aiu_state::State::from_json_str(&text, &args.file.display().to_string()).map_err(|e| anyhow!("{e}"))?;
+    let target = backend(dir, &args.state)?;
+    let _lock = target.lock(aiu_state::LockInfo::new("state push")).map_err(|e| anyhow!("{e}"))?;
+    if let Some(current) = target.read().map_err(|e| anyhow!("{e}"))? {
+        if current.lineage != state.lineage && !args.force {
+            bail!(
+                "Refusing to push: {} holds lineage {}, the file has lineage {}. They are different states; use -force to replace it anyway.",
+                target.describe(), current.lineage, state.lineage
+            );
+        }
+        if current.serial > state.serial && !args.force {
+            bail!(
+                "Refusing to push: {} is at serial {}, the file at serial {} (older). Pull the current state first, or use -force to replace it anyway.",
+                target.describe(), current.serial, state.serial
+            );
+        }
+        if args.force {
+            // Take over the destination's lineage and move past its serial, so the write is
+            // accepted; the destination's previous content is kept as its backup/version.
+            state.lineage = current.lineage;
+            state.serial = state.serial.max(current.serial) + 1;
+        }
+    }
+    target.write(&mut state).map_err(|e| anyhow!("{e}"))?;
+    printer.out(&format!("Pushed {} to {} (serial {}).", args.file.display(), target.describe(), state.serial));
     Ok(ExitCode::SUCCESS)
 }

@@ -21,8 +21,8 @@ fn valid_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Workspaces that have a state file, plus `default`, sorted.
-fn existing(dir: &Path) -> Vec<String> {
+/// Workspaces with a local state file, plus `default`, sorted.
+pub fn local_workspaces(dir: &Path) -> Vec<String> {
     let mut names = vec!["default".to_owned()];
     if let Ok(entries) = std::fs::read_dir(dir.join("state")) {
         for entry in entries.flatten() {
@@ -37,6 +37,19 @@ fn existing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Workspaces of the configured backend.
+fn existing(dir: &Path) -> Result<Vec<String>> {
+    let (config, _) = aiu_config::load_dir(dir);
+    match crate::backend::configured(&config, &no_override())? {
+        crate::backend::BackendChoice::Local => Ok(local_workspaces(dir)),
+        crate::backend::BackendChoice::S3 { settings } => crate::backend::open_s3(&settings)?.workspaces().map_err(|e| anyhow!("{e}")),
+    }
+}
+
+fn no_override() -> StateArgs {
+    StateArgs { state: None, backend_config: Vec::new() }
+}
+
 fn select(dir: &Path, name: &str) -> Result<()> {
     let file = workspace_file(dir);
     std::fs::create_dir_all(file.parent().unwrap_or(dir)).with_context(|| format!("creating {}", file.display()))?;
@@ -44,7 +57,7 @@ fn select(dir: &Path, name: &str) -> Result<()> {
 }
 
 fn backend(dir: &Path, name: &str) -> Result<std::sync::Arc<dyn StateBackend>> {
-    open_backend(dir, &StateArgs { state: None }, name)
+    open_backend(dir, &no_override(), name)
 }
 
 pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<ExitCode> {
@@ -52,13 +65,13 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
     match command {
         WorkspaceCommand::List => {
             let lines: Vec<String> =
-                existing(dir).into_iter().map(|n| if n == current { format!("* {n}") } else { format!("  {n}") }).collect();
+                existing(dir)?.into_iter().map(|n| if n == current { format!("* {n}") } else { format!("  {n}") }).collect();
             printer.out(&lines.join("\n"));
         }
         WorkspaceCommand::Show => printer.out(&current),
         WorkspaceCommand::New { name } => {
             valid_name(name)?;
-            if existing(dir).contains(name) {
+            if existing(dir)?.contains(name) {
                 bail!("Workspace `{name}` already exists. Select it with `aiu workspace select {name}`.");
             }
             let mut state = State::new();
@@ -68,7 +81,7 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
         }
         WorkspaceCommand::Select { name } => {
             valid_name(name)?;
-            if !existing(dir).contains(name) {
+            if !existing(dir)?.contains(name) {
                 bail!("Workspace `{name}` doesn't exist. Create it with `aiu workspace new {name}`.");
             }
             select(dir, name)?;
@@ -82,19 +95,28 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             if *name == current {
                 bail!("Workspace `{name}` is the current workspace; select another one first (`aiu workspace select default`).");
             }
-            if !existing(dir).contains(name) {
+            if !existing(dir)?.contains(name) {
                 bail!("Workspace `{name}` doesn't exist.");
             }
-            let path = aiu_state::default_state_path(dir, name);
-            let state = backend(dir, name)?.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default();
+            let target = backend(dir, name)?;
+            let state = target.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default();
             if !state.resources.is_empty() && !force {
                 bail!(
                     "Workspace `{name}` is not empty: its state manages {} resource(s). Destroy them first (`aiu workspace select {name}` then `aiu destroy`), or use -force to forget them (they stay in AWS).",
                     state.resources.len()
                 );
             }
-            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-            let _ = std::fs::remove_file(format!("{}.backup", path.display()));
+            let (config, _) = aiu_config::load_dir(dir);
+            match crate::backend::configured(&config, &no_override())? {
+                crate::backend::BackendChoice::Local => {
+                    let path = aiu_state::default_state_path(dir, name);
+                    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+                    let _ = std::fs::remove_file(format!("{}.backup", path.display()));
+                }
+                crate::backend::BackendChoice::S3 { settings } => {
+                    crate::backend::open_s3(&settings)?.for_workspace(name).and_then(|b| b.delete_state()).map_err(|e| anyhow!("{e}"))?;
+                }
+            }
             printer.out(&format!("Deleted workspace \"{name}\"!"));
         }
     }
