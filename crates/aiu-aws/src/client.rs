@@ -75,6 +75,9 @@ impl AwsProvider {
     pub async fn connect(mut settings: AwsSettings) -> Result<AwsProvider, ProviderError> {
         check_endpoint("iam", &settings.iam_endpoint)?;
         check_endpoint("sts", &settings.sts_endpoint)?;
+        if let Some(n) = std::env::var("AWS_MAX_ATTEMPTS").ok().and_then(|v| v.trim().parse::<u32>().ok()) {
+            settings.max_attempts = n;
+        }
         if settings.max_attempts == 0 {
             return Err(invalid("aiu:configure", "max_attempts must be at least 1"));
         }
@@ -113,7 +116,14 @@ impl AwsProvider {
         if let Some(e) = &settings.iam_endpoint {
             iam_conf = iam_conf.endpoint_url(e);
         }
+        // sts:GetCallerIdentity is the first call of every run and is never throttled in
+        // practice: few quick retries, so a wrong or unreachable endpoint is reported in
+        // seconds instead of after the IAM client's long throttling back-off.
+        let sts_retry = RetryConfig::standard()
+            .with_max_attempts(settings.max_attempts.min(3))
+            .with_initial_backoff(Duration::from_millis(200));
         let mut sts_conf = aws_sdk_sts::config::Builder::from(&sdk)
+            .retry_config(sts_retry)
             .region(Region::new(region.clone()))
             .interceptor(CallCounter { service: "sts", counts: counts.clone() });
         if let Some(e) = &settings.sts_endpoint {
