@@ -1,0 +1,366 @@
+//! Safety end-to-end tests of the real `aiu` binary against moto (IAM, STS and S3 on one port):
+//! concurrent applies and the state lock (local and S3), saved plans and their staleness
+//! checks, a kill -9 crash test, refusal of bad state files on S3 (and foreign lineages on both
+//! backends), migration local <-> S3, `state pull/push`, and workspaces on S3.
+//!
+//! Every test uses names unique to it (`unique(..)`), so they share moto's account safely. The
+//! configuration is `tests/fixtures/safety/many`: `n` roles, `n` policies and `n` attachments
+//! named under `prefix` (both set in `aiu.tfvars`).
+
+mod support;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+use support::moto::{endpoint, unique, venv};
+use support::{Out, Work};
+
+const FIXTURE: &str = "safety/many";
+
+fn aiu(w: &Work, args: &[&str]) -> Out {
+    w.aiu(args).aws(endpoint()).run()
+}
+
+/// A scratch copy of the fixture with `prefix` and `n` set in `aiu.tfvars`.
+fn work(prefix: &str, n: usize) -> Work {
+    let w = Work::fixture(FIXTURE);
+    w.write("aiu.tfvars", &format!("prefix = \"{prefix}\"\nn = {n}\n"));
+    w
+}
+
+#[track_caller]
+fn apply_ok(w: &Work, args: &[&str]) -> Out {
+    let mut all = vec!["apply", "-auto-approve"];
+    all.extend_from_slice(args);
+    let out = aiu(w, &all);
+    out.assert_code(0);
+    out
+}
+
+/// `aiu plan -detailed-exitcode` must say "no changes".
+#[track_caller]
+fn plan_clean(w: &Work) -> Out {
+    let out = aiu(w, &["plan", "-detailed-exitcode"]);
+    out.assert_code(0);
+    out.assert_stdout_contains("No changes.");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// boto3 (IAM + S3) helpers
+
+/// Runs a Python snippet with boto3 from moto's venv, `iam` and `s3` bound to clients of the
+/// moto server (S3 in path style); returns stdout, panics with stderr on failure.
+#[track_caller]
+fn py(script: &str) -> String {
+    let prelude = format!(
+        "import boto3, botocore.config, json, sys\n\
+         kw = dict(endpoint_url={ep:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         iam = boto3.client('iam', **kw)\n\
+         s3 = boto3.client('s3', config=botocore.config.Config(s3={{'addressing_style': 'path'}}), **kw)\n",
+        ep = endpoint()
+    );
+    let out = Command::new(venv().join("bin/python"))
+        .arg("-c")
+        .arg(format!("{prelude}{script}"))
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python from the moto venv");
+    assert!(out.status.success(), "boto3 script failed:\n{script}\n--- stderr\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What moto holds under `prefix`: role names, policy names, attachments as `role|policy`, and
+/// the number of versions of each policy.
+fn live(prefix: &str) -> Json {
+    let out = py(&format!(
+        "p = {pfx:?} + '-'\n\
+         roles = sorted(r['RoleName'] for page in iam.get_paginator('list_roles').paginate() for r in page['Roles'] if r['RoleName'].startswith(p))\n\
+         pols = [x for page in iam.get_paginator('list_policies').paginate(Scope='Local') for x in page['Policies'] if x['PolicyName'].startswith(p)]\n\
+         att = []\n\
+         for r in roles:\n    att += [r + '|' + a['PolicyName'] for a in iam.list_attached_role_policies(RoleName=r)['AttachedPolicies']]\n\
+         print(json.dumps({{'roles': roles, 'policies': sorted(x['PolicyName'] for x in pols), 'attachments': sorted(att)}}))",
+        pfx = prefix
+    ));
+    serde_json::from_str(out.trim()).expect("live objects as JSON")
+}
+
+/// What moto should hold for `n` instances of the fixture under `prefix`.
+fn expected(prefix: &str, n: usize) -> Json {
+    let mut roles: Vec<String> = (0..n).map(|i| format!("{prefix}-r{i}")).collect();
+    let mut policies: Vec<String> = (0..n).map(|i| format!("{prefix}-p{i}")).collect();
+    let mut attachments: Vec<String> = (0..n).map(|i| format!("{prefix}-r{i}|{prefix}-p{i}")).collect();
+    roles.sort();
+    policies.sort();
+    attachments.sort();
+    json!({ "roles": roles, "policies": policies, "attachments": attachments })
+}
+
+#[track_caller]
+fn assert_live(prefix: &str, n: usize) {
+    assert_eq!(live(prefix), expected(prefix, n), "moto does not hold exactly the configured objects of {prefix}");
+}
+
+/// Descriptions of the roles `<prefix>-r0..n`.
+fn role_descriptions(prefix: &str, n: usize) -> Vec<String> {
+    let out = py(&format!(
+        "print(json.dumps([iam.get_role(RoleName={prefix:?} + '-r' + str(i))['Role'].get('Description', '') for i in range({n})]))"
+    ));
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+/// A new bucket with versioning enabled.
+fn bucket() -> String {
+    let b = unique("safety").to_lowercase();
+    py(&format!(
+        "s3.create_bucket(Bucket={b:?})\n\
+         s3.put_bucket_versioning(Bucket={b:?}, VersioningConfiguration={{'Status': 'Enabled'}})"
+    ));
+    b
+}
+
+/// The `terraform { backend "s3" }` block for `bucket`/`key` on moto.
+fn backend_tf(bucket: &str, key: &str) -> String {
+    format!(
+        "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{bucket}\"\n    key            = \"{key}\"\n    region         = \"us-east-1\"\n    endpoint       = \"{ep}\"\n    use_path_style = true\n  }}\n}}\n",
+        ep = endpoint()
+    )
+}
+
+/// A scratch copy of the fixture using the S3 backend at `bucket`/`key`, initialised.
+fn s3_work(prefix: &str, n: usize, bucket: &str, key: &str) -> Work {
+    let w = work(prefix, n);
+    w.write("backend.tf", &backend_tf(bucket, key));
+    let out = aiu(&w, &["init"]);
+    out.assert_code(0);
+    out.assert_stdout_contains("successfully initialized");
+    w
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    let t = text.trim();
+    (0..t.len()).step_by(2).map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The object's bytes, `None` when it does not exist.
+fn s3_get(bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let out = py(&format!(
+        "try:\n    print(s3.get_object(Bucket={bucket:?}, Key={key:?})['Body'].read().hex())\n\
+         except s3.exceptions.NoSuchKey:\n    print('MISSING')"
+    ));
+    if out.trim() == "MISSING" {
+        None
+    } else {
+        Some(unhex(&out))
+    }
+}
+
+fn s3_put(bucket: &str, key: &str, bytes: &[u8]) {
+    py(&format!("s3.put_object(Bucket={bucket:?}, Key={key:?}, Body=bytes.fromhex({:?}))", hex(bytes)));
+}
+
+/// How many versions of `key` the bucket keeps.
+fn s3_versions(bucket: &str, key: &str) -> usize {
+    let out = py(&format!(
+        "r = s3.list_object_versions(Bucket={bucket:?}, Prefix={key:?})\n\
+         print(len([v for v in r.get('Versions', []) if v['Key'] == {key:?}]))"
+    ));
+    out.trim().parse().unwrap()
+}
+
+/// Every key in the bucket.
+fn s3_keys(bucket: &str) -> Vec<String> {
+    let out = py(&format!(
+        "r = s3.list_objects_v2(Bucket={bucket:?})\nprint(json.dumps(sorted(o['Key'] for o in r.get('Contents', []))))"
+    ));
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background runs of the binary (for concurrency and kill -9)
+
+/// A running `aiu` whose stdout/stderr go to files (so nothing blocks on a full pipe).
+struct Bg {
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+    started: Instant,
+}
+
+impl Bg {
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn stdout_text(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// Waits until stderr contains `needle` (panics after `timeout`, or if the process ends
+    /// first without printing it).
+    fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.stderr_text().contains(needle) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                if self.stderr_text().contains(needle) {
+                    return;
+                }
+                panic!("aiu ended ({status}) before printing {needle:?}:\n{}\n{}", self.stdout_text(), self.stderr_text());
+            }
+            assert!(Instant::now() < deadline, "aiu did not print {needle:?} within {timeout:?}:\n{}", self.stderr_text());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn wait(mut self) -> (ExitStatus, Duration, String, String) {
+        let status = self.child.wait().expect("wait for aiu");
+        let elapsed = self.started.elapsed();
+        (status, elapsed, self.stdout_text(), self.stderr_text())
+    }
+}
+
+/// Starts `aiu ARGS` in `w` with the same clean environment as [`support::Run`], against moto.
+fn spawn(w: &Work, args: &[&str], tag: &str) -> Bg {
+    let logs = w.join(".runs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let stdout = logs.join(format!("{tag}.stdout"));
+    let stderr = logs.join(format!("{tag}.stderr"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aiu"));
+    cmd.current_dir(w.path());
+    for (k, _) in std::env::vars_os() {
+        let k_s = k.to_string_lossy();
+        if k_s.starts_with("AWS_") || k_s.starts_with("AIU_") || k_s == "NO_COLOR" || k_s == "CLICOLOR_FORCE" {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("HOME", w.path())
+        .env("AWS_CONFIG_FILE", w.join(".no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", w.join(".no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout).unwrap())
+        .stderr(File::create(&stderr).unwrap());
+    let started = Instant::now();
+    let child = cmd.spawn().expect("spawn the aiu binary");
+    Bg { child, stdout, stderr, started }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Concurrent applies on the same state
+
+/// The lock holder named in a refused run's stderr.
+#[track_caller]
+fn assert_names_holder(stderr: &str, holder_pid: u32) {
+    for needle in ["is locked by another aiu run", "Lock Info:", "ID: ", "Operation: apply", "Who: ", &format!("(pid {holder_pid})")] {
+        assert!(stderr.contains(needle), "the refused run should say {needle:?}:\n{stderr}");
+    }
+}
+
+/// Two `aiu apply -auto-approve -parallelism=1` of 36 resources started at the same moment on
+/// the same state: exactly one proceeds and creates everything once, the other exits 1 naming
+/// the holder (by its pid).
+fn concurrent_applies(w: &Work, prefix: &str, n: usize) {
+    let args = ["apply", "-auto-approve", "-parallelism=1"];
+    let a = spawn(w, &args, "a");
+    let b = spawn(w, &args, "b");
+    let (a_pid, b_pid) = (a.child.id(), b.child.id());
+    let (a_status, _, a_out, a_err) = a.wait();
+    let (b_status, _, b_out, b_err) = b.wait();
+    let codes = (a_status.code(), b_status.code());
+    let (winner_out, loser_err, winner_pid) = match codes {
+        (Some(0), Some(1)) => (a_out, b_err, a_pid),
+        (Some(1), Some(0)) => (b_out, a_err, b_pid),
+        _ => panic!("expected one run to succeed and one to exit 1, got {codes:?}\n--- a\n{a_out}\n{a_err}\n--- b\n{b_out}\n{b_err}"),
+    };
+    assert!(
+        winner_out.contains(&format!("Apply complete! Resources: {} added, 0 changed, 0 destroyed.", 3 * n)),
+        "the winner should create everything:\n{winner_out}"
+    );
+    assert_names_holder(&loser_err, winner_pid);
+    assert!(!loser_err.contains("Creating..."), "the refused run must not change anything:\n{loser_err}");
+    assert_live(prefix, n);
+    plan_clean(w);
+}
+
+/// With `-lock-timeout=60s` a second apply started while the first holds the lock waits for
+/// it, then succeeds with nothing left to do.
+fn waiting_apply(w: &Work, prefix: &str, n: usize) {
+    let mut a = spawn(w, &["apply", "-auto-approve", "-parallelism=1"], "first");
+    a.wait_for_stderr("Creating...", Duration::from_secs(60));
+    let b = spawn(w, &["apply", "-auto-approve", "-lock-timeout=60s"], "second");
+    let (a_status, _, a_out, a_err) = a.wait();
+    let a_done = Instant::now();
+    let (b_status, _, b_out, b_err) = b.wait();
+    assert_eq!(a_status.code(), Some(0), "first apply:\n{a_out}\n{a_err}");
+    assert_eq!(b_status.code(), Some(0), "the waiting apply should succeed:\n{b_out}\n{b_err}");
+    assert!(a_done.elapsed() < Duration::from_secs(60));
+    assert!(a_out.contains(&format!("Resources: {} added", 3 * n)), "{a_out}");
+    assert!(
+        b_out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."),
+        "the waiting apply should find everything done:\n{b_out}\n{b_err}"
+    );
+    assert!(!b_err.contains("Creating..."), "{b_err}");
+    assert_live(prefix, n);
+    plan_clean(w);
+}
+
+#[test]
+fn concurrent_applies_local_one_proceeds_other_names_holder() {
+    let prefix = unique("lk");
+    let w = work(&prefix, 12);
+    concurrent_applies(&w, &prefix, 12);
+    let lock = w.join("state/default.aiustate.json.lock");
+    // The OS lock is gone with the process: the lock file may remain, and carries no holder.
+    if lock.exists() {
+        let text = std::fs::read_to_string(&lock).unwrap();
+        assert!(!text.contains("\"ID\""), "lock info left behind after a successful run: {text}");
+    }
+}
+
+#[test]
+fn lock_timeout_local_waits_then_succeeds() {
+    let prefix = unique("lw");
+    let w = work(&prefix, 12);
+    waiting_apply(&w, &prefix, 12);
+}
+
+#[test]
+fn concurrent_applies_s3_one_proceeds_other_names_holder() {
+    let prefix = unique("lks");
+    let b = bucket();
+    let key = "team/iam.aiustate.json";
+    let w = s3_work(&prefix, 12, &b, key);
+    concurrent_applies(&w, &prefix, 12);
+    assert!(!w.join("state").exists(), "the S3 backend must not write local state");
+    let keys = s3_keys(&b);
+    assert_eq!(keys, vec![key.to_owned()], "the lock object must be gone after both runs");
+}
+
+#[test]
+fn lock_timeout_s3_waits_then_succeeds() {
+    let prefix = unique("lws");
+    let b = bucket();
+    let key = "iam.aiustate.json";
+    let w = s3_work(&prefix, 12, &b, key);
+    waiting_apply(&w, &prefix, 12);
+    assert_eq!(s3_keys(&b), vec![key.to_owned()]);
+}
