@@ -1,4 +1,5 @@
-//! Statement-level diff of two policy documents, its rendering for plans, and a line diff of
+//! Statement-level diff of two policy documents, its access classification (broadening,
+//! narrowing or neutral; see [`crate::broadening`]), its rendering for plans, and a line diff of
 //! canonical JSON.
 //!
 //! [`diff_policies`] compares canonical forms (so equivalent documents give an empty diff) and
@@ -19,6 +20,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
+use crate::broadening::{self, AccessChange, Reasons};
 use crate::canonical::{canonicalize, canonicalize_statement, ActionName, CanonicalPolicy, CanonicalPrincipal, CanonicalStatement};
 use crate::document::{parse_policy, Effect, PolicyDocument};
 
@@ -113,6 +115,14 @@ pub struct PolicyDiff {
     /// Set when a side could not be parsed; the statement lists are then empty and callers
     /// should fall back to [`json_line_diff`].
     pub parse_error: Option<String>,
+    /// Whether the change grants more (`broadening`), less (`narrowing`) or neither
+    /// (`neutral`); see [`crate::broadening`]. Neutral when a side cannot be parsed.
+    pub access: AccessChange,
+    /// One line per part of the change that grants more, e.g.
+    /// `statement "Objects": adds action "s3:DeleteObject"`.
+    pub broadening: Vec<String>,
+    /// One line per part of the change that grants less.
+    pub narrowing: Vec<String>,
 }
 
 impl PolicyDiff {
@@ -196,8 +206,8 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
     let mut pairs = pairing.changed;
     pairs.sort_by_key(|&(_, ai)| after_stmts[ai].index);
     diff.statements_changed = pairs
-        .into_iter()
-        .map(|(bi, ai)| statement_change(&before_stmts[bi], &after_stmts[ai]))
+        .iter()
+        .map(|&(bi, ai)| statement_change(&before_stmts[bi], &after_stmts[ai]))
         .collect();
     diff.statements_added = after_stmts
         .iter()
@@ -211,6 +221,25 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
         .filter(|(_, used)| !**used)
         .map(|(x, _)| summary(x))
         .collect();
+
+    let mut reasons = Reasons::default();
+    for &(bi, ai) in &pairs {
+        let (b, a) = (&before_stmts[bi], &after_stmts[ai]);
+        let sid = a.stmt.sid.clone().or_else(|| b.stmt.sid.clone());
+        broadening::statement_changed(&mut reasons, &statement_title(&sid, a.index), &b.stmt, &a.stmt);
+    }
+    fn unpaired<'a>(stmts: &'a [Indexed], used: &[bool]) -> Vec<(String, &'a CanonicalStatement)> {
+        stmts
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !**used)
+            .map(|(x, _)| (statement_title(&x.stmt.sid, x.index), &x.stmt))
+            .collect()
+    }
+    broadening::unpaired(&mut reasons, &unpaired(&after_stmts, &a_used), &unpaired(&before_stmts, &b_used));
+    diff.access = reasons.access();
+    diff.broadening = reasons.broadening;
+    diff.narrowing = reasons.narrowing;
     diff
 }
 

@@ -5,10 +5,12 @@
 //! - [`canonical`]: the canonical form, [`equivalent`] (the check that prevents perpetual diffs,
 //!   iam-facts §4) and [`canonical_json`] for display.
 //! - [`diff`]: statement-level diffs of two documents and their rendering.
+//! - [`broadening`]: whether a change grants more (broadening), less (narrowing) or neither.
 //! - [`policy_document`]: the `aws_iam_policy_document` data source, evaluated locally with the
 //!   Terraform AWS provider's output format.
 //! - [`structure`]: [`PolicyKind`] and a minimal structural check.
 
+pub mod broadening;
 pub mod canonical;
 pub mod catalog;
 pub mod diff;
@@ -19,6 +21,7 @@ pub mod policy_document;
 pub mod structure;
 pub mod validate;
 
+pub use broadening::AccessChange;
 pub use catalog::Catalog;
 pub use canonical::{canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement};
 pub use diff::{diff_policies, json_line_diff, render_policy_diff, PolicyDiff, StatementChange};
