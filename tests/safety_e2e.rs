@@ -364,3 +364,168 @@ fn lock_timeout_s3_waits_then_succeeds() {
     waiting_apply(&w, &prefix, 12);
     assert_eq!(s3_keys(&b), vec![key.to_owned()]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2. Saved plans
+
+fn state_bytes(w: &Work) -> Vec<u8> {
+    std::fs::read(w.state_path()).expect("state file")
+}
+
+#[track_caller]
+fn assert_stale(out: &Out, why: &str) {
+    out.assert_code(1);
+    out.assert_stderr_contains("Saved plan is stale");
+    out.assert_stderr_contains(why);
+    out.assert_stderr_contains("Nothing was changed");
+    out.assert_not_contains("Modifying...");
+    out.assert_not_contains("Creating...");
+    out.assert_not_contains("Destroying...");
+}
+
+#[test]
+fn saved_plan_applies_without_prompt_then_plan_is_clean() {
+    let prefix = unique("sp");
+    let w = work(&prefix, 2);
+    let out = aiu(&w, &["plan", "-out=p0"]);
+    out.assert_code(0);
+    out.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
+    out.assert_stderr_contains("aiu apply p0");
+    assert!(live(&prefix) == expected(&prefix, 0), "plan -out must not change anything");
+
+    let show = aiu(&w, &["show", "p0"]);
+    show.assert_code(0);
+    show.assert_stdout_contains("# aws_iam_role.r[0] will be created");
+    show.assert_stdout_contains("# aws_iam_role_policy_attachment.a[1] will be created");
+    show.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
+    let show_json = aiu(&w, &["show", "-json", "p0"]);
+    show_json.assert_code(0);
+    let j: Json = serde_json::from_str(&show_json.stdout).expect("show -json of a saved plan is JSON");
+    let changes = j["resource_changes"].as_array().expect("resource_changes");
+    assert_eq!(changes.len(), 6, "{j:#}");
+    for c in changes {
+        assert_eq!(c["change"]["actions"], json!(["create"]), "{c:#}");
+    }
+
+    // stdin is /dev/null: a saved plan is applied without asking.
+    let applied = aiu(&w, &["apply", "p0"]);
+    applied.assert_code(0);
+    applied.assert_stdout_contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed.");
+    assert_live(&prefix, 2);
+    plan_clean(&w);
+
+    // The same plan again: the state moved on (it is what the plan made).
+    let before = state_bytes(&w);
+    assert_stale(&aiu(&w, &["apply", "p0"]), "the state changed since the plan was made");
+    assert_eq!(state_bytes(&w), before);
+    assert_live(&prefix, 2);
+
+    // A saved destroy plan applies, and removes everything.
+    let d = aiu(&w, &["plan", "-destroy", "-out=d"]);
+    d.assert_code(0);
+    d.assert_stdout_contains("Plan: 0 to add, 0 to change, 6 to destroy.");
+    let show = aiu(&w, &["show", "d"]);
+    show.assert_code(0);
+    show.assert_stdout_contains("# aws_iam_role.r[0] will be destroyed");
+    show.assert_stdout_contains("Plan: 0 to add, 0 to change, 6 to destroy.");
+    let destroyed = aiu(&w, &["apply", "d"]);
+    destroyed.assert_code(0);
+    destroyed.assert_stdout_contains("Resources: 0 added, 0 changed, 6 destroyed.");
+    assert_live(&prefix, 0);
+    let list = aiu(&w, &["state", "list"]);
+    list.assert_code(0);
+    assert_eq!(list.stdout.trim(), "", "state should be empty after the destroy plan");
+}
+
+#[test]
+fn saved_plan_refused_after_another_apply_changed_state() {
+    let prefix = unique("sps");
+    let w = work(&prefix, 2);
+    apply_ok(&w, &[]);
+    let p = aiu(&w, &["plan", "-out=p1", "-var", "description=one"]);
+    p.assert_code(0);
+    p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
+    // Someone else applies in between.
+    apply_ok(&w, &["-var", "description=two"]).assert_stdout_contains("Resources: 0 added, 2 changed, 0 destroyed.");
+    let before = state_bytes(&w);
+    assert_stale(&aiu(&w, &["apply", "p1"]), "the state changed since the plan was made");
+    assert_eq!(state_bytes(&w), before, "a refused saved plan must not write state");
+    assert_eq!(role_descriptions(&prefix, 2), ["two", "two"], "a refused saved plan must not change anything in AWS");
+    assert_live(&prefix, 2);
+}
+
+#[test]
+fn saved_plan_refused_after_out_of_band_change() {
+    let prefix = unique("spo");
+    let w = work(&prefix, 2);
+    apply_ok(&w, &[]);
+    let p = aiu(&w, &["plan", "-out=p2", "-var", "description=three"]);
+    p.assert_code(0);
+    p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
+    py(&format!("iam.update_role(RoleName='{prefix}-r1', Description='changed outside')"));
+    let before = state_bytes(&w);
+    let out = aiu(&w, &["apply", "p2"]);
+    assert_stale(&out, "these objects changed in AWS since the plan was made");
+    out.assert_stderr_contains("aws_iam_role.r[1]");
+    out.assert_not_contains("aws_iam_role.r[0]");
+    assert_eq!(state_bytes(&w), before);
+    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "changed outside"]);
+
+    // An out-of-band change to an object the plan does not change but read: a new default
+    // version of a policy.
+    let p = aiu(&w, &["plan", "-out=p3", "-var", "description=three"]);
+    p.assert_code(0);
+    p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
+    py(&format!(
+        "arn = 'arn:aws:iam::123456789012:policy/{prefix}-p0'\n\
+         doc = json.dumps({{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': 's3:*', 'Resource': '*'}}]}})\n\
+         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc, SetAsDefault=True)"
+    ));
+    let out = aiu(&w, &["apply", "p3"]);
+    assert_stale(&out, "these objects changed in AWS since the plan was made");
+    out.assert_stderr_contains("aws_iam_policy.p[0]");
+    assert_eq!(state_bytes(&w), before);
+    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "changed outside"]);
+}
+
+#[test]
+fn saved_plan_refused_after_config_edit_and_accepted_when_reverted() {
+    let prefix = unique("spc");
+    let w = work(&prefix, 2);
+    apply_ok(&w, &[]);
+    let p = aiu(&w, &["plan", "-out=p4", "-var", "description=four"]);
+    p.assert_code(0);
+    let show = aiu(&w, &["show", "p4"]);
+    show.assert_code(0);
+    show.assert_stdout_contains("# aws_iam_role.r[0] will be updated in-place");
+    show.assert_stdout_contains("~ description");
+    show.assert_stdout_contains("\"four\"");
+    show.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
+    let show_json = aiu(&w, &["show", "-json", "p4"]);
+    show_json.assert_code(0);
+    let j: Json = serde_json::from_str(&show_json.stdout).expect("JSON");
+    let updates: Vec<&str> = j["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"]["actions"] == json!(["update"]))
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(updates, ["aws_iam_role.r[0]", "aws_iam_role.r[1]"], "{j:#}");
+
+    let original = w.read("main.tf");
+    w.write("main.tf", &format!("{original}\noutput \"extra\" {{\n  value = var.prefix\n}}\n"));
+    let before = state_bytes(&w);
+    assert_stale(&aiu(&w, &["apply", "p4"]), "the configuration files changed since the plan was made");
+    assert_eq!(state_bytes(&w), before);
+    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
+
+    // Back to the reviewed configuration: the plan is exactly applicable again.
+    w.write("main.tf", &original);
+    let out = aiu(&w, &["apply", "p4"]);
+    out.assert_code(0);
+    out.assert_stdout_contains("Apply complete! Resources: 0 added, 2 changed, 0 destroyed.");
+    assert_eq!(role_descriptions(&prefix, 2), ["four", "four"]);
+    let clean = aiu(&w, &["plan", "-detailed-exitcode", "-var", "description=four"]);
+    clean.assert_code(0);
+}
