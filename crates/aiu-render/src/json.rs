@@ -112,8 +112,9 @@ fn resource_change_json(c: &ResourceChange) -> Json {
     Json::Object(m)
 }
 
-/// Statement-level diffs of every policy attribute an update, replacement or import changes.
-fn policy_changes(c: &ResourceChange) -> Vec<Json> {
+/// The policy attributes an update, replacement or import really changes (both documents
+/// known and not equivalent): (attribute name, before text, after text).
+fn changed_policies(c: &ResourceChange) -> Vec<(&String, &str, &str)> {
     if !matches!(c.action, Action::Update | Action::Replace | Action::Import) {
         return Vec::new();
     }
@@ -131,12 +132,45 @@ fn policy_changes(c: &ResourceChange) -> Vec<Json> {
         if policy::equivalent(before, after) {
             continue;
         }
-        out.push(json!({
-            "address": c.address.to_string(),
-            "attribute": name,
-            "diff": policy::diff_json(before, after),
-        }));
+        out.push((name, before.as_str(), after.as_str()));
     }
+    out
+}
+
+/// Statement-level diffs of every policy attribute an update, replacement or import changes,
+/// with the access classification (`access`: broadening, narrowing or neutral).
+fn policy_changes(c: &ResourceChange) -> Vec<Json> {
+    changed_policies(c)
+        .into_iter()
+        .map(|(name, before, after)| {
+            let diff = policy::diff_json(before, after);
+            json!({
+                "address": c.address.to_string(),
+                "attribute": name,
+                "access": diff.get("access").cloned().unwrap_or(Json::Null),
+                "diff": diff,
+            })
+        })
+        .collect()
+}
+
+/// The policy attributes whose change in this plan grants more access, as
+/// `address.attribute` (e.g. `aws_iam_policy.app.policy`), sorted. Only documents known at plan
+/// time and present on both sides are classified: creating a policy is not counted.
+pub fn broadening_changes(plan: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.address.resource.mode == ResourceMode::Managed)
+        .flat_map(|c| {
+            changed_policies(c)
+                .into_iter()
+                .filter(|(_, before, after)| policy::broadens(before, after))
+                .map(|(name, _, _)| format!("{}.{name}", c.address))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort();
     out
 }
 

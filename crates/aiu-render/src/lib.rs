@@ -4,6 +4,7 @@
 //!
 //! - [`render_plan`]: the `aiu plan` text, laid out like `terraform plan`.
 //! - [`plan_json`]: the plan as JSON, shaped like `terraform show -json`.
+//! - [`broadening_changes`]: the policy attributes whose change grants more access.
 //! - [`render_diagnostics`]: errors and warnings with a source snippet.
 //! - [`render_state`] / [`render_outputs`] / [`render_output_values`]: `aiu show`, `aiu output`.
 
@@ -16,7 +17,7 @@ mod style;
 mod values;
 
 pub use diagnostics::render_diagnostics;
-pub use json::{plan_json, plan_json_with_configuration, PLAN_FORMAT_VERSION};
+pub use json::{broadening_changes, plan_json, plan_json_with_configuration, PLAN_FORMAT_VERSION};
 pub use plan::render_plan;
 pub use state::{render_output_values, render_outputs, render_state};
 

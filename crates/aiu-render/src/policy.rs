@@ -21,6 +21,12 @@ pub(crate) fn statement_diff(before: &str, after: &str, indent: usize) -> Option
     Some(text)
 }
 
+/// True when the change from `before` to `after` grants more access (see
+/// `aiu_policy::broadening`).
+pub(crate) fn broadens(before: &str, after: &str) -> bool {
+    aiu_policy::diff_policies(before, after).access == aiu_policy::AccessChange::Broadening
+}
+
 /// The line diff of the canonical JSON of both documents (`- `, `+ `, `  ` prefixes).
 pub(crate) fn json_diff(before: &str, after: &str) -> String {
     aiu_policy::json_line_diff(before, after)

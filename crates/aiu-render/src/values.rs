@@ -356,7 +356,8 @@ impl Writer {
     }
 
     /// Writes a policy document change, mid-line; false when the documents cannot be parsed
-    /// (the caller then falls back to the plain value change).
+    /// (the caller then falls back to the plain value change). A change that grants more
+    /// access gets `# broadens access` on its first line.
     fn policy_change(&self, out: &mut String, before: &str, after: &str, col: usize) -> bool {
         let (title, body) = match self.policy_diff {
             PolicyDiffStyle::Statements => match policy::statement_diff(before, after, col + 2) {
@@ -370,7 +371,11 @@ impl Writer {
             }
         };
         out.push_str(title);
-        out.push_str(" {\n");
+        out.push_str(" {");
+        if policy::broadens(before, after) {
+            out.push_str(" # broadens access");
+        }
+        out.push('\n');
         for line in body.lines() {
             let line = line.trim_end();
             if line.is_empty() {
