@@ -353,6 +353,72 @@ impl Catalog {
         self.service(prefix)?.condition_key(key)
     }
 
+    /// The correction of a *likely misspelling* of an action or action wildcard, or `None`.
+    ///
+    /// This decides whether an action the catalog does not know is an ERROR (a typo) or only a
+    /// WARNING (the catalog lags AWS: services and actions are added every month and retired
+    /// ones linger in AWS's own policies). Unlike [`Self::suggest`], which offers the nearest
+    /// name as a hint however far it is, this matches only what a slip of the keyboard produces:
+    ///
+    /// - a case or spacing slip: equal once case, whitespace, `-` and `_` are ignored
+    ///   (`iam:pass_role`, `s3:Get Object`, `s3outposts:GetAccessPoint`);
+    /// - within the service, an edit distance of at most 2 for names of 6 or more characters,
+    ///   1 for 3 to 5, 0 for shorter ones (a distance of 2 between short names joins unrelated
+    ///   words). A wildcard counts its literal characters and matches `*`/`?` for free
+    ///   (`s3:Gte*` -> `s3:Get*`). The distance is case-sensitive for names written in mixed
+    ///   case, because AWS's new actions differ from old ones by whole CamelCase words
+    ///   (`healthlake:ValidateSource` is new, not `ValidateResource` misspelt: 3 edits with
+    ///   case, 2 without); an all-lower or all-upper name is compared ignoring case;
+    /// - not a typo: a name that differs from a known one only by a version suffix
+    ///   (`securityhub:CreateConnector` next to `CreateConnectorV2`): AWS ships both forms;
+    /// - an unknown service prefix within distance 1 (2 for prefixes of 6 or more characters)
+    ///   of a known one that has the action (or, within the remaining budget of 2 edits in
+    ///   total, a close one): `ec3:RunInstances` -> `ec2:RunInstances`, `s4:GetObject`.
+    pub fn typo_match(&self, action: &str) -> Option<String> {
+        let (prefix, name) = action.split_once(':')?;
+        if prefix.is_empty() || name.is_empty() || has_wildcard(prefix) {
+            return None;
+        }
+        if let Some(svc) = self.service(prefix) {
+            let known = if has_wildcard(name) { !self.expand(action).is_empty() } else { svc.action(name).is_some() };
+            if known {
+                return None;
+            }
+            return close_in_service(svc, name, usize::MAX).map(|(_, s)| s);
+        }
+        let sq = squash(prefix);
+        let lprefix = prefix.to_ascii_lowercase();
+        let plimit = if prefix.len() >= 6 { 2 } else { 1 };
+        let mut best: Option<(usize, String)> = None;
+        for svc in &self.services {
+            let d = if squash(svc.prefix) == sq {
+                0
+            } else {
+                let lp = svc.prefix.to_ascii_lowercase();
+                if lp.len().abs_diff(lprefix.len()) > plimit {
+                    continue;
+                }
+                levenshtein(&lprefix, &lp)
+            };
+            if d > plimit {
+                continue;
+            }
+            let candidate = if has_wildcard(name) {
+                (!self.expand(&format!("{}:{name}", svc.prefix)).is_empty()).then(|| (d, format!("{}:{name}", svc.prefix)))
+            } else if let Some(a) = svc.action(name) {
+                Some((d, a.full_name()))
+            } else {
+                close_in_service(svc, name, 2usize.saturating_sub(d)).map(|(da, s)| (d + da, s))
+            };
+            if let Some(c) = candidate {
+                if best.as_ref().map_or(true, |b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
+                    best = Some(c);
+                }
+            }
+        }
+        best.map(|(_, s)| s)
+    }
+
     /// "Did you mean": the closest known action for a misspelled one (`s3:GetObjekt` ->
     /// `s3:GetObject`), looking within the service first, then for a misspelled service prefix,
     /// then for the same action name in another service. `None` when nothing is close.
@@ -406,6 +472,124 @@ impl Catalog {
         elsewhere.sort();
         elsewhere.into_iter().next()
     }
+}
+
+/// `s` lower-cased without whitespace, `-` and `_`: equal squashed forms are a case or spacing slip.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Edits allowed for a typo in a name with `literal` non-wildcard characters (see [`Catalog::typo_match`]).
+fn typo_limit(literal: usize) -> usize {
+    match literal {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 2,
+    }
+}
+
+/// True when `s` has no letters of both cases (`getobject`, `GETOBJECT`).
+fn uniform_case(s: &str) -> bool {
+    !(s.bytes().any(|b| b.is_ascii_uppercase()) && s.bytes().any(|b| b.is_ascii_lowercase()))
+}
+
+/// True when `a` and `b` differ only by a version suffix (`CreateConnector`, `CreateConnectorV2`).
+fn version_siblings(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    long.len() > short.len() + 1
+        && long.is_char_boundary(short.len())
+        && long[..short.len()].eq_ignore_ascii_case(short)
+        && long[short.len()..].as_bytes()[0].eq_ignore_ascii_case(&b'v')
+        && long[short.len() + 1..].bytes().all(|c| c.is_ascii_digit())
+}
+
+/// The closest action of `svc` to the (possibly wildcarded) `name` within the typo limit (and
+/// at most `budget` edits): `(distance, "service:Name")` with the wildcard kept for patterns.
+fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, String)> {
+    let wild = has_wildcard(name);
+    let literal = name.bytes().filter(|b| *b != b'*' && *b != b'?').count();
+    let limit = typo_limit(literal).min(budget);
+    let sq = squash(name);
+    let ignore_case = uniform_case(name);
+    let mut best: Option<(usize, &Action)> = None;
+    for a in &svc.actions {
+        let d = if wild {
+            glob_distance(name.as_bytes(), a.name.as_bytes(), ignore_case)
+        } else if squash(a.name) == sq {
+            0
+        } else if version_siblings(name, a.name) || a.name.len().abs_diff(name.len()) > limit {
+            continue;
+        } else if ignore_case {
+            levenshtein(&name.to_ascii_lowercase(), &a.name.to_ascii_lowercase())
+        } else {
+            levenshtein(name, a.name)
+        };
+        if d <= limit && best.map_or(true, |(bd, ba)| (d, a.name) < (bd, ba.name)) {
+            best = Some((d, a));
+        }
+    }
+    let (d, a) = best?;
+    if !wild {
+        return Some((d, a.full_name()));
+    }
+    // A trailing-`*` pattern (the common form) is suggested with its literal head corrected to
+    // the closest head of the matched action (`s3:Gte*` -> `s3:Get*`); other patterns suggest
+    // the action they nearly match.
+    match name.strip_suffix('*').filter(|h| !has_wildcard(h)) {
+        Some(head) => {
+            let lhead = head.to_ascii_lowercase();
+            let k = (0..=a.name.len())
+                .filter(|&k| a.name.is_char_boundary(k))
+                .min_by_key(|&k| (transposition_distance(&lhead, &a.name[..k].to_ascii_lowercase()), k.abs_diff(head.len())))
+                .unwrap_or(0);
+            Some((d, format!("{}:{}*", svc.prefix, &a.name[..k])))
+        }
+        None => Some((d, a.full_name())),
+    }
+}
+
+/// Edit distance counting an adjacent transposition as one edit (optimal string alignment), so
+/// that `Gte` is closer to `Get` than to `Ge`.
+fn transposition_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Edit distance between a wildcard pattern (`*` any run, `?` one character, both free) and a
+/// text: the fewest edits to the pattern's literal characters for it to match the text.
+pub fn glob_distance(p: &[u8], t: &[u8], ignore_case: bool) -> usize {
+    let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    // prev[j]: cost of p[..i] against t[..j].
+    let mut prev: Vec<usize> = (0..=t.len()).collect();
+    let mut cur = vec![0; t.len() + 1];
+    for &pc in p {
+        cur[0] = prev[0] + usize::from(pc != b'*');
+        for j in 1..=t.len() {
+            cur[j] = match pc {
+                b'*' => prev[j].min(cur[j - 1]),
+                b'?' => prev[j - 1].min(prev[j] + 1).min(cur[j - 1] + 1),
+                c => (prev[j - 1] + usize::from(!eq(c, t[j - 1]))).min(prev[j] + 1).min(cur[j - 1] + 1),
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[t.len()]
 }
 
 /// True when `s` contains `*` or `?`.
@@ -559,6 +743,28 @@ mod tests {
         assert_eq!(c.suggest("ec3:RunInstances").as_deref(), Some("ec2:RunInstances"));
         assert_eq!(c.suggest("s3:PassRole").as_deref(), Some("iam:PassRole"));
         assert_eq!(c.suggest("s3:Zzzzzzzzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn typo_matches() {
+        let c = Catalog::get();
+        assert_eq!(c.typo_match("s3:GetObjekt").as_deref(), Some("s3:GetObject"));
+        assert_eq!(c.typo_match("iam:pass role").as_deref(), Some("iam:PassRole"));
+        assert_eq!(c.typo_match("ec3:RunInstances").as_deref(), Some("ec2:RunInstances"));
+        assert_eq!(c.typo_match("s3:Gte*").as_deref(), Some("s3:Get*"));
+        assert_eq!(c.typo_match("s3:GetObject"), None, "known");
+        assert_eq!(c.typo_match("s3:Get*"), None, "known");
+        assert_eq!(c.typo_match("s3:Zzzzzzzzzzzzzzzzzz"), None);
+        assert_eq!(c.typo_match("s3:PassRole"), None, "same name in another service is a hint, not a typo");
+        assert_eq!(c.typo_match("healthlake:ValidateSource"), None);
+        assert_eq!(c.typo_match("securityhub:CreateConnector"), None);
+        assert_eq!(c.typo_match("s3files:GetFileSystem"), None);
+        assert!(version_siblings("CreateConnector", "createconnectorV2"));
+        assert!(!version_siblings("CreateConnector", "CreateConnectors"));
+        assert_eq!(glob_distance(b"Gte*", b"GetObject", false), 1);
+        assert_eq!(glob_distance(b"*Obj?ct", b"GetObject", false), 0);
+        assert_eq!(glob_distance(b"GetObject", b"GetObjekt", false), 1);
+        assert_eq!(glob_distance(b"getobject", b"GetObject", true), 0);
     }
 
     #[test]

@@ -12,7 +12,12 @@
 //! Finding codes follow Access Analyzer's issue codes where one exists (`MISSING_VERSION`,
 //! `INVALID_ACTION`, `PASS_ROLE_WITH_STAR_IN_RESOURCE`, `REDUNDANT_ACTION`, ...); [`CODES`]
 //! lists every code with its severity. [`Severity::Error`] is used only for what IAM rejects or
-//! what cannot work (grammar, unknown service or action, invalid ARN or operator, sizes).
+//! what cannot work (grammar, invalid ARN or operator, sizes, and an unknown service, action or
+//! wildcard that is a likely typo of a known one). An unknown name with no close match is a
+//! WARNING (`UNKNOWN_SERVICE`, `UNKNOWN_ACTION`, `ACTION_WILDCARD_MATCHES_NO_KNOWN_ACTION`):
+//! the catalog lags AWS, and AWS's own managed policies name services and actions it does not
+//! have yet or no longer has (see `validate/catalog_checks.rs`). The AWS managed policies moto
+//! ships produce no ERROR (`tests/validate_aws_managed.rs`).
 
 mod arn;
 mod catalog_checks;
@@ -124,9 +129,12 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("IDENTITY_POLICY_WITH_PRINCIPAL", Severity::Error, "Principal in an identity policy"),
     ("TRUST_POLICY_WITHOUT_PRINCIPAL", Severity::Error, "a trust policy statement without Principal"),
     ("TRUST_POLICY_WITH_RESOURCE", Severity::Error, "Resource in a trust policy"),
-    ("INVALID_ACTION", Severity::Error, "malformed or unknown action (with a did-you-mean suggestion)"),
-    ("INVALID_SERVICE", Severity::Error, "unknown service prefix in an action"),
-    ("ACTION_WILDCARD_MATCHES_NOTHING", Severity::Error, "an action wildcard that matches no action"),
+    ("INVALID_ACTION", Severity::Error, "malformed action, or an unknown one that is a likely typo of a known action (did you mean)"),
+    ("INVALID_SERVICE", Severity::Error, "unknown service prefix that is a likely typo of a known one (did you mean)"),
+    ("ACTION_WILDCARD_MATCHES_NOTHING", Severity::Error, "an action wildcard that matches no action and is a likely typo (did you mean)"),
+    ("UNKNOWN_SERVICE", Severity::Warning, "service prefix not in the action catalog and not close to a known one: new, retired, or a typo"),
+    ("UNKNOWN_ACTION", Severity::Warning, "action not in the action catalog and not close to a known one: new, retired, or a typo"),
+    ("ACTION_WILDCARD_MATCHES_NO_KNOWN_ACTION", Severity::Warning, "an action wildcard that matches no action of the catalog and is not close to one"),
     ("INVALID_ARN", Severity::Error, "a resource that is neither `*` nor arn:partition:service:region:account:resource"),
     ("INVALID_CONDITION_OPERATOR", Severity::Error, "unknown condition operator"),
     ("NULL_WITH_IF_EXISTS", Severity::Error, "the Null operator with an IfExists suffix"),

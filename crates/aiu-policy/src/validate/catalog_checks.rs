@@ -7,17 +7,33 @@ use std::collections::HashSet;
 
 use super::grammar::{arn_syntax_problem, parse_operator, OpType};
 use super::{arn_pattern_can_match, elem_path, split_arn, stmt_path, Finding, Severity};
-use crate::catalog::{has_wildcard, Action, Catalog};
+use crate::catalog::{has_wildcard, Action, Catalog, SOURCE};
 use crate::document::{Effect, PolicyDocument};
 
 /// How many action names a message lists before "and N more".
 const LIST_MAX: usize = 8;
 
-fn did_you_mean(cat: &Catalog, a: &str) -> String {
-    match cat.suggest(a) {
-        Some(s) => format!("; did you mean \"{s}\"?"),
+/// Severity calibration of the catalog checks (issue 5: "policies written by AWS itself produce
+/// no ERROR finding"). The catalog is a snapshot ([`SOURCE`]) and lags AWS: new services and
+/// actions appear every month, and retired ones (deeplens, deepracer, elastic-inference, zocalo,
+/// iot1click, ...) stay in AWS's own managed policies, which IAM accepts (IAM does not check
+/// action names at all). So an action, service or wildcard the catalog does not know is an
+/// ERROR only when it is a likely typo: [`Catalog::typo_match`] finds a close correction (a
+/// case/spacing slip or an edit distance <= 2; see there for the exact rule). With no close
+/// match it is a WARNING (`UNKNOWN_SERVICE`, `UNKNOWN_ACTION`,
+/// `ACTION_WILDCARD_MATCHES_NO_KNOWN_ACTION`) that names the catalog and its date: a new or
+/// retired action, or a typo we cannot tell from one. Separate codes (rather than one code with
+/// two severities) let `# aiu:allow UNKNOWN_ACTION` accept actions newer than the catalog
+/// without also accepting typos.
+fn not_in_catalog(cat: &Catalog, what: &str, a: &str) -> String {
+    let nearest = match cat.suggest(a) {
+        Some(s) => format!("; nearest known: \"{s}\""),
         None => String::new(),
-    }
+    };
+    format!(
+        "{what} is not in the action catalog ({SOURCE}): a new or retired {}, or a typo (nothing in the catalog is close enough to be a likely misspelling{nearest})",
+        if what.starts_with("service") { "service" } else { "action" }
+    )
 }
 
 pub(crate) fn list_names(names: &[String]) -> String {
@@ -68,14 +84,40 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                     continue;
                 }
                 if !has_wildcard(prefix) && cat.service(prefix).is_none() {
-                    push("INVALID_SERVICE", Severity::Error, path, format!("\"{prefix}\" in \"{a}\" is not a known service prefix{}", did_you_mean(cat, a)));
+                    match cat.typo_match(a) {
+                        Some(s) => push(
+                            "INVALID_SERVICE",
+                            Severity::Error,
+                            path,
+                            format!("\"{prefix}\" in \"{a}\" is not a known service prefix; did you mean \"{s}\"?"),
+                        ),
+                        None => push(
+                            "UNKNOWN_SERVICE",
+                            Severity::Warning,
+                            path,
+                            not_in_catalog(cat, &format!("service prefix \"{prefix}\" (in \"{a}\")"), a),
+                        ),
+                    }
                     complete = false;
                     continue;
                 }
                 if has_wildcard(a) {
                     let m = cat.expand(a);
                     if m.is_empty() {
-                        push("ACTION_WILDCARD_MATCHES_NOTHING", Severity::Error, path, format!("\"{a}\" matches no action"));
+                        match cat.typo_match(a) {
+                            Some(s) => push(
+                                "ACTION_WILDCARD_MATCHES_NOTHING",
+                                Severity::Error,
+                                path,
+                                format!("\"{a}\" matches no action; did you mean \"{s}\"?"),
+                            ),
+                            None => push(
+                                "ACTION_WILDCARD_MATCHES_NO_KNOWN_ACTION",
+                                Severity::Warning,
+                                path,
+                                not_in_catalog(cat, &format!("no action matching \"{a}\""), a),
+                            ),
+                        }
                         complete = false;
                     } else if key == "Action" {
                         expanded.extend(m);
@@ -88,7 +130,15 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                             }
                         }
                         None => {
-                            push("INVALID_ACTION", Severity::Error, path, format!("\"{a}\" is not an action of {prefix}{}", did_you_mean(cat, a)));
+                            match cat.typo_match(a) {
+                                Some(s) => push(
+                                    "INVALID_ACTION",
+                                    Severity::Error,
+                                    path,
+                                    format!("\"{a}\" is not an action of {prefix}; did you mean \"{s}\"?"),
+                                ),
+                                None => push("UNKNOWN_ACTION", Severity::Warning, path, not_in_catalog(cat, &format!("\"{a}\""), a)),
+                            }
                             complete = false;
                         }
                     }
