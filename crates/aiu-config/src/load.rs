@@ -1278,7 +1278,144 @@ impl Loader<'_> {
         }
         self.seen.checks.insert(name.clone(), header.clone());
         let body = self.generic_body(idx, &b.body);
-        self.config.checks.push(CheckBlock { name, body, span: header });
+        let mut access = Vec::new();
+        for s in b.body.iter() {
+            if let Structure::Block(nb) = s {
+                if nb.ident.as_str() == "assert_access" {
+                    access.extend(self.assert_access(idx, nb));
+                }
+            }
+        }
+        self.config.checks.push(CheckBlock { name, body, span: header, access });
+    }
+
+    /// `assert_access { principal, action, resource | caller, context, expect }`: every
+    /// expression is checked for references like any other; `expect` must be "allow" or "deny".
+    fn assert_access(&mut self, idx: &LineIndex, b: &EditBlock) -> Option<AccessAssertion> {
+        const ARGS: &[&str] = &["principal", "action", "resource", "caller", "context", "expect"];
+        if self.expect_labels(idx, b, &[]).is_none() {
+            return None;
+        }
+        let header = Self::header_span(idx, b);
+        let scope = Scope::default();
+        let mut exprs: BTreeMap<&'static str, (Expr, &EditExpr)> = BTreeMap::new();
+        let mut ok = true;
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match ARGS.iter().find(|n| **n == a.key.as_str()) {
+                    Some(n) => {
+                        let e = self.expr(idx, &a.value, &scope);
+                        exprs.insert(n, (e, &a.value));
+                    }
+                    None => {
+                        ok = false;
+                        let hint = did_you_mean(a.key.as_str(), ARGS.iter().copied());
+                        self.push(err(
+                            "Unsupported argument",
+                            format!(
+                                "An argument named \"{}\" is not expected in an assert_access block.{hint} Arguments: {}.",
+                                a.key.as_str(),
+                                ARGS.join(", ")
+                            ),
+                            Self::attr_span(idx, a),
+                        ));
+                    }
+                },
+                Structure::Block(nb) => {
+                    ok = false;
+                    self.push(err(
+                        "Unsupported block type",
+                        "An assert_access block takes only arguments: principal, action, resource (or caller), context, expect.",
+                        Self::header_span(idx, nb),
+                    ));
+                }
+            }
+        }
+        let missing = |this: &mut Self, what: &str, why: &str| {
+            this.push(err("Missing required argument", format!("The argument \"{what}\" is required in an assert_access block{why}."), header.clone()));
+        };
+        for required in ["principal", "action", "expect"] {
+            if !exprs.contains_key(required) {
+                ok = false;
+                let why = match required {
+                    "principal" => ": the role whose access is asserted, e.g. principal = aws_iam_role.engine",
+                    "action" => ", e.g. action = \"secretsmanager:GetSecretValue\"",
+                    _ => ": expect = \"allow\" or expect = \"deny\"",
+                };
+                missing(self, required, why);
+            }
+        }
+        if !exprs.contains_key("resource") && !exprs.contains_key("caller") {
+            ok = false;
+            missing(
+                self,
+                "resource",
+                " (the ARN the action is performed on), unless caller = \"PRINCIPAL\" is given to check the role's trust policy",
+            );
+        }
+        if exprs.contains_key("resource") && exprs.contains_key("caller") {
+            ok = false;
+            self.push(err(
+                "Conflicting arguments",
+                "An assert_access block takes either resource (the role's permissions on a resource) or caller (who may assume the role), not both.",
+                header.clone(),
+            ));
+        }
+        let expect = match exprs.get("expect") {
+            Some((e, raw)) => {
+                let literal = match raw {
+                    EditExpr::String(s) => Some(s.value().to_ascii_lowercase()),
+                    _ => None,
+                };
+                match literal.as_deref() {
+                    Some("allow") => Some(AccessExpect::Allow),
+                    Some("deny") => Some(AccessExpect::Deny),
+                    _ => {
+                        ok = false;
+                        let text = idx.text().get(e.span.start.byte..e.span.end.byte).unwrap_or("").to_owned();
+                        self.push(err(
+                            "Invalid expect value",
+                            format!("expect must be the string \"allow\" or \"deny\", not {text}."),
+                            e.span.clone(),
+                        ));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let role = match exprs.get("principal") {
+            Some((e, raw)) => match refs::principal_address(raw) {
+                Some(addr) if addr.resource.type_name != "aws_iam_role" => {
+                    ok = false;
+                    self.push(err(
+                        "Invalid principal",
+                        format!(
+                            "principal must refer to an aws_iam_role resource, e.g. principal = aws_iam_role.engine; {} is a {}.",
+                            addr.resource, addr.resource.type_name
+                        ),
+                        e.span.clone(),
+                    ));
+                    None
+                }
+                other => other,
+            },
+            None => None,
+        };
+        if !ok {
+            return None;
+        }
+        let mut take = |k: &str| exprs.remove(k).map(|(e, _)| e);
+        Some(AccessAssertion {
+            principal: take("principal")?,
+            role,
+            action: take("action")?,
+            resource: take("resource"),
+            caller: take("caller"),
+            context: take("context"),
+            expect: expect?,
+            span: header,
+        })
     }
 
     // ----- references --------------------------------------------------------------------

@@ -162,11 +162,49 @@ pub struct ImportBlock {
     pub span: Span,
 }
 
-/// `check "name" { ... }`: kept as a generic body; evaluated elsewhere.
+/// `check "name" { ... }`: kept as a generic body, plus its `assert_access` blocks read and
+/// checked at load time (evaluated by the planner, decided by `aiu_plan::access`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckBlock {
     pub name: String,
     pub body: Body,
+    pub span: Span,
+    pub access: Vec<AccessAssertion>,
+}
+
+/// The answer an `assert_access` block expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessExpect {
+    Allow,
+    Deny,
+}
+
+impl AccessExpect {
+    /// `allow` / `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessExpect::Allow => "allow",
+            AccessExpect::Deny => "deny",
+        }
+    }
+}
+
+/// `assert_access { principal = aws_iam_role.r, action = "...", resource = "...", expect = "allow" }`
+/// (or `caller = "ec2.amazonaws.com"` instead of `resource`, to check the role's trust policy).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessAssertion {
+    pub principal: Expr,
+    /// The role, when `principal` is written as a reference to an `aws_iam_role`
+    /// (`aws_iam_role.engine`, `aws_iam_role.m[0]`, optionally followed by `.arn` / `.name`).
+    pub role: Option<InstanceAddress>,
+    /// A string, or a list of strings (each asserted).
+    pub action: Expr,
+    pub resource: Option<Expr>,
+    pub caller: Option<Expr>,
+    /// An object of condition keys to a value or a list of values.
+    pub context: Option<Expr>,
+    pub expect: AccessExpect,
+    /// The `assert_access` block header.
     pub span: Span,
 }
 

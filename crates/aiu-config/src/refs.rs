@@ -122,6 +122,23 @@ pub(crate) fn traversal_address(expr: &EditExpr) -> Option<InstanceAddress> {
     }
 }
 
+/// The instance a principal reference names: `aws_iam_role.r`, `aws_iam_role.r["k"]`,
+/// `aws_iam_role.r[0]`, with attributes after it (`.arn`, `.name`) ignored.
+pub(crate) fn principal_address(expr: &EditExpr) -> Option<InstanceAddress> {
+    let (root, steps) = static_traversal(expr)?;
+    if root == "data" {
+        return None;
+    }
+    let Some(Step::Attr(name)) = steps.first() else { return None };
+    let resource = ResourceAddress::managed(root, name.clone());
+    match steps.get(1) {
+        Some(Step::Key(k)) => {
+            steps[2..].iter().all(|s| matches!(s, Step::Attr(_))).then(|| resource.instance(k.clone()))
+        }
+        _ => steps[1..].iter().all(|s| matches!(s, Step::Attr(_))).then(|| InstanceAddress::single(resource)),
+    }
+}
+
 /// The graph node a reference points at, if it is one (`count`, `each`, `path`, ... are not).
 pub(crate) fn reference_node(reference: &Reference) -> Option<NodeId> {
     let first = reference.attrs.first();

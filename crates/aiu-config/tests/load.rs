@@ -111,7 +111,9 @@ output "role_arns" {
 check "reader" {
   assert_access {
     principal = aws_iam_role.app["a"].arn
-    actions   = ["s3:GetObject"]
+    action    = ["s3:GetObject"]
+    resource  = "arn:aws:s3:::bucket/key"
+    expect    = "allow"
   }
 }
 "#,
@@ -169,6 +171,8 @@ check "reader" {
     assert_eq!(config.checks[0].name, "reader");
     assert_eq!(config.checks[0].body.blocks[0].name, "assert_access");
     assert!(config.checks[0].body.blocks[0].body.attributes.contains_key("principal"));
+    assert_eq!(config.checks[0].access.len(), 1);
+    assert_eq!(config.checks[0].access[0].role, Some("aws_iam_role.app[\"a\"]".parse::<InstanceAddress>().unwrap()));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Architecture invariant: planning has no side effects. Data sources that need the cloud are
 //! read through the [`DataSourceReader`] the caller passes in; nothing else leaves the process.
 
+pub mod access;
 pub mod compare;
 pub mod lint;
 pub mod model;

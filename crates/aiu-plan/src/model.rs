@@ -101,6 +101,9 @@ pub struct Plan {
     pub prior_serial: u64,
     /// `plan -destroy`.
     pub destroy: bool,
+    /// The `assert_access` blocks of `check` blocks, evaluated (decided by
+    /// [`crate::access::check_assertions`]). Not saved in plan files.
+    pub access_assertions: Vec<crate::access::PlannedAssertion>,
 }
 
 /// The counts in `Plan: N to add, N to change, N to destroy.`

@@ -83,6 +83,18 @@ pub fn dependency_graph(config: &Config) -> Dag<NodeId> {
     dag
 }
 
+/// Sets `root.a.b.c = value` for `path = [a, b, c]`, creating objects on the way.
+fn insert_path(root: &mut BTreeMap<String, Value>, path: &[&str], value: Value) {
+    let Some((last, init)) = path.split_last() else { return };
+    let mut table = root;
+    for key in init {
+        let entry = table.entry((*key).to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+        let Value::Object(inner) = entry else { return };
+        table = inner;
+    }
+    table.insert((*last).to_owned(), value);
+}
+
 /// Plans a configuration against a prior state. Never panics; every problem is a diagnostic.
 pub fn plan(input: &PlanInput<'_>) -> (Plan, Diagnostics) {
     Planner::new(input).run()
@@ -225,6 +237,7 @@ impl<'a> Planner<'a> {
         }
         self.plan_orphans();
         self.plan_removed_outputs(&mut outputs);
+        let access_assertions = if self.input.destroy { Vec::new() } else { self.plan_access_assertions() };
 
         if !self.unread_data.is_empty() && !self.input.reader.is_online() {
             self.unread_data.sort();
@@ -248,8 +261,42 @@ impl<'a> Planner<'a> {
             prior_lineage: self.input.prior.lineage.clone(),
             prior_serial: self.input.prior.serial,
             destroy: self.input.destroy,
+            access_assertions,
         };
         (plan, self.diags)
+    }
+
+    /// Evaluates the arguments of every `assert_access` block with the values of every node.
+    fn plan_access_assertions(&mut self) -> Vec<crate::access::PlannedAssertion> {
+        let config = self.config();
+        if config.checks.iter().all(|c| c.access.is_empty()) {
+            return Vec::new();
+        }
+        let mut root = self.base_root.clone();
+        for name in ["var", "local", "data"] {
+            root.insert(name.to_owned(), Value::Object(BTreeMap::new()));
+        }
+        for (node, value) in &self.values {
+            let path: Vec<&str> = match node {
+                NodeId::Variable(name) => vec!["var", name],
+                NodeId::Local(name) => vec!["local", name],
+                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => vec!["data", &addr.type_name, &addr.name],
+                NodeId::Resource(addr) => vec![&addr.type_name, &addr.name],
+                NodeId::Output(_) => continue,
+            };
+            insert_path(&mut root, &path, value.clone());
+        }
+        let ctx = EvalContext { root, base_dir: config.dir.clone() };
+        let mut out = Vec::new();
+        for check in &config.checks {
+            for a in &check.access {
+                let source = config.source(&a.span.file);
+                if let Some(p) = crate::access::plan_assertion(check, a, &ctx, source, &mut self.diags) {
+                    out.push(p);
+                }
+            }
+        }
+        out
     }
 
     fn node_span(&self, node: &NodeId) -> Option<aiu_model::Span> {

@@ -184,6 +184,10 @@ pub struct PlanArgs {
     /// Maximum concurrent API calls.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
+    /// After the plan, list for each role whose policies change the actions newly allowed or
+    /// no longer allowed on the resources the configuration names (`access_changes` in -json).
+    #[arg(long = "access-diff")]
+    pub access_diff: bool,
 }
 
 #[derive(Debug, Args)]

@@ -106,6 +106,8 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
             let errors: Vec<_> = findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
             diags.extend(aiu_plan::lint::findings_to_diagnostics(&errors));
             diags.extend(aiu_model::Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
+            // `check` blocks' assert_access: failures are errors, undecidable ones warnings.
+            diags.extend(aiu_plan::access::assertion_diagnostics(&plan, account_id.as_deref()));
             if let Some(summary) = aiu_plan::lint::summary(&findings) {
                 printer.err(&format!("\n{summary}"));
             }
@@ -152,9 +154,16 @@ pub fn run(dir: &Path, args: &PlanArgs, printer: &Printer) -> Result<ExitCode> {
     let run = rt.block_on(make_plan(dir, args, args.destroy, Purpose::Plan, printer))?;
     let plan = &run.plan;
     if args.json {
-        printer.out(&serde_json::to_string_pretty(&aiu_render::plan_json(plan))?);
+        let mut doc = aiu_render::plan_json(plan);
+        if args.access_diff {
+            doc["access_changes"] = aiu_plan::access::access_diff_json(&aiu_plan::access::access_diff(plan, run.account_id.as_deref()));
+        }
+        printer.out(&serde_json::to_string_pretty(&doc)?);
     } else {
         printer.out(&aiu_render::render_plan(plan, &render_options(args.policy_diff, printer)));
+        if args.access_diff {
+            printer.out(&aiu_plan::access::render_access_diff(&aiu_plan::access::access_diff(plan, run.account_id.as_deref())));
+        }
     }
     if let Some(out) = &args.out {
         let saved = SavedPlan {

@@ -2,7 +2,7 @@
 //! offline, with no AWS call, by `aiu_policy::eval` on the role's policies as planned (an offline
 //! plan of the configuration against the state file) or as recorded in the state (`--state`).
 //!
-//! The role's policies: its inline policies (`aws_iam_role_policy` whose `role` is the role's
+//! The role's policies (gathered by `aiu_plan::access`): its inline policies (`aws_iam_role_policy` whose `role` is the role's
 //! name), the managed policies attached to it (`aws_iam_role_policy_attachment` -> the
 //! `aws_iam_policy` with that ARN), and its permissions boundary when it is an `aws_iam_policy` of
 //! the configuration. Values known only after apply (a new policy's ARN) are resolved through the
@@ -21,10 +21,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aiu_model::{InstanceAddress, ResourceMode, Value};
-use aiu_plan::{Action, PlanInput};
-use aiu_policy::eval::{evaluate, evaluate_trust, Caller, Decision, Outcome, PolicySet, Request};
-use aiu_policy::{parse_policy, PolicyDocument};
+use aiu_model::Value;
+use aiu_plan::access::{gather, RolePolicies};
+use aiu_plan::PlanInput;
+use aiu_policy::eval::{evaluate, evaluate_trust, Caller, Decision, Outcome, Request};
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::args::{StateArgs, VarArgs};
@@ -109,39 +109,13 @@ struct Query {
     origin: String,
 }
 
-/// A resource instance as planned or recorded: its attributes and the resources it depends on.
-struct Object {
-    address: InstanceAddress,
-    attrs: Value,
-    deps: Vec<String>,
-}
-
-/// The policies of one role, gathered from the objects.
-struct RolePolicies {
-    principal_arn: String,
-    trust: Option<PolicyDocument>,
-    set: PolicySet,
-    /// Things that could not be known offline.
-    warnings: Vec<String>,
-    /// Some identity policy or the boundary could not be evaluated: the answer is partial.
-    incomplete: bool,
-}
-
 pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCode> {
     let queries = collect_queries(args)?;
     let session = Session::load(dir, &args.vars, printer)?;
     let backend = crate::session::open_backend(dir, &StateArgs { state: args.state_file.clone(), backend_config: Vec::new() }, &crate::session::current_workspace(dir))?;
     let prior = read_state(backend.as_ref())?;
     let objects = if args.use_state {
-        prior
-            .instances()
-            .filter(|(addr, _)| addr.resource.mode == ResourceMode::Managed)
-            .map(|(address, inst)| Object {
-                address,
-                attrs: Value::from_json(&serde_json::Value::Object(inst.attributes.clone())),
-                deps: inst.dependencies.clone(),
-            })
-            .collect::<Vec<_>>()
+        aiu_plan::access::state_objects(&prior)
     } else {
         let region = match &args.region {
             Some(r) => Some(r.clone()),
@@ -162,11 +136,7 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
         if report(printer, &errors, &session.config) {
             return Err(Reported.into());
         }
-        plan.changes
-            .into_iter()
-            .filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete)
-            .filter_map(|c| c.after.map(|attrs| Object { address: c.address, attrs, deps: c.dependencies }))
-            .collect()
+        aiu_plan::access::after_objects(&plan)
     };
     let source = if args.use_state { "state" } else { "planned configuration" };
 
@@ -187,7 +157,7 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
         if !ok {
             mismatches += 1;
         }
-        let partial = role.incomplete && q.caller.is_none();
+        let partial = role.incomplete() && q.caller.is_none();
         results.push((q, decision, ok, partial));
     }
 
@@ -446,184 +416,6 @@ impl aiu_plan::DataSourceReader for SimulationReader {
     fn is_online(&self) -> bool {
         false
     }
-}
-
-fn hint(account: Option<&str>) -> &'static str {
-    if account.is_none() {
-        " (if it depends on data.aws_caller_identity, pass --account ID)"
-    } else {
-        ""
-    }
-}
-
-// ------------------------------------------------------------------ gathering the role's policies
-
-fn find_role<'o>(objects: &'o [Object], addr: &str, source: &str) -> Result<&'o Object> {
-    let roles: Vec<&Object> = objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role").collect();
-    let parsed: InstanceAddress = addr.parse().map_err(|e| anyhow!("{e}"))?;
-    if parsed.resource.type_name != "aws_iam_role" || parsed.resource.mode != ResourceMode::Managed {
-        bail!("`{addr}` is not an aws_iam_role resource");
-    }
-    if let Some(o) = roles.iter().find(|o| o.address == parsed) {
-        return Ok(o);
-    }
-    // `aws_iam_role.x` when the only instance is `aws_iam_role.x[0]`.
-    let same: Vec<&&Object> = roles.iter().filter(|o| o.address.resource == parsed.resource).collect();
-    if parsed.key == aiu_model::InstanceKey::None && same.len() == 1 {
-        return Ok(same[0]);
-    }
-    let known: Vec<String> = roles.iter().map(|o| o.address.to_string()).collect();
-    bail!(
-        "no role `{addr}` in the {source}; roles: {}",
-        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-    )
-}
-
-fn string_attr<'v>(v: &'v Value, key: &str) -> Attr<'v> {
-    match v.get(key) {
-        Some(Value::String(s)) => Attr::Known(s),
-        Some(Value::Unknown) => Attr::Unknown,
-        _ => Attr::Absent,
-    }
-}
-
-enum Attr<'v> {
-    Known(&'v str),
-    Unknown,
-    Absent,
-}
-
-/// Does `obj`'s `role` argument name the role? By value when both are known, otherwise by the
-/// dependency the planner recorded.
-fn refers_to_role(obj: &Object, role: &Object, role_name: Option<&str>) -> bool {
-    match (string_attr(&obj.attrs, "role"), role_name) {
-        (Attr::Known(r), Some(name)) => r == name,
-        (Attr::Absent, _) => false,
-        _ => depends_on(obj, &role.address),
-    }
-}
-
-fn depends_on(obj: &Object, target: &InstanceAddress) -> bool {
-    let resource = target.resource.to_string();
-    let instance = target.to_string();
-    obj.deps.iter().any(|d| *d == resource || *d == instance)
-}
-
-fn parse_doc(text: &str, what: &str) -> Result<PolicyDocument> {
-    parse_policy(text).map_err(|e| anyhow!("{what}: the policy document does not parse: {e}"))
-}
-
-/// The managed policy an ARN (or, when the ARN is unknown, a dependency) points at.
-fn managed_policy<'o>(objects: &'o [Object], arn: Attr<'_>, dependent: &Object) -> Result<&'o Object, String> {
-    let policies = || objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_policy");
-    match arn {
-        Attr::Known(arn) => policies()
-            .find(|p| matches!(string_attr(&p.attrs, "arn"), Attr::Known(a) if a == arn))
-            .ok_or_else(|| format!("`{arn}` is not a policy of this configuration (AWS managed or external): not evaluated")),
-        Attr::Unknown => {
-            let deps: Vec<&Object> = policies().filter(|p| depends_on(dependent, &p.address)).collect();
-            match deps.as_slice() {
-                [one] => Ok(one),
-                [] => Err("its policy ARN is known only after apply and no aws_iam_policy of the configuration provides it: not evaluated".into()),
-                many => Err(format!(
-                    "its policy ARN is known only after apply and it depends on several policies ({}): not evaluated",
-                    many.iter().map(|p| p.address.to_string()).collect::<Vec<_>>().join(", ")
-                )),
-            }
-        }
-        Attr::Absent => Err("no policy ARN".into()),
-    }
-}
-
-fn policy_document(obj: &Object, attr: &str) -> Result<Option<PolicyDocument>> {
-    match string_attr(&obj.attrs, attr) {
-        Attr::Known(text) => parse_doc(text, &format!("{}.{attr}", obj.address)).map(Some),
-        _ => Ok(None),
-    }
-}
-
-fn gather(objects: &[Object], addr: &str, source: &str, account: Option<&str>) -> Result<RolePolicies> {
-    let role = find_role(objects, addr, source)?;
-    let mut warnings = Vec::new();
-    let mut incomplete = false;
-    let role_name = match string_attr(&role.attrs, "name") {
-        Attr::Known(n) => Some(n.to_owned()),
-        _ => None,
-    };
-    let principal_arn = match (string_attr(&role.attrs, "arn"), &role_name) {
-        (Attr::Known(arn), _) => arn.to_owned(),
-        (_, name) => {
-            let path = match string_attr(&role.attrs, "path") {
-                Attr::Known(p) => p.to_owned(),
-                _ => "/".to_owned(),
-            };
-            let arn = format!("arn:aws:iam::{}:role{path}{}", account.unwrap_or("000000000000"), name.as_deref().unwrap_or("UNKNOWN"));
-            warnings.push(format!("the role's ARN is known only after apply; requests use `{arn}` as the principal"));
-            arn
-        }
-    };
-    let trust = policy_document(role, "assume_role_policy")?;
-    if trust.is_none() {
-        warnings.push("the trust policy is not known offline".into());
-    }
-
-    let mut identity = Vec::new();
-    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy") {
-        if !refers_to_role(obj, role, role_name.as_deref()) {
-            continue;
-        }
-        match policy_document(obj, "policy")? {
-            Some(doc) => identity.push((format!("{} (inline)", obj.address), doc)),
-            None => {
-                incomplete = true;
-                warnings.push(format!("inline policy {}: its document is not known offline: not evaluated{}", obj.address, hint(account)))
-            }
-        }
-    }
-    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy_attachment") {
-        if !refers_to_role(obj, role, role_name.as_deref()) {
-            continue;
-        }
-        match managed_policy(objects, string_attr(&obj.attrs, "policy_arn"), obj) {
-            Ok(policy) => match policy_document(policy, "policy")? {
-                Some(doc) => identity.push((format!("{} (attached by {})", policy.address, obj.address), doc)),
-                None => {
-                    incomplete = true;
-                    warnings.push(format!("{}: its document is not known offline: not evaluated{}", policy.address, hint(account)))
-                }
-            },
-            Err(why) => {
-                incomplete = true;
-                warnings.push(format!("attachment {}: {why}", obj.address))
-            }
-        }
-    }
-
-    let boundary = match string_attr(&role.attrs, "permissions_boundary") {
-        Attr::Absent => None,
-        Attr::Known("") => None,
-        arn => match managed_policy(objects, arn, role) {
-            Ok(policy) => match policy_document(policy, "policy")? {
-                Some(doc) => Some((format!("{} (permissions boundary)", policy.address), doc)),
-                None => {
-                    incomplete = true;
-                    warnings.push(format!(
-                        "permissions boundary {}: its document is not known offline; evaluated WITHOUT the boundary (answers may be ALLOWED where AWS denies)",
-                        policy.address
-                    ));
-                    None
-                }
-            },
-            Err(why) => {
-                incomplete = true;
-                warnings.push(format!(
-                    "permissions boundary: {why}; evaluated WITHOUT the boundary (answers may be ALLOWED where AWS denies)"
-                ));
-                None
-            }
-        },
-    };
-    Ok(RolePolicies { principal_arn, trust, set: PolicySet { identity, boundary }, warnings, incomplete })
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
     diags.extend(Diagnostics(plan_diags.into_iter().filter(Diagnostic::is_error).collect()));
     diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
     diags.extend(Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
+    diags.extend(aiu_plan::access::assertion_diagnostics(&plan, None));
     (session, diags)
 }
 
