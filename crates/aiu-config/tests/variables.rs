@@ -45,6 +45,7 @@ fn later_sources_override_earlier_ones_like_terraform() {
             cli_vars: cli(&["cli=first", "cli=second"]),
             var_files: vec!["one.tfvars".into(), "two.tfvars".into()],
             env: env(&[("AIU_VAR_env", "env"), ("AIU_VAR_tfvars", "env"), ("PATH", "/bin"), ("AIU_VAR_undeclared", "x")]),
+            ..VarInputs::default()
         },
     );
     assert_eq!(diags, "");
@@ -216,4 +217,14 @@ fn sensitive_variables_are_recorded() {
     let (_dir, config, _) = load(&[("vars.tf", "variable \"secret\" {\n  sensitive = true\n  default = \"x\"\n}\n")]);
     assert!(config.is_sensitive_variable("secret"));
     assert!(!config.is_sensitive_variable("other"));
+}
+
+#[test]
+fn missing_required_variables_can_be_treated_as_unknown_for_validate() {
+    let files = [("main.tf", "variable \"region\" {\n  type = string\n}\n")];
+    let (_, diags) = resolve(&files, VarInputs::default());
+    assert!(diags.contains("No value for required variable"), "{diags}");
+    let (values, diags) = resolve(&files, VarInputs { missing_as_unknown: true, ..VarInputs::default() });
+    assert_eq!(diags, "");
+    assert_eq!(values["region"], Value::Unknown);
 }
