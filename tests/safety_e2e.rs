@@ -529,3 +529,158 @@ fn saved_plan_refused_after_config_edit_and_accepted_when_reverted() {
     let clean = aiu(&w, &["plan", "-detailed-exitcode", "-var", "description=four"]);
     clean.assert_code(0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Crash test: kill -9 at random moments of an apply
+
+/// A 64-bit LCG (Knuth's MMIX constants): reproducible delays without a dependency.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 32) as u32
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        f64::from(self.next_u32()) / 4_294_967_296.0
+    }
+}
+
+const CRASH_N: usize = 20; // 20 roles + 20 policies + 20 attachments = 60 resources
+const CRASH_TRIALS: usize = 20;
+const CRASH_APPLY: [&str; 3] = ["apply", "-auto-approve", "-parallelism=10"];
+
+/// What one trial saw.
+struct Trial {
+    delay: Duration,
+    /// The apply had already ended when the kill came.
+    finished_first: bool,
+    /// Creates completed before the kill (from its progress lines).
+    created_before_kill: usize,
+    /// Pending records in the state the killed run left.
+    pending_after_kill: usize,
+    /// Lines "Recovering an interrupted apply" of the following apply.
+    recovered: usize,
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(format!($($fmt)+));
+        }
+    };
+}
+
+fn run_ok(w: &Work, args: &[&str], what: &str) -> Result<Out, String> {
+    let out = aiu(w, args);
+    ensure!(out.code == 0, "{what}: `aiu {}` exited {}:\n{}", args.join(" "), out.code, out.snapshot());
+    Ok(out)
+}
+
+/// The state file (if any) parses as JSON and through `aiu state list`; returns the number of
+/// pending records and the listed addresses.
+fn check_state_file(w: &Work, what: &str) -> Result<(usize, Vec<String>), String> {
+    let pending = match std::fs::read(w.state_path()) {
+        Ok(bytes) => {
+            let j: Json = serde_json::from_slice(&bytes).map_err(|e| format!("{what}: the state file is not JSON: {e}"))?;
+            j["pending"].as_array().map_or(0, Vec::len)
+        }
+        Err(_) => 0,
+    };
+    let list = run_ok(w, &["state", "list"], what)?;
+    Ok((pending, list.stdout.lines().map(str::to_owned).collect()))
+}
+
+fn crash_trial(i: usize, prefix: &str, delay: Duration) -> Result<Trial, String> {
+    let w = work(prefix, CRASH_N);
+    let mut bg = spawn(&w, &CRASH_APPLY, "killed");
+    std::thread::sleep(delay);
+    let finished_first = bg.child.try_wait().map_err(|e| e.to_string())?.is_some();
+    // std's Child::kill sends SIGKILL.
+    let _ = bg.child.kill();
+    let (status, _, _, killed_err) = bg.wait();
+    ensure!(finished_first || status.code().is_none() || status.code() == Some(0), "trial {i}: killed apply exited {status}: {killed_err}");
+    let created_before_kill = killed_err.matches("Creation complete").count();
+
+    let (pending_after_kill, _) = check_state_file(&w, &format!("trial {i}, right after the kill"))?;
+
+    let again = run_ok(&w, &["apply", "-auto-approve"], &format!("trial {i}: apply after the kill"))?;
+    let recovered = again.stderr.matches("Recovering an interrupted apply").count();
+    ensure!(again.stdout.contains("Apply complete!"), "trial {i}: {}", again.snapshot());
+    let plan = aiu(&w, &["plan", "-detailed-exitcode"]);
+    ensure!(plan.code == 0, "trial {i}: plan after the recovery apply exited {} (want 0):\n{}", plan.code, plan.snapshot());
+    let got = live(prefix);
+    ensure!(got == expected(prefix, CRASH_N), "trial {i}: moto does not hold exactly the configured objects:\n{got:#}");
+    let (pending, addresses) = check_state_file(&w, &format!("trial {i}, after the recovery apply"))?;
+    ensure!(pending == 0, "trial {i}: {pending} pending records left after a successful apply");
+    ensure!(addresses.len() == 3 * CRASH_N, "trial {i}: state lists {} addresses, want {}: {addresses:?}", addresses.len(), 3 * CRASH_N);
+
+    let destroy = run_ok(&w, &["destroy", "-auto-approve", "-parallelism=10"], &format!("trial {i}: destroy"))?;
+    ensure!(
+        destroy.stdout.contains(&format!("Resources: 0 added, 0 changed, {} destroyed.", 3 * CRASH_N)),
+        "trial {i}: {}",
+        destroy.snapshot()
+    );
+    let left = live(prefix);
+    ensure!(left == expected(prefix, 0), "trial {i}: left after destroy:\n{left:#}");
+    let (_, addresses) = check_state_file(&w, &format!("trial {i}, after destroy"))?;
+    ensure!(addresses.is_empty(), "trial {i}: state still lists {addresses:?} after destroy");
+    Ok(Trial { delay, finished_first, created_before_kill, pending_after_kill, recovered })
+}
+
+#[test]
+fn crash_test_kill_9_during_apply_then_apply_recovers() {
+    let seed: u64 = std::env::var("AIU_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5afe_0006);
+    let mut rng = Lcg(seed);
+    let base = unique("cr");
+    let started = Instant::now();
+
+    // Measure an uninterrupted apply of the same configuration first.
+    let cal_prefix = format!("{base}-cal");
+    let cal = work(&cal_prefix, CRASH_N);
+    let bg = spawn(&cal, &CRASH_APPLY, "calibration");
+    let (status, apply_time, out, err) = bg.wait();
+    assert_eq!(status.code(), Some(0), "calibration apply:\n{out}\n{err}");
+    assert_live(&cal_prefix, CRASH_N);
+    let destroyed = aiu(&cal, &["destroy", "-auto-approve", "-parallelism=10"]);
+    destroyed.assert_code(0);
+    assert_live(&cal_prefix, 0);
+
+    // Stratified: trial i is killed at a random moment of the i-th twentieth of the apply.
+    let mut results = Vec::new();
+    for i in 0..CRASH_TRIALS {
+        let frac = (i as f64 + rng.unit()) / CRASH_TRIALS as f64;
+        let delay = apply_time.mul_f64(frac);
+        let prefix = format!("{base}-t{i}");
+        let result = crash_trial(i, &prefix, delay);
+        match &result {
+            Ok(t) => eprintln!(
+                "crash trial {i:2}: kill after {:5} ms{} | {:2} creates done before the kill, {:2} pending records, {:2} recovered: passed",
+                t.delay.as_millis(),
+                if t.finished_first { " (apply had finished)" } else { "" },
+                t.created_before_kill,
+                t.pending_after_kill,
+                t.recovered
+            ),
+            Err(e) => eprintln!("crash trial {i:2}: kill after {} ms: FAILED: {e}", delay.as_millis()),
+        }
+        results.push(result);
+    }
+    let passed: Vec<&Trial> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mid_apply = passed.iter().filter(|t| !t.finished_first && t.created_before_kill > 0).count();
+    let with_pending = passed.iter().filter(|t| t.pending_after_kill > 0).count();
+    eprintln!(
+        "crash test: {} trials run, {} passed; seed {seed:#x}; uninterrupted apply of {} resources took {} ms; \
+         {mid_apply} kills landed mid-create, {with_pending} left pending records; total {:.1}s",
+        results.len(),
+        passed.len(),
+        3 * CRASH_N,
+        apply_time.as_millis(),
+        started.elapsed().as_secs_f64()
+    );
+    let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    assert!(failures.is_empty(), "{} of {CRASH_TRIALS} crash trials failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(mid_apply >= CRASH_TRIALS / 4, "too few kills landed while creates were running ({mid_apply}): the delays do not cover the apply");
+}
