@@ -126,7 +126,7 @@ pub(crate) fn traversal_address(expr: &EditExpr) -> Option<InstanceAddress> {
 /// `aws_iam_role.r[0]`, with attributes after it (`.arn`, `.name`) ignored.
 pub(crate) fn principal_address(expr: &EditExpr) -> Option<InstanceAddress> {
     let (root, steps) = static_traversal(expr)?;
-    if root == "data" {
+    if matches!(root.as_str(), "data" | "var" | "local" | "path" | "terraform" | "count" | "each" | "self" | "module") {
         return None;
     }
     let Some(Step::Attr(name)) = steps.first() else { return None };
