@@ -201,6 +201,19 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    /// Which changes need interactive approval even with -auto-approve: `broadening` refuses
+    /// to auto-approve a plan whose policy changes grant more access. Overrides
+    /// `locals { aiu_require_approval = "..." }`; the default is `never`.
+    #[arg(long = "require-approval", value_enum, value_name = "WHEN")]
+    pub require_approval: Option<RequireApproval>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RequireApproval {
+    /// -auto-approve approves every plan.
+    Never,
+    /// A plan that broadens access (see `# broadens access` in the plan) is never auto-approved.
+    Broadening,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

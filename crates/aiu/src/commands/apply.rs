@@ -13,7 +13,7 @@ use aiu_plan::{DataSourceReader, Offline, PlanInput, SavedPlan};
 use aiu_state::State;
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::args::{ApplyArgs, PlanArgs};
+use crate::args::{ApplyArgs, PlanArgs, RequireApproval};
 use crate::commands::plan::{config_digest, live_fingerprints, make_plan, render_options, PlanRun, Purpose};
 use crate::printer::Printer;
 use crate::session::{report, take_lock, Inputs, Reported, Session};
@@ -102,7 +102,12 @@ async fn apply_saved(dir: &Path, args: &ApplyArgs, file: &Path, printer: &Printe
     };
     let refresh_only_args;
     let args = if saved.refresh_only {
-        refresh_only_args = ApplyArgs { plan_file: None, plan: PlanArgs { refresh_only: true, ..args.plan.clone() }, auto_approve: true };
+        refresh_only_args = ApplyArgs {
+            plan_file: None,
+            plan: PlanArgs { refresh_only: true, ..args.plan.clone() },
+            auto_approve: true,
+            require_approval: args.require_approval,
+        };
         &refresh_only_args
     } else {
         args
@@ -128,6 +133,16 @@ async fn execute(run: PlanRun, args: &ApplyArgs, destroy: bool, approved: bool, 
     if !run.plan.has_changes() {
         save_outputs_after(&run, run.refreshed.clone(), destroy, printer, aiu_engine::ApplyCounts::default())?;
         return Ok(ExitCode::SUCCESS);
+    }
+    let broadening = broadening_needing_approval(&run, args)?;
+    if !broadening.is_empty() {
+        if approved {
+            bail!(
+                "this plan broadens access ({}) and -require-approval=broadening is in effect, so it cannot be approved automatically. Nothing was changed.\nRun `aiu apply` without -auto-approve (and without a saved plan) to review and approve it interactively, or pass -require-approval=never.",
+                broadening.join(", ")
+            );
+        }
+        printer.err(&format!("\nThese changes broaden access: {}", broadening.join(", ")));
     }
     if !approved {
         let question = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
@@ -209,6 +224,34 @@ async fn execute(run: PlanRun, args: &ApplyArgs, destroy: bool, approved: bool, 
     }
     save_outputs_after(&run, final_state, destroy, printer, report.counts)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The policy attributes (`address.attribute`) whose change broadens access, when
+/// `-require-approval=broadening` (or `locals { aiu_require_approval = "broadening" }`) asks for
+/// them to be approved interactively; empty otherwise.
+fn broadening_needing_approval(run: &PlanRun, args: &ApplyArgs) -> Result<Vec<String>> {
+    let setting = match args.require_approval {
+        Some(r) => r,
+        None => match run.session.config.local("aiu_require_approval") {
+            None => RequireApproval::Never,
+            Some(local) => {
+                let mut root = std::collections::BTreeMap::new();
+                root.insert("var".to_owned(), aiu_model::Value::Object(run.session.variables.clone()));
+                let ctx = aiu_lang::EvalContext { root, base_dir: run.session.config.dir.clone() };
+                let value = aiu_lang::eval(&local.expr.expr, &ctx)
+                    .map_err(|e| anyhow!("{}: local.aiu_require_approval: {}: {}", local.expr.span, e.summary, e.detail))?;
+                match value.as_str() {
+                    Some("never") => RequireApproval::Never,
+                    Some("broadening") => RequireApproval::Broadening,
+                    _ => bail!("{}: local.aiu_require_approval must be \"never\" or \"broadening\"", local.expr.span),
+                }
+            }
+        },
+    };
+    Ok(match setting {
+        RequireApproval::Never => Vec::new(),
+        RequireApproval::Broadening => aiu_render::broadening_changes(&run.plan),
+    })
 }
 
 fn confirm(printer: &Printer, question: &str) -> Result<()> {
