@@ -52,28 +52,68 @@ fn plan_clean(w: &Work) -> Out {
 // ---------------------------------------------------------------------------------------------
 // boto3 (IAM + S3) helpers
 
-/// Runs a Python snippet with boto3 from moto's venv, `iam` and `s3` bound to clients of the
-/// moto server (S3 in path style); returns stdout, panics with stderr on failure.
+/// The Python server behind [`py`]: one process per test binary (starting Python with boto3
+/// costs about a second on a loaded machine), reading one JSON-encoded script per line and
+/// answering one JSON line `{ok, out, err}`. It ends when this process does (stdin closes).
+const PY_SERVER: &str = r#"
+import boto3, botocore.config, contextlib, io, json, sys, traceback
+kw = dict(endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
+iam = boto3.client('iam', **kw)
+s3 = boto3.client('s3', config=botocore.config.Config(s3={'addressing_style': 'path'}), **kw)
+for line in sys.stdin:
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            exec(json.loads(line), {'iam': iam, 's3': s3, 'json': json, 'sys': sys})
+        resp = {'ok': True, 'out': buf.getvalue()}
+    except Exception:
+        resp = {'ok': False, 'out': buf.getvalue(), 'err': traceback.format_exc()}
+    sys.__stdout__.write(json.dumps(resp) + '\n')
+    sys.__stdout__.flush()
+"#;
+
+struct PyServer {
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+/// Runs a Python snippet with `iam` and `s3` (path style) bound to boto3 clients of the moto
+/// server, `json` imported; returns what it printed, panics with the traceback on failure.
+/// This is the separate client that changes things out of band and checks what moto holds.
 #[track_caller]
 fn py(script: &str) -> String {
-    let prelude = format!(
-        "import boto3, botocore.config, json, sys\n\
-         kw = dict(endpoint_url={ep:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         iam = boto3.client('iam', **kw)\n\
-         s3 = boto3.client('s3', config=botocore.config.Config(s3={{'addressing_style': 'path'}}), **kw)\n",
-        ep = endpoint()
-    );
-    let out = Command::new(venv().join("bin/python"))
-        .arg("-c")
-        .arg(format!("{prelude}{script}"))
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run python from the moto venv");
-    assert!(out.status.success(), "boto3 script failed:\n{script}\n--- stderr\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    use std::io::{BufRead, Write};
+    static SERVER: std::sync::OnceLock<std::sync::Mutex<PyServer>> = std::sync::OnceLock::new();
+    let server = SERVER.get_or_init(|| {
+        let mut child = Command::new(venv().join("bin/python"))
+            .arg("-c")
+            .arg(PY_SERVER)
+            .arg(endpoint())
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python from the moto venv");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        std::mem::forget(child); // ends with this process (its stdin closes)
+        std::sync::Mutex::new(PyServer { stdin, stdout })
+    });
+    let response = {
+        let mut s = server.lock().unwrap_or_else(|p| p.into_inner());
+        let mut request = serde_json::to_string(script).unwrap();
+        request.push('\n');
+        s.stdin.write_all(request.as_bytes()).expect("send a script to the python server");
+        s.stdin.flush().unwrap();
+        let mut line = String::new();
+        s.stdout.read_line(&mut line).expect("read the python server's answer");
+        line
+    };
+    let r: Json = serde_json::from_str(&response).unwrap_or_else(|e| panic!("python server answered {response:?}: {e}"));
+    assert!(r["ok"] == json!(true), "boto3 script failed:\n{script}\n--- output\n{}\n--- error\n{}", r["out"].as_str().unwrap_or(""), r["err"].as_str().unwrap_or(""));
+    r["out"].as_str().unwrap_or("").to_owned()
 }
 
 /// What moto holds under `prefix`: role names, policy names, attachments as `role|policy`, and
@@ -683,4 +723,177 @@ fn crash_test_kill_9_during_apply_then_apply_recovers() {
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     assert!(failures.is_empty(), "{} of {CRASH_TRIALS} crash trials failed:\n{}", failures.len(), failures.join("\n\n"));
     assert!(mid_apply >= CRASH_TRIALS / 4, "too few kills landed while creates were running ({mid_apply}): the delays do not cover the apply");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Bad state files: corrupt, truncated, future-version, foreign lineage
+//
+// The local backend's corrupt / truncated / non-UTF-8 / newer-format / inconsistent files are
+// covered offline by tests/cli_offline.rs (`*_state_is_refused_and_kept`). Here: the same on S3,
+// and foreign lineages (local and S3), which need a live run.
+
+/// The object's bytes, how many versions the bucket keeps of it, and every key in the bucket,
+/// in one boto3 call.
+fn s3_snapshot(bucket: &str, key: &str) -> (Option<Vec<u8>>, usize, Vec<String>) {
+    let out = py(&format!(
+        "try:\n    body = s3.get_object(Bucket={bucket:?}, Key={key:?})['Body'].read().hex()\n\
+         except s3.exceptions.NoSuchKey:\n    body = None\n\
+         v = s3.list_object_versions(Bucket={bucket:?}).get('Versions', [])\n\
+         keys = sorted(o['Key'] for o in s3.list_objects_v2(Bucket={bucket:?}).get('Contents', []))\n\
+         print(json.dumps([body, len([x for x in v if x['Key'] == {key:?}]), keys]))"
+    ));
+    let j: Json = serde_json::from_str(out.trim()).unwrap();
+    (
+        j[0].as_str().map(unhex),
+        j[1].as_u64().unwrap() as usize,
+        j[2].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_owned()).collect(),
+    )
+}
+
+/// A copy of `state` (JSON text) that belongs to another lineage and tracks nothing.
+fn foreign_state(state: &[u8], serial: u64) -> Vec<u8> {
+    let mut j: Json = serde_json::from_slice(state).expect("state JSON");
+    j["lineage"] = json!("0f0f0f0f-aaaa-4bbb-8ccc-123456789abc");
+    j["serial"] = json!(serial);
+    j["resources"] = json!([]);
+    j["outputs"] = json!({});
+    j["pending"] = json!([]);
+    let mut text = serde_json::to_string_pretty(&j).unwrap();
+    text.push('\n');
+    text.into_bytes()
+}
+
+#[test]
+fn bad_state_objects_on_s3_are_refused_and_left_untouched() {
+    let prefix = unique("bs");
+    let b = bucket();
+    let key = "bad/iam.aiustate.json";
+    let w = s3_work(&prefix, 1, &b, key);
+    apply_ok(&w, &[]);
+    let (good, _, _) = s3_snapshot(&b, key);
+    let good = good.expect("state object after apply");
+    let good_text = String::from_utf8(good.clone()).unwrap();
+    let newer = good_text.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    assert_ne!(newer, good_text);
+    let url = format!("s3://{b}/{key}");
+    let variants: [(&str, Vec<u8>, &[&str]); 5] = [
+        ("corrupt", b"{ this is not a state \x01".to_vec(), &["not valid JSON"]),
+        ("truncated", good[..good.len() / 2].to_vec(), &["not valid JSON"]),
+        ("not UTF-8", b"\xff\xfe\x00garbage".to_vec(), &["UTF-8"]),
+        ("newer format", newer.into_bytes(), &["format_version 99", "upgrade aiu"]),
+        ("wrong shape", b"[1, 2, 3]\n".to_vec(), &["malformed"]),
+    ];
+    for (what, bytes, expect) in &variants {
+        s3_put(&b, key, bytes);
+        let before = s3_snapshot(&b, key);
+        assert_eq!(before.0.as_deref(), Some(&bytes[..]));
+        for args in [
+            &["plan"][..],
+            &["plan", "-detailed-exitcode"],
+            &["apply", "-auto-approve"],
+            &["state", "list"],
+            &["state", "pull"],
+            &["show"],
+        ] {
+            let out = aiu(&w, args);
+            let ctx = format!("{what} state object, `aiu {}`", args.join(" "));
+            assert_eq!(out.code, 1, "{ctx}: exit code\n{}", out.snapshot());
+            assert!(out.stderr.contains(&url), "{ctx}: the error should name {url}:\n{}", out.snapshot());
+            for e in *expect {
+                assert!(out.stderr.contains(e), "{ctx}: the error should say {e:?}:\n{}", out.snapshot());
+            }
+            out.assert_not_contains("Creating...");
+            assert_eq!(s3_snapshot(&b, key), before, "{ctx}: the object, its versions or the bucket's keys changed");
+        }
+        // state push does not overwrite an object it cannot read, even with -force.
+        w.write("good.json", &good_text);
+        for args in [&["state", "push", "good.json"][..], &["state", "push", "-force", "good.json"]] {
+            let out = aiu(&w, args);
+            assert_eq!(out.code, 1, "{what}: `aiu {}` should refuse:\n{}", args.join(" "), out.snapshot());
+            assert!(out.stderr.contains(&url), "{}", out.snapshot());
+            assert_eq!(s3_snapshot(&b, key), before, "{what}: `aiu {}` changed the bucket", args.join(" "));
+        }
+    }
+    // Restoring the good object (what bucket versioning is for) makes everything work again.
+    s3_put(&b, key, &good);
+    plan_clean(&w);
+    assert_live(&prefix, 1);
+}
+
+/// An out-of-band writer puts a state of another lineage while an apply runs: the apply's next
+/// conditional write is refused, the foreign object is kept, and the apply exits 1.
+#[test]
+fn foreign_lineage_written_to_s3_during_apply_is_not_overwritten() {
+    let prefix = unique("fls");
+    let b = bucket();
+    let key = "swap/iam.aiustate.json";
+    let w = s3_work(&prefix, 12, &b, key);
+    let mut bg = spawn(&w, &["apply", "-auto-approve", "-parallelism=1"], "swapped");
+    bg.wait_for_stderr("Creation complete", Duration::from_secs(60));
+    let (current, _, _) = s3_snapshot(&b, key);
+    let foreign = foreign_state(&current.expect("the apply has written state"), 1000);
+    s3_put(&b, key, &foreign);
+    let after_put = s3_snapshot(&b, key);
+    let (status, _, out, err) = bg.wait();
+    assert_eq!(status.code(), Some(1), "the apply must fail once its state was replaced:\n{out}\n{err}");
+    assert!(
+        err.contains("another aiu run wrote the state at") || err.contains("belongs to lineage"),
+        "the error should say the state was replaced by someone else:\n{err}"
+    );
+    assert!(err.contains("nothing was overwritten") || err.contains("refusing to overwrite"), "{err}");
+    let after = s3_snapshot(&b, key);
+    assert_eq!(after.0.as_deref(), Some(&foreign[..]), "the foreign state must be left as it was");
+    assert_eq!(after.1, after_put.1, "no new version may be written over the foreign state");
+    assert_eq!(after.2, vec![key.to_owned()], "the lock object must be released");
+}
+
+/// Saved plans and `state push` refuse a state of another lineage; the state is untouched.
+fn foreign_lineage_refusals(w: &Work, read: &dyn Fn() -> Vec<u8>, write: &dyn Fn(&[u8])) {
+    let p = aiu(w, &["plan", "-out=p", "-var", "description=planned"]);
+    p.assert_code(0);
+    p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
+    let original = read();
+    let foreign = foreign_state(&original, 3);
+    write(&foreign);
+    let out = aiu(w, &["apply", "p"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("lineage");
+    out.assert_stderr_contains("it belongs to another state");
+    out.assert_not_contains("Modifying...");
+    assert_eq!(read(), foreign, "a refused saved plan must leave the state as it is");
+
+    // Pushing the original over the foreign one is refused without -force.
+    write(&foreign);
+    w.write("original.json", std::str::from_utf8(&original).unwrap());
+    let out = aiu(w, &["state", "push", "original.json"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("Refusing to push");
+    out.assert_stderr_contains("lineage");
+    assert_eq!(read(), foreign);
+    write(&original);
+}
+
+#[test]
+fn foreign_lineage_refused_local() {
+    let prefix = unique("fll");
+    let w = work(&prefix, 2);
+    apply_ok(&w, &[]);
+    let path = w.state_path();
+    let p2 = path.clone();
+    foreign_lineage_refusals(&w, &|| std::fs::read(&path).unwrap(), &|bytes| std::fs::write(&p2, bytes).unwrap());
+    plan_clean(&w);
+    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
+}
+
+#[test]
+fn foreign_lineage_refused_s3() {
+    let prefix = unique("flb");
+    let b = bucket();
+    let key = "fl/iam.aiustate.json";
+    let w = s3_work(&prefix, 2, &b, key);
+    apply_ok(&w, &[]);
+    let (b1, b2) = (b.clone(), b.clone());
+    foreign_lineage_refusals(&w, &move || s3_get(&b1, key).unwrap(), &move |bytes| s3_put(&b2, key, bytes));
+    plan_clean(&w);
+    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
 }
