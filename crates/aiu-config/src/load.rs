@@ -1293,9 +1293,7 @@ impl Loader<'_> {
     /// expression is checked for references like any other; `expect` must be "allow" or "deny".
     fn assert_access(&mut self, idx: &LineIndex, b: &EditBlock) -> Option<AccessAssertion> {
         const ARGS: &[&str] = &["principal", "action", "resource", "caller", "context", "expect"];
-        if self.expect_labels(idx, b, &[]).is_none() {
-            return None;
-        }
+        self.expect_labels(idx, b, &[])?;
         let header = Self::header_span(idx, b);
         let scope = Scope::default();
         let mut exprs: BTreeMap<&'static str, (Expr, &EditExpr)> = BTreeMap::new();
