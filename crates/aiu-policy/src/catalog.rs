@@ -364,8 +364,10 @@ impl Catalog {
     ///   (`iam:pass_role`, `s3:Get Object`, `s3outposts:GetAccessPoint`);
     /// - within the service, an edit distance of at most 2 for names of 6 or more characters,
     ///   1 for 3 to 5, 0 for shorter ones (a distance of 2 between short names joins unrelated
-    ///   words). A wildcard counts its literal characters and matches `*`/`?` for free
-    ///   (`s3:Gte*` -> `s3:Get*`). The distance is case-sensitive for names written in mixed
+    ///   words); an adjacent transposition counts as one edit. A wildcard counts its literal
+    ///   characters and matches `*`/`?` for free (`s3:Gte*` -> `s3:Get*`), and is not a typo
+    ///   when it matches actions of other services (`organizations:Get*`: the service has no
+    ///   Get actions, "Get" is not a slip for "Det"). The distance is case-sensitive for names written in mixed
     ///   case, because AWS's new actions differ from old ones by whole CamelCase words
     ///   (`healthlake:ValidateSource` is new, not `ValidateResource` misspelt: 3 edits with
     ///   case, 2 without); an all-lower or all-upper name is compared ignoring case;
@@ -384,6 +386,13 @@ impl Catalog {
             if known {
                 return None;
             }
+            // A wildcard whose words the catalog uses elsewhere is not misspelt: `organizations:Get*`
+            // matches nothing because the service has no Get actions (or none yet), not because
+            // "Get" is a slip for "Det" (1 edit). Short literal heads are too close to everything
+            // for the distance alone to tell.
+            if has_wildcard(name) && self.services.iter().any(|s| s.actions.iter().any(|a| wildcard_match(name, a.name))) {
+                return None;
+            }
             return close_in_service(svc, name, usize::MAX).map(|(_, s)| s);
         }
         let sq = squash(prefix);
@@ -398,7 +407,7 @@ impl Catalog {
                 if lp.len().abs_diff(lprefix.len()) > plimit {
                     continue;
                 }
-                levenshtein(&lprefix, &lp)
+                glob_distance(lprefix.as_bytes(), lp.as_bytes(), true)
             };
             if d > plimit {
                 continue;
@@ -519,10 +528,8 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
             0
         } else if version_siblings(name, a.name) || a.name.len().abs_diff(name.len()) > limit {
             continue;
-        } else if ignore_case {
-            levenshtein(&name.to_ascii_lowercase(), &a.name.to_ascii_lowercase())
         } else {
-            levenshtein(name, a.name)
+            glob_distance(name.as_bytes(), a.name.as_bytes(), ignore_case)
         };
         if d <= limit && best.map_or(true, |(bd, ba)| (d, a.name) < (bd, ba.name)) {
             best = Some((d, a));
@@ -540,7 +547,7 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
             let lhead = head.to_ascii_lowercase();
             let k = (0..=a.name.len())
                 .filter(|&k| a.name.is_char_boundary(k))
-                .min_by_key(|&k| (transposition_distance(&lhead, &a.name[..k].to_ascii_lowercase()), k.abs_diff(head.len())))
+                .min_by_key(|&k| (glob_distance(lhead.as_bytes(), a.name[..k].as_bytes(), true), k.abs_diff(head.len())))
                 .unwrap_or(0);
             Some((d, format!("{}:{}*", svc.prefix, &a.name[..k])))
         }
@@ -548,45 +555,32 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
     }
 }
 
-/// Edit distance counting an adjacent transposition as one edit (optimal string alignment), so
-/// that `Gte` is closer to `Get` than to `Ge`.
-fn transposition_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for j in 0..=b.len() {
-        d[0][j] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 /// Edit distance between a wildcard pattern (`*` any run, `?` one character, both free) and a
-/// text: the fewest edits to the pattern's literal characters for it to match the text.
+/// text: the fewest edits (insertion, deletion, substitution, or transposition of two adjacent
+/// characters) to the pattern's literal characters for it to match the text. Without wildcards
+/// it is the optimal-string-alignment distance (`Gte` -> `Get` is 1).
 pub fn glob_distance(p: &[u8], t: &[u8], ignore_case: bool) -> usize {
     let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
-    // prev[j]: cost of p[..i] against t[..j].
+    let literal = |c: u8| c != b'*' && c != b'?';
+    // Rows i-2, i-1 and i of the table: cost of p[..i] against t[..j].
+    let mut prev2: Vec<usize> = vec![0; t.len() + 1];
     let mut prev: Vec<usize> = (0..=t.len()).collect();
     let mut cur = vec![0; t.len() + 1];
-    for &pc in p {
+    for i in 1..=p.len() {
+        let pc = p[i - 1];
         cur[0] = prev[0] + usize::from(pc != b'*');
         for j in 1..=t.len() {
-            cur[j] = match pc {
+            let mut v = match pc {
                 b'*' => prev[j].min(cur[j - 1]),
                 b'?' => prev[j - 1].min(prev[j] + 1).min(cur[j - 1] + 1),
                 c => (prev[j - 1] + usize::from(!eq(c, t[j - 1]))).min(prev[j] + 1).min(cur[j - 1] + 1),
             };
+            if i > 1 && j > 1 && literal(pc) && literal(p[i - 2]) && eq(pc, t[j - 2]) && eq(p[i - 2], t[j - 1]) {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
         }
+        std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[t.len()]
@@ -764,6 +758,10 @@ mod tests {
         assert_eq!(glob_distance(b"Gte*", b"GetObject", false), 1);
         assert_eq!(glob_distance(b"*Obj?ct", b"GetObject", false), 0);
         assert_eq!(glob_distance(b"GetObject", b"GetObjekt", false), 1);
+        assert_eq!(glob_distance(b"Lsit*", b"ListBuckets", false), 1);
+        assert_eq!(glob_distance(b"PasRole", b"PassRole", false), 1);
+        assert_eq!(c.typo_match("organizations:Get*"), None, "Get is a word of the catalog");
+        assert_eq!(c.typo_match("s3:Lsit*").as_deref(), Some("s3:List*"));
         assert_eq!(glob_distance(b"getobject", b"GetObject", true), 0);
     }
 
