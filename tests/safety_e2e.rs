@@ -897,3 +897,122 @@ fn foreign_lineage_refused_s3() {
     plan_clean(&w);
     assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Migration local <-> S3, state pull / push, workspaces on S3
+
+fn json_of(bytes: &[u8]) -> Json {
+    serde_json::from_slice(bytes).expect("state JSON")
+}
+
+#[test]
+fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
+    let prefix = unique("mg");
+    let b = bucket();
+    let key = "mig/iam.aiustate.json";
+    let w = work(&prefix, 2);
+    apply_ok(&w, &[]).assert_stdout_contains("Resources: 6 added");
+    let local = json_of(&state_bytes(&w));
+
+    // The configuration now names S3: nothing runs until `aiu init` says where the state is.
+    w.write("backend.tf", &backend_tf(&b, key));
+    let out = aiu(&w, &["plan"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("aiu init -migrate-state");
+    let out = aiu(&w, &["init"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("state exists in the old backend");
+    assert_eq!(s3_get(&b, key), None, "a refused init must not write to S3");
+
+    let out = aiu(&w, &["init", "-migrate-state"]);
+    out.assert_code(0);
+    out.assert_stderr_contains("Copied the state of workspace \"default\"");
+    out.assert_stdout_contains(&format!("s3://{b}/{key}"));
+    let object = s3_get(&b, key).expect("the migrated state object");
+    let remote = json_of(&object);
+    assert_eq!(remote["lineage"], local["lineage"], "migration keeps the lineage");
+    assert_eq!(remote["resources"], local["resources"], "migration keeps the resources");
+    plan_clean(&w);
+    apply_ok(&w, &[]).assert_stdout_contains("Resources: 0 added, 0 changed, 0 destroyed.");
+
+    // state pull prints exactly the S3 object.
+    let object = s3_get(&b, key).unwrap();
+    let pulled = aiu(&w, &["state", "pull"]);
+    pulled.assert_code(0);
+    assert_eq!(json_of(pulled.stdout.as_bytes()), json_of(&object), "state pull differs from the S3 object");
+    assert_eq!(pulled.stdout.trim_end(), String::from_utf8(object.clone()).unwrap().trim_end(), "state pull should print the object as stored");
+
+    // state push: a lower serial and another lineage are refused without -force.
+    let current = json_of(&object);
+    let serial = current["serial"].as_u64().unwrap();
+    let mut lower = current.clone();
+    lower["serial"] = json!(serial - 1);
+    w.write("lower.json", &serde_json::to_string_pretty(&lower).unwrap());
+    w.write("foreign.json", std::str::from_utf8(&foreign_state(&object, serial + 10)).unwrap());
+    let before = s3_snapshot(&b, key);
+    let out = aiu(&w, &["state", "push", "lower.json"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("Refusing to push");
+    out.assert_stderr_contains(&format!("serial {}", serial - 1));
+    assert_eq!(s3_snapshot(&b, key), before, "a refused push changed the bucket");
+    let out = aiu(&w, &["state", "push", "foreign.json"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("Refusing to push");
+    out.assert_stderr_contains("lineage");
+    assert_eq!(s3_snapshot(&b, key), before, "a refused push changed the bucket");
+    // A newer serial of the same lineage is accepted as it is.
+    let mut newer = current.clone();
+    newer["serial"] = json!(serial + 1);
+    w.write("newer.json", &serde_json::to_string_pretty(&newer).unwrap());
+    aiu(&w, &["state", "push", "newer.json"]).assert_code(0);
+    assert_eq!(json_of(&s3_get(&b, key).unwrap())["serial"], json!(serial + 1));
+    // -force pushes the older copy over it (as a new serial of the stored lineage).
+    let out = aiu(&w, &["state", "push", "-force", "lower.json"]);
+    out.assert_code(0);
+    let forced = json_of(&s3_get(&b, key).unwrap());
+    assert_eq!(forced["lineage"], current["lineage"]);
+    assert!(forced["serial"].as_u64().unwrap() > serial + 1, "serial must stay monotonic: {}", forced["serial"]);
+    assert_eq!(s3_snapshot(&b, key).1, before.1 + 2, "each accepted push is one new object version");
+    plan_clean(&w);
+
+    // Workspaces on S3: a new workspace has its own, empty state.
+    let out = aiu(&w, &["workspace", "new", "dev"]);
+    out.assert_code(0);
+    let out = aiu(&w, &["plan", "-detailed-exitcode"]);
+    out.assert_code(2);
+    out.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
+    let dev_prefix = format!("{prefix}-dev");
+    apply_ok(&w, &["-var", &format!("prefix={dev_prefix}")]).assert_stdout_contains("Resources: 6 added");
+    assert_live(&dev_prefix, 2);
+    aiu(&w, &["plan", "-detailed-exitcode", "-var", &format!("prefix={dev_prefix}")]).assert_code(0);
+    let keys = s3_keys(&b);
+    assert!(keys.contains(&format!("env:/dev/{key}")), "dev's state should be at env:/dev/{key}: {keys:?}");
+    let list = aiu(&w, &["workspace", "list"]);
+    list.assert_code(0);
+    list.assert_stdout_contains("* dev");
+    list.assert_stdout_contains("  default");
+    aiu(&w, &["workspace", "select", "default"]).assert_code(0);
+    plan_clean(&w);
+    assert_eq!(json_of(&s3_get(&b, key).unwrap())["serial"], forced["serial"], "planning default must not touch its state");
+
+    // Back to local: remove the backend block, migrate.
+    std::fs::remove_file(w.join("backend.tf")).unwrap();
+    let out = aiu(&w, &["plan"]);
+    out.assert_code(1);
+    out.assert_stderr_contains("Backend configuration changed");
+    let out = aiu(&w, &["init", "-migrate-state"]);
+    out.assert_code(0);
+    out.assert_stderr_contains("Copied the state of workspace \"default\"");
+    out.assert_stderr_contains("Copied the state of workspace \"dev\"");
+    let back = json_of(&state_bytes(&w));
+    assert_eq!(back["lineage"], local["lineage"]);
+    assert_eq!(back["resources"], forced["resources"]);
+    assert!(back["serial"].as_u64().unwrap() >= forced["serial"].as_u64().unwrap());
+    plan_clean(&w);
+    apply_ok(&w, &[]).assert_stdout_contains("Resources: 0 added, 0 changed, 0 destroyed.");
+    aiu(&w, &["workspace", "select", "dev"]).assert_code(0);
+    aiu(&w, &["plan", "-detailed-exitcode", "-var", &format!("prefix={dev_prefix}")]).assert_code(0);
+    assert!(w.join("state/dev.aiustate.json").exists());
+    // The S3 objects are left in place (the source of a migration is never removed).
+    assert!(s3_get(&b, key).is_some());
+}
