@@ -54,7 +54,12 @@ impl Session {
 
     pub fn load_with(dir: &Path, inputs: Inputs<'_>, printer: &Printer) -> Result<Session> {
         let (config, diags) = aiu_config::load_dir(dir);
-        let (session, diags) = Session::from_config(dir, config, diags, inputs);
+        let (session, mut diags) = Session::from_config(dir, config, diags, inputs);
+        if diags.has_errors() {
+            // Report the evaluation errors of the valid parts too: every problem in one run.
+            let more = session.offline_evaluation().1;
+            merge_new(&mut diags, more.into_iter().filter(aiu_model::Diagnostic::is_error));
+        }
         printer.diagnostics(&diags, &session.config);
         if diags.has_errors() {
             return Err(Reported.into());
@@ -81,6 +86,21 @@ impl Session {
         };
         let workspace = current_workspace(dir);
         (Session { config, variables, workspace }, diags)
+    }
+
+    /// Plans the configuration offline against an empty state (no side effects): the
+    /// evaluation diagnostics of every block that loaded.
+    pub fn offline_evaluation(&self) -> (aiu_plan::Plan, Diagnostics) {
+        let empty = State::new();
+        let input = aiu_plan::PlanInput {
+            config: &self.config,
+            variables: &self.variables,
+            prior: &empty,
+            reader: &aiu_plan::Offline,
+            destroy: false,
+            default_tags: self.default_tags().unwrap_or_default(),
+        };
+        aiu_plan::plan(&input)
     }
 
     /// An evaluation context with `var` only, for provider and backend settings.
@@ -223,5 +243,15 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3d").is_err());
+    }
+}
+
+/// Adds diagnostics that are not already reported at the same place with the same summary.
+pub fn merge_new(diags: &mut Diagnostics, more: impl IntoIterator<Item = aiu_model::Diagnostic>) {
+    for d in more {
+        let seen = diags.iter().any(|e| e.summary == d.summary && e.span.as_ref().map(|s| s.start) == d.span.as_ref().map(|s| s.start));
+        if !seen {
+            diags.push(d);
+        }
     }
 }

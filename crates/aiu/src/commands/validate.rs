@@ -8,38 +8,25 @@ use std::process::ExitCode;
 
 use aiu_model::{Diagnostic, Diagnostics};
 use aiu_plan::lint::{findings_to_diagnostics, validate_plan};
-use aiu_plan::{Offline, PlanInput};
 use aiu_policy::{validate_policy, PolicyKind, ValidateOptions};
-use aiu_state::State;
 use anyhow::{Context, Result};
 
 use crate::args::{PolicyKindArg, ValidateArgs, ValidateFormat, ValidatePolicyArgs};
 use crate::printer::Printer;
-use crate::session::{Inputs, Session};
+use crate::session::{merge_new, Inputs, Session};
 
 /// Everything `validate` found, in config order of discovery.
 pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
     let (config, diags) = aiu_config::load_dir(dir);
     let (session, mut diags) = Session::from_config(dir, config, diags, Inputs::ArgsMissingAsUnknown(&args.vars));
-    if diags.has_errors() {
-        return (session, diags);
-    }
-    let empty = State::new();
-    let default_tags = session.default_tags().unwrap_or_default();
-    let input = PlanInput {
-        config: &session.config,
-        variables: &session.variables,
-        prior: &empty,
-        reader: &Offline,
-        destroy: false,
-        default_tags,
-    };
-    let (plan, plan_diags) = aiu_plan::plan(&input);
+    let (plan, plan_diags) = session.offline_evaluation();
     // The warning about data sources not read offline is expected: validate never calls AWS.
-    diags.extend(Diagnostics(plan_diags.into_iter().filter(Diagnostic::is_error).collect()));
-    diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
-    diags.extend(Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
-    diags.extend(aiu_plan::access::assertion_diagnostics(&plan, None));
+    merge_new(&mut diags, plan_diags.into_iter().filter(Diagnostic::is_error));
+    if !diags.has_errors() {
+        diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
+        diags.extend(Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
+        diags.extend(aiu_plan::access::assertion_diagnostics(&plan, None));
+    }
     (session, diags)
 }
 
