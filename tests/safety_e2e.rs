@@ -1016,3 +1016,80 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     // The S3 objects are left in place (the source of a migration is never removed).
     assert!(s3_get(&b, key).is_some());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Leftover locks after kill -9 (S3 lock objects outlive the process), and what is refused
+// while a lock is held.
+
+/// The `ID: ...` line of a "state is locked" error.
+fn lock_id(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ID: "))
+        .unwrap_or_else(|| panic!("no lock ID in:\n{stderr}"))
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn s3_apply_killed_leaves_lock_named_then_force_unlock_and_apply_recover() {
+    let prefix = unique("ku");
+    let b = bucket();
+    let key = "ku/iam.aiustate.json";
+    let w = s3_work(&prefix, 12, &b, key);
+    let mut bg = spawn(&w, &["apply", "-auto-approve", "-parallelism=1"], "killed");
+    let pid = bg.child.id();
+    bg.wait_for_stderr("Creation complete", Duration::from_secs(60));
+    let _ = bg.child.kill();
+    let _ = bg.wait();
+    let lock_key = format!("{key}.tflock");
+    assert!(s3_keys(&b).contains(&lock_key), "a killed run cannot remove its S3 lock object");
+
+    let out = aiu(&w, &["apply", "-auto-approve"]);
+    out.assert_code(1);
+    assert_names_holder(&out.stderr, pid);
+    out.assert_stderr_contains("aiu force-unlock");
+    out.assert_not_contains("Creating...");
+    let id = lock_id(&out.stderr);
+
+    let wrong = aiu(&w, &["force-unlock", "00000000-0000-4000-8000-000000000000"]);
+    wrong.assert_code(1);
+    assert!(s3_keys(&b).contains(&lock_key), "force-unlock with another ID must keep the lock");
+    let unlocked = aiu(&w, &["force-unlock", &id]);
+    unlocked.assert_code(0);
+    unlocked.assert_stdout_contains("successfully unlocked");
+    assert_eq!(s3_keys(&b), vec![key.to_owned()]);
+
+    let out = apply_ok(&w, &[]);
+    out.assert_stdout_contains("Apply complete!");
+    assert_live(&prefix, 12);
+    plan_clean(&w);
+}
+
+/// While an apply holds the lock, a saved plan, `state push`, `import` and `plan` (all of
+/// which read or write state under the lock) are refused naming the holder.
+#[test]
+fn commands_refused_while_lock_held_local() {
+    let prefix = unique("lh");
+    let w = work(&prefix, 12);
+    apply_ok(&w, &["-var", "description=first"]);
+    let p = aiu(&w, &["plan", "-out=p"]);
+    p.assert_code(0);
+    let pulled = aiu(&w, &["state", "pull"]);
+    pulled.assert_code(0);
+    w.write("pulled.json", &pulled.stdout);
+
+    let mut bg = spawn(&w, &["apply", "-auto-approve", "-parallelism=1", "-var", "description=second"], "holder");
+    let pid = bg.child.id();
+    bg.wait_for_stderr("Modifying...", Duration::from_secs(60));
+    for args in [&["apply", "p"][..], &["state", "push", "pulled.json"], &["plan"], &["import", "aws_iam_role.r[0]", "x"]] {
+        let out = aiu(&w, args);
+        assert_eq!(out.code, 1, "`aiu {}` while the state is locked:\n{}", args.join(" "), out.snapshot());
+        assert!(out.stderr.contains("is locked by another aiu run"), "`aiu {}`:\n{}", args.join(" "), out.snapshot());
+        assert!(out.stderr.contains(&format!("(pid {pid})")), "`aiu {}`:\n{}", args.join(" "), out.snapshot());
+    }
+    let (status, _, out, err) = bg.wait();
+    assert_eq!(status.code(), Some(0), "{out}\n{err}");
+    assert_eq!(role_descriptions(&prefix, 12), vec!["second"; 12]);
+    aiu(&w, &["plan", "-detailed-exitcode", "-var", "description=second"]).assert_code(0);
+}
