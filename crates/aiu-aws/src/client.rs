@@ -68,6 +68,41 @@ fn check_endpoint(name: &str, url: &Option<String>) -> Result<(), ProviderError>
     Ok(())
 }
 
+/// What every aiu SDK client (IAM, STS, S3) is configured from.
+pub(crate) struct SdkOptions<'a> {
+    pub retry: RetryConfig,
+    pub connect_timeout: Duration,
+    pub profile: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub credentials: Option<crate::StaticCredentials>,
+}
+
+/// The shared SDK configuration: the standard credential chain (or static credentials), the
+/// profile, the region, retries and timeouts.
+pub(crate) async fn load_sdk_config(options: SdkOptions<'_>) -> aws_config::SdkConfig {
+    let timeout = TimeoutConfig::builder()
+        .connect_timeout(options.connect_timeout)
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(options.retry).timeout_config(timeout);
+    if let Some(p) = options.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = options.region.filter(|r| !r.is_empty()) {
+        loader = loader.region(Region::new(r.to_owned()));
+    }
+    if let Some(c) = options.credentials {
+        loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            c.session_token,
+            None,
+            "aiu-settings",
+        ));
+    }
+    loader.load().await
+}
+
 impl AwsProvider {
     /// Builds the IAM and STS clients from `settings` and the standard AWS configuration chain
     /// (environment, shared config / credentials files, profile, SSO, web identity, IMDS).
@@ -85,28 +120,15 @@ impl AwsProvider {
             .with_max_attempts(settings.max_attempts)
             .with_initial_backoff(settings.initial_backoff)
             .with_max_backoff(Duration::from_secs(20));
-        let timeout = TimeoutConfig::builder()
-            .connect_timeout(settings.connect_timeout)
-            .operation_attempt_timeout(Duration::from_secs(60))
-            .build();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeout);
-        if let Some(p) = &settings.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(r) = settings.region.as_ref().filter(|r| !r.is_empty()) {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        // Static credentials are handed to the SDK and then dropped from the settings we keep.
-        if let Some(c) = settings.credentials.take() {
-            loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
-                c.access_key_id,
-                c.secret_access_key,
-                c.session_token,
-                None,
-                "aiu-settings",
-            ));
-        }
-        let sdk = loader.load().await;
+        let sdk = load_sdk_config(SdkOptions {
+            retry,
+            connect_timeout: settings.connect_timeout,
+            profile: settings.profile.as_deref(),
+            region: settings.region.as_deref(),
+            // Static credentials are handed to the SDK and then dropped from the settings we keep.
+            credentials: settings.credentials.take(),
+        })
+        .await;
         let region = sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
         let counts: Arc<Mutex<CallCounts>> = Arc::default();
 

@@ -35,8 +35,7 @@ use std::time::Duration;
 
 use aiu_state::{LockGuard, LockInfo, State, StateBackend, StateError};
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -230,27 +229,14 @@ impl S3Backend {
                 .with_max_attempts(s.max_attempts)
                 .with_initial_backoff(s.initial_backoff)
                 .with_max_backoff(Duration::from_secs(20));
-            let timeout = TimeoutConfig::builder()
-                .connect_timeout(s.connect_timeout)
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .build();
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeout);
-            if let Some(p) = &s.profile {
-                loader = loader.profile_name(p);
-            }
-            if let Some(r) = s.region.as_ref().filter(|r| !r.is_empty()) {
-                loader = loader.region(Region::new(r.clone()));
-            }
-            if let Some(c) = credentials {
-                loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    c.access_key_id,
-                    c.secret_access_key,
-                    c.session_token,
-                    None,
-                    "aiu-settings",
-                ));
-            }
-            let sdk = loader.load().await;
+            let sdk = crate::client::load_sdk_config(crate::client::SdkOptions {
+                retry,
+                connect_timeout: s.connect_timeout,
+                profile: s.profile.as_deref(),
+                region: s.region.as_deref(),
+                credentials,
+            })
+            .await;
             let region = sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
             let mut conf =
                 aws_sdk_s3::config::Builder::from(&sdk).region(Region::new(region.clone())).force_path_style(s.use_path_style);
