@@ -420,7 +420,7 @@ impl Catalog {
                 close_in_service(svc, name, 2usize.saturating_sub(d)).map(|(da, s)| (d + da, s))
             };
             if let Some(c) = candidate {
-                if best.as_ref().map_or(true, |b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
+                if best.as_ref().is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
                     best = Some(c);
                 }
             }
@@ -466,7 +466,7 @@ impl Catalog {
                     None => close_action(svc).map(|(da, s)| (d + da, s)),
                 };
                 if let Some(c) = candidate {
-                    if best.as_ref().map_or(true, |b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
+                    if best.as_ref().is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
                         best = Some(c);
                     }
                 }
@@ -508,7 +508,7 @@ fn version_siblings(a: &str, b: &str) -> bool {
     long.len() > short.len() + 1
         && long.is_char_boundary(short.len())
         && long[..short.len()].eq_ignore_ascii_case(short)
-        && long[short.len()..].as_bytes()[0].eq_ignore_ascii_case(&b'v')
+        && long.as_bytes()[short.len()].eq_ignore_ascii_case(&b'v')
         && long[short.len() + 1..].bytes().all(|c| c.is_ascii_digit())
 }
 
@@ -531,7 +531,7 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
         } else {
             glob_distance(name.as_bytes(), a.name.as_bytes(), ignore_case)
         };
-        if d <= limit && best.map_or(true, |(bd, ba)| (d, a.name) < (bd, ba.name)) {
+        if d <= limit && best.is_none_or(|(bd, ba)| (d, a.name) < (bd, ba.name)) {
             best = Some((d, a));
         }
     }
@@ -547,7 +547,7 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
             let lhead = head.to_ascii_lowercase();
             let k = (0..=a.name.len())
                 .filter(|&k| a.name.is_char_boundary(k))
-                .min_by_key(|&k| (glob_distance(lhead.as_bytes(), a.name[..k].as_bytes(), true), k.abs_diff(head.len())))
+                .min_by_key(|&k| (glob_distance(lhead.as_bytes(), &a.name.as_bytes()[..k], true), k.abs_diff(head.len())))
                 .unwrap_or(0);
             Some((d, format!("{}:{}*", svc.prefix, &a.name[..k])))
         }
