@@ -614,6 +614,8 @@ fn round_trip(mode: Mode, managed: bool) {
     out.assert_stdout_contains(&format!("+ resource \"arn:aws:iam::{ACCOUNT}:role/{engine}\""));
     // The published policy is flagged for PassRole on "*" (seen at the first apply); this one is not.
     out.assert_not_contains("PASS_ROLE_WITH_STAR_IN_RESOURCE");
+    // Nor any privilege-escalation path: the role-writing actions reach only the engine role.
+    out.assert_not_contains("PRIVILEGE_ESCALATION");
     // The reviewed document, as plan -json shows it, no longer lets the manager pass any role.
     let json_out = aiu(&w, &["plan", "-json"]);
     json_out.assert_code(0);
@@ -679,8 +681,8 @@ fn assert_scoped(doc: &Value, reference: &Value, mode: Mode, engine: &str) {
     let text = doc.to_string();
     let findings = aiu_policy::validate_policy(&text, aiu_policy::PolicyKind::Identity, &aiu_policy::ValidateOptions::default());
     assert!(
-        !findings.iter().any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
-        "validator still reports PassRole on *: {findings:#?}"
+        !findings.iter().any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE" || f.code == "PRIVILEGE_ESCALATION"),
+        "validator still reports PassRole on * or an escalation path: {findings:#?}"
     );
     let faithful = aiu_policy::validate_policy(&reference.to_string(), aiu_policy::PolicyKind::Identity, &aiu_policy::ValidateOptions::default());
     assert!(faithful.iter().any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{faithful:#?}");

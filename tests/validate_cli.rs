@@ -287,8 +287,7 @@ fn validate_policy_trust_type() {
     );
 }
 
-// Known CLI defects (in `aiu-plan`'s lint, which this test file does not own), kept as ignored
-// tests so that `cargo test -p aiu --test validate_cli -- --ignored` shows them until fixed.
+// Regression tests for defects found in the plan's policy validation.
 
 const ROLE_TF: &str = r#"resource "aws_iam_role" "app" {
   name = "app"
@@ -299,12 +298,9 @@ const ROLE_TF: &str = r#"resource "aws_iam_role" "app" {
 }
 "#;
 
-/// A managed policy's findings are reported twice when it is attached to a role: at the
-/// policy, and again at the role's `name` (via `validate_role`). `# aiu:allow` above the
-/// policy's block removes only the first copy, so the finding cannot be accepted where the
-/// diagnostic says to put the comment.
+/// A managed policy's findings are reported once, at the policy (not again at each role it is
+/// attached to), so `# aiu:allow` above the policy's block accepts them.
 #[test]
-#[ignore = "CLI defect: aiu:allow above an attached aws_iam_policy leaves the copy reported at the role"]
 fn aiu_allow_above_an_attached_policy_suppresses_it_everywhere() {
     let tf = format!(
         "{}{ROLE_TF}\nresource \"aws_iam_role_policy_attachment\" \"app\" {{\n  role       = aws_iam_role.app.name\n  policy_arn = aws_iam_policy.app.arn\n}}\n",
@@ -317,10 +313,8 @@ fn aiu_allow_above_an_attached_policy_suppresses_it_everywhere() {
 }
 
 /// An inline policy whose `role` is `aws_iam_role.x.id` (the usual Terraform idiom; unknown
-/// before the first apply) is never validated, and no "Policies not validated yet" warning
-/// names it: `aiu validate` prints Success for a misspelled action.
+/// before the first apply) is validated like any other document.
 #[test]
-#[ignore = "CLI defect: aws_iam_role_policy with role = aws_iam_role.x.id is silently not validated"]
 fn inline_policy_attached_by_role_id_is_validated() {
     let tf = format!(
         "{ROLE_TF}\nresource \"aws_iam_role_policy\" \"app\" {{\n  name = \"app\"\n  role = aws_iam_role.app.id\n  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [{{ Effect = \"Allow\", Action = \"s3:GetObjekt\", Resource = \"*\" }}]\n  }})\n}}\n"
@@ -331,10 +325,9 @@ fn inline_policy_attached_by_role_id_is_validated() {
     assert!(code(&o) == 1 || err.contains("not validated"), "stdout:\n{out}\nstderr:\n{err}");
 }
 
-/// SARIF `ruleId` is the last word of the diagnostic summary: for diagnostics that are not
-/// policy findings (e.g. "Policies not validated yet") the rule id is "yet".
+/// SARIF `ruleId`s are codes, also for diagnostics that are not policy findings (e.g.
+/// "Policies not validated yet").
 #[test]
-#[ignore = "CLI defect: SARIF ruleId of non-finding diagnostics is the summary's last word"]
 fn sarif_rule_ids_are_codes() {
     let tf = format!(
         "{ROLE_TF}\nresource \"aws_iam_policy\" \"pass\" {{\n  name = \"pass\"\n  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [{{ Effect = \"Allow\", Action = \"iam:PassRole\", Resource = aws_iam_role.app.arn }}]\n  }})\n}}\n"

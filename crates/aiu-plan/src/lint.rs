@@ -86,6 +86,15 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
                     push("max_session_duration", validate_max_session_duration(v as i64));
                 }
             }
+            "aws_iam_role_policy" => {
+                if let Some(text) = known(change, "policy") {
+                    let inline = ValidateOptions { identity_size_limit: INLINE_POLICY_SIZE_LIMIT, privilege_escalation: false, ..opts.clone() };
+                    push("policy", validate_policy(text.as_str(), PolicyKind::Identity, &inline));
+                }
+                if let Some(name) = known(change, "name") {
+                    push("name", validate_policy_name(&name));
+                }
+            }
             "aws_iam_policy" => {
                 if let Some(text) = known(change, "policy") {
                     push("policy", validate_policy(text.as_str(), PolicyKind::Identity, &opts));
@@ -132,8 +141,16 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
         let (Some(name), Some(trust)) = (str_attr(role, "name"), str_attr(role, "assume_role_policy")) else { continue };
         let mut texts: Vec<(String, String, bool)> = Vec::new();
         let mut seen = BTreeSet::new();
+        let role_resource = role.address.resource.to_string();
         for c in planned {
-            if str_attr(c, "role").as_deref() != Some(name.as_str()) {
+            // A policy names its role; before the first apply the name may be unknown
+            // (`role = aws_iam_role.x.id`), then the dependency tells.
+            let belongs = match c.after.as_ref().and_then(|v| v.get("role")) {
+                Some(Value::String(r)) => *r == name,
+                Some(v) if v.contains_unknown() => c.dependencies.contains(&role_resource),
+                _ => false,
+            };
+            if !belongs {
                 continue;
             }
             match c.address.resource.type_name.as_str() {
@@ -160,7 +177,9 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
             .map(|(label, doc, inline)| if *inline { RolePolicy::inline(label, doc) } else { RolePolicy::managed(label, doc) })
             .collect();
         let block = config.resource(&role.address.resource);
-        for finding in validate_role(&name, &trust, &policies, opts) {
+        // Each policy document is validated on its own above; from the role check keep what
+        // concerns the role as a whole, so nothing is reported twice.
+        for finding in validate_role(&name, &trust, &policies, opts).into_iter().filter(is_role_level) {
             let attribute = if finding.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL) {
                 "assume_role_policy"
             } else {
@@ -177,17 +196,35 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
     out
 }
 
+/// Findings about a role as a whole: its name, its trust policy, the combination of its
+/// policies (privilege escalation, inline total, managed-policy count).
+fn is_role_level(f: &Finding) -> bool {
+    f.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL)
+        || matches!(
+            f.code,
+            "PRIVILEGE_ESCALATION" | "ROLE_INLINE_POLICIES_SIZE_EXCEEDED" | "TOO_MANY_MANAGED_POLICIES" | "INVALID_ROLE_NAME"
+        )
+}
+
+/// IAM's limit for one inline policy is the role's total, 10,240 characters.
+const INLINE_POLICY_SIZE_LIMIT: usize = 10_240;
+
 fn attribute_span(block: &ResourceBlock, attribute: &str) -> Option<Span> {
     block.body.attribute_spans.get(attribute).cloned().or_else(|| Some(block.span.clone()))
 }
 
-/// Drops findings whose code is allowed by a `# aiu:allow CODE` comment right above the block.
+/// Drops findings whose code is allowed by a `# aiu:allow CODE` comment right above the block
+/// of the object reported, or of the policy the finding names (a role's privilege escalation
+/// found through an attached policy can be accepted above that policy).
 fn suppress(findings: Vec<PolicyFinding>, config: &Config) -> Vec<PolicyFinding> {
+    let allowed_at = |address: &InstanceAddress, code: &str| {
+        config.resource(&address.resource).is_some_and(|block| allowed_codes(config, block).iter().any(|c| c == code))
+    };
     findings
         .into_iter()
         .filter(|f| {
-            let Some(block) = config.resource(&f.address.resource) else { return true };
-            !allowed_codes(config, block).iter().any(|c| c == f.finding.code)
+            let via_policy = f.finding.policy.as_deref().and_then(|p| p.parse::<InstanceAddress>().ok());
+            !allowed_at(&f.address, f.finding.code) && !via_policy.is_some_and(|p| allowed_at(&p, f.finding.code))
         })
         .collect()
 }

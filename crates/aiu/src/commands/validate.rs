@@ -76,7 +76,7 @@ fn sarif_report(diags: &Diagnostics) -> serde_json::Value {
     let results: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
-            let rule = d.summary.split_whitespace().last().unwrap_or(&d.summary).to_owned();
+            let rule = rule_id(&d.summary);
             let mut result = serde_json::json!({
                 "ruleId": rule,
                 "level": if d.is_error() { "error" } else { "warning" },
@@ -101,6 +101,25 @@ fn sarif_report(diags: &Diagnostics) -> serde_json::Value {
             "results": results,
         }],
     })
+}
+
+/// A SARIF rule id: the finding code of a policy finding ("SECURITY_WARNING PASS_ROLE_..."),
+/// otherwise the summary in the same style ("Policies not validated yet" ->
+/// `POLICIES_NOT_VALIDATED_YET`).
+fn rule_id(summary: &str) -> String {
+    let is_code = |w: &str| w.len() > 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit());
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    match words.as_slice() {
+        [_, code] if is_code(code) => (*code).to_owned(),
+        _ => summary
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .collect::<String>()
+            .split('_')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("_"),
+    }
 }
 
 /// `aiu validate-policy FILE [--type identity|trust|resource]`.
