@@ -320,7 +320,7 @@ class Terraform:
             self.why = "Terraform: provider not installable offline"
             log(f"terraform init failed (see {workdir / 'tf-probe-init.log'}); Terraform column skipped")
             return
-        m = re.search(r"hashicorp/aws v([0-9.]+)", out)
+        m = re.search(r"hashicorp/aws v([0-9]+(?:\.[0-9]+)*)", out)
         self.provider_version = m.group(1) if m else "?"
         self.mirror = mirror
         self.ok = True
@@ -622,6 +622,7 @@ def main():
     p.add_argument("--tf-mirror", help="directory of a Terraform provider filesystem mirror holding hashicorp/aws")
     p.add_argument("--no-build", action="store_true", help="use the existing target/release binaries")
     p.add_argument("--out", help="work directory (default target/bench-estate/<time>)")
+    p.add_argument("--aiu-label", help="how to name the aiu build in the report (default: git describe of this checkout)")
     p.add_argument("--bin-dir", default=str(ROOT / "target/release"), help="where aiu and aiu-netproxy are (default target/release)")
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
@@ -645,7 +646,7 @@ def main():
         provider_version = ""
 
     tf = NoTf() if a.no_terraform else Terraform(wd, a.tf_mirror)
-    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    git = a.aiu_label or subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     mem = ""
     try:
         kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
