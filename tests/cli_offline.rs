@@ -775,3 +775,36 @@ fn no_color_output_has_no_escape_codes() {
     let out = w.aiu(["plan", "--offline", "-no-color"]).env("NO_COLOR", "").run();
     assert!(!out.all().contains('\x1b'));
 }
+
+/// `workspace delete` takes the workspace's state lock: a run still using the workspace keeps
+/// it (regression: it used to delete the state under a running apply).
+#[test]
+fn workspace_delete_refuses_a_locked_workspace() {
+    let w = Work::example("single-role");
+    w.aiu(["workspace", "new", "dev"]).run().assert_code(0);
+    w.aiu(["workspace", "select", "default"]).run().assert_code(0);
+    let lock = w.join("state/dev.aiustate.json.lock");
+    let ready = w.join("locked");
+    // -o: the command does not inherit the lock, so killing flock releases it.
+    let mut holder = std::process::Command::new("flock")
+        .arg("-o")
+        .arg(&lock)
+        .arg("-c")
+        .arg(format!("touch '{}'; sleep 30", ready.display()))
+        .spawn()
+        .expect("spawn flock (util-linux)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ready.exists() {
+        assert!(std::time::Instant::now() < deadline, "flock did not take the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = w.aiu(["workspace", "delete", "-force", "dev"]).run();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    out.assert_code(1);
+    out.assert_stderr_contains("is locked by another aiu run");
+    assert!(w.join("state/dev.aiustate.json").exists(), "the locked workspace's state must survive");
+    // Once released, the delete goes through.
+    w.aiu(["workspace", "delete", "-force", "dev"]).run().assert_code(0);
+    assert!(!w.join("state/dev.aiustate.json").exists());
+}

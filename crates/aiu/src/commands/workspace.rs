@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aiu_state::{State, StateBackend};
+use aiu_state::{LockInfo, State, StateBackend};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::args::{StateArgs, WorkspaceCommand};
@@ -75,7 +75,9 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
                 bail!("Workspace `{name}` already exists. Select it with `aiu workspace select {name}`.");
             }
             let mut state = State::new();
-            backend(dir, name)?.write(&mut state).map_err(|e| anyhow!("{e}"))?;
+            let target = backend(dir, name)?;
+            let _lock = target.lock(LockInfo::new("workspace new")).map_err(|e| anyhow!("{e}"))?;
+            target.write(&mut state).map_err(|e| anyhow!("{e}"))?;
             select(dir, name)?;
             printer.out(&format!("Created and switched to workspace \"{name}\"!\n\nYou're now on a new, empty workspace. Its state is separate from the other workspaces."));
         }
@@ -99,6 +101,8 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
                 bail!("Workspace `{name}` doesn't exist.");
             }
             let target = backend(dir, name)?;
+            // Held until the state is gone: a run still using the workspace keeps it.
+            let _lock = target.lock(LockInfo::new("workspace delete")).map_err(|e| anyhow!("{e}"))?;
             let state = target.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default();
             if !state.resources.is_empty() && !force {
                 bail!(
