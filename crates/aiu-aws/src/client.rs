@@ -116,10 +116,13 @@ impl AwsProvider {
         if settings.max_attempts == 0 {
             return Err(invalid("aiu:configure", "max_attempts must be at least 1"));
         }
+        // Adaptive mode: the SDK's client-side rate limiter is shared by every call of the
+        // client and slows sending down when IAM answers `Throttling`. Back-off starts short
+        // and stays under 5 s: IAM throttles per second, and long sleeps only add wall time.
         let retry = RetryConfig::adaptive()
             .with_max_attempts(settings.max_attempts)
             .with_initial_backoff(settings.initial_backoff)
-            .with_max_backoff(Duration::from_secs(20));
+            .with_max_backoff(Duration::from_secs(5));
         let sdk = load_sdk_config(SdkOptions {
             retry,
             connect_timeout: settings.connect_timeout,

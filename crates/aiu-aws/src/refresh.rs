@@ -98,8 +98,6 @@ impl AwsProvider {
         let has = |t: &str| items.iter().any(|i| i.type_name == t);
         let need_roles = has("aws_iam_role") || has("aws_iam_role_policy_attachment") || has("aws_iam_role_policy");
         let need_policies = has("aws_iam_policy");
-        let mut snap = Snapshot::default();
-
         let mut filter = Vec::new();
         if need_roles {
             filter.push(EntityType::Role);
@@ -107,7 +105,13 @@ impl AwsProvider {
         if need_policies {
             filter.push(EntityType::LocalManagedPolicy);
         }
-        if !filter.is_empty() {
+        // The three account-wide reads are independent: run them at the same time.
+        let details = async {
+            let mut roles = HashMap::new();
+            let mut policies = HashMap::new();
+            if filter.is_empty() {
+                return Ok((roles, policies));
+            }
             let mut marker: Option<String> = None;
             loop {
                 let req = self
@@ -119,48 +123,58 @@ impl AwsProvider {
                 let out = self.iam_call("iam:GetAccountAuthorizationDetails", || req.clone().send()).await?;
                 for r in out.role_detail_list() {
                     if let Some(n) = r.role_name() {
-                        snap.roles.insert(n.to_owned(), r.clone());
+                        roles.insert(n.to_owned(), r.clone());
                     }
                 }
                 for p in out.policies() {
                     if let Some(a) = p.arn() {
-                        snap.policies.insert(a.to_owned(), p.clone());
+                        policies.insert(a.to_owned(), p.clone());
                     }
                 }
                 match out.marker().filter(|_| out.is_truncated()) {
                     Some(m) => marker = Some(m.to_owned()),
-                    None => break,
+                    None => return Ok::<_, ProviderError>((roles, policies)),
                 }
             }
-        }
-        if has("aws_iam_role") {
+        };
+        let listed_roles = async {
+            let mut listed = HashMap::new();
+            if !has("aws_iam_role") {
+                return Ok(listed);
+            }
             let mut marker: Option<String> = None;
             loop {
                 let req = self.iam.list_roles().max_items(self.settings.page_size).set_marker(marker.clone());
                 let out = self.iam_call("iam:ListRoles", || req.clone().send()).await?;
                 for r in out.roles() {
-                    snap.listed_roles.insert(r.role_name().to_owned(), r.clone());
+                    listed.insert(r.role_name().to_owned(), r.clone());
                 }
                 match out.marker().filter(|_| out.is_truncated()) {
                     Some(m) => marker = Some(m.to_owned()),
-                    None => break,
+                    None => return Ok::<_, ProviderError>(listed),
                 }
             }
-        }
-        if has("aws_iam_instance_profile") {
+        };
+        let profiles = async {
+            let mut profiles = HashMap::new();
+            if !has("aws_iam_instance_profile") {
+                return Ok(profiles);
+            }
             let mut marker: Option<String> = None;
             loop {
                 let req = self.iam.list_instance_profiles().max_items(self.settings.page_size).set_marker(marker.clone());
                 let out = self.iam_call("iam:ListInstanceProfiles", || req.clone().send()).await?;
                 for p in out.instance_profiles() {
-                    snap.profiles.insert(p.instance_profile_name().to_owned(), p.clone());
+                    profiles.insert(p.instance_profile_name().to_owned(), p.clone());
                 }
                 match out.marker().filter(|_| out.is_truncated()) {
                     Some(m) => marker = Some(m.to_owned()),
-                    None => break,
+                    None => return Ok::<_, ProviderError>(profiles),
                 }
             }
-        }
+        };
+        let ((roles, policies), listed_roles, profiles) = tokio::try_join!(details, listed_roles, profiles)?;
+        let snap = Snapshot { roles, policies, listed_roles, profiles };
 
         let mut results = Vec::with_capacity(items.len());
         for item in items {

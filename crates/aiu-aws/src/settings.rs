@@ -79,7 +79,7 @@ impl Default for AwsSettings {
             default_tags: BTreeMap::new(),
             eventual_consistency_timeout: Duration::from_secs(120),
             max_attempts: 10,
-            initial_backoff: Duration::from_millis(500),
+            initial_backoff: Duration::from_millis(100),
             connect_timeout: Duration::from_secs(10),
             credentials: None,
             batch_refresh_threshold: 5,

@@ -19,6 +19,35 @@ use aiu_provider::memory::MemoryIam;
 use aiu_provider::Provider;
 use aiu_state::State;
 
+/// The same estate written with `count` (three blocks): every attachment references
+/// `aws_iam_role.r[count.index].name`, the pattern that must not cost O(N) per instance.
+fn generate_with_count(dir: &Path, resources: usize) {
+    let n = resources / 3;
+    let text = format!(
+        r#"
+resource "aws_iam_role" "r" {{
+  count              = {n}
+  name               = "role-${{count.index}}"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ Service = "ec2.amazonaws.com" }} }}] }})
+  tags               = {{ team = "t${{count.index % 7}}" }}
+}}
+
+resource "aws_iam_policy" "p" {{
+  count  = {n}
+  name   = "policy-${{count.index}}"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = "arn:aws:s3:::bucket-${{count.index}}/*" }}] }})
+}}
+
+resource "aws_iam_role_policy_attachment" "a" {{
+  count      = {n}
+  role       = aws_iam_role.r[count.index].name
+  policy_arn = aws_iam_policy.p[count.index].arn
+}}
+"#
+    );
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+}
+
 fn generate(dir: &Path, resources: usize) {
     let per_kind = resources / 3;
     let mut text = String::new();
@@ -113,11 +142,18 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
+    for (style, write) in [("blocks", generate as fn(&Path, usize)), ("count", generate_with_count)] {
+        println!("\nconfiguration written as {style}:");
+        run_sizes(&runtime, &sizes, write);
+    }
+}
+
+fn run_sizes(runtime: &tokio::runtime::Runtime, sizes: &[usize], write: fn(&Path, usize)) {
     let mut empty_times = Vec::new();
     println!("{:>9} {:>13} {:>10} {:>16} {:>10}", "resources", "plan (empty)", "peak RSS", "plan (matching)", "peak RSS");
-    for n in sizes {
+    for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), n);
+        write(dir.path(), n);
         let (first, _) = plan(dir.path(), &State::new());
         assert_eq!(first.counts().add, n / 3 * 3);
 

@@ -151,6 +151,9 @@ fn lookup_variable(name: &str, scope: &Scope) -> Result<Value, EvalError> {
 }
 
 fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalError> {
+    if let Some(value) = borrowed_traversal(traversal, scope) {
+        return value;
+    }
     if let Expression::Variable(root) = &traversal.expr {
         let name = root.as_str();
         if scope.lookup(name).is_none() {
@@ -168,6 +171,40 @@ fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalErr
         }
     }
     apply_operators(base, &traversal.operators, scope)
+}
+
+/// The fast path of a traversal from a variable (`aws_iam_role.r[count.index].name`): walks
+/// the leading attribute and index steps by reference, so only the value reached is copied,
+/// not the whole table it is found in (which made each instance of a large `count` copy every
+/// instance). Returns `None` to take the general path, which also produces the error messages.
+fn borrowed_traversal(traversal: &Traversal, scope: &Scope) -> Option<Result<Value, EvalError>> {
+    let Expression::Variable(root) = &traversal.expr else { return None };
+    let mut current = scope.lookup(root.as_str())?;
+    let mut steps = 0;
+    for op in &traversal.operators {
+        let next = match (op, current) {
+            (TraversalOperator::GetAttr(name), Value::Object(map)) => map.get(name.as_str()),
+            (TraversalOperator::Index(key_expr), Value::List(items)) => match eval_expr(key_expr, scope) {
+                Ok(Value::Number(n)) if n >= 0.0 && n.fract() == 0.0 => items.get(n as usize),
+                _ => None,
+            },
+            (TraversalOperator::Index(key_expr), Value::Object(map)) => match eval_expr(key_expr, scope) {
+                Ok(Value::String(key)) => map.get(&key),
+                _ => None,
+            },
+            (TraversalOperator::LegacyIndex(n), Value::List(items)) => items.get(*n as usize),
+            _ => None,
+        };
+        match next {
+            Some(value) => current = value,
+            None => break,
+        }
+        steps += 1;
+    }
+    if steps == 0 {
+        return None;
+    }
+    Some(apply_operators(current.clone(), &traversal.operators[steps..], scope))
 }
 
 /// An error for `root.attr` when `root` itself is not declared.
