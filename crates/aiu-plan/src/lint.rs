@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aiu_config::{Config, ResourceBlock};
-use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, ResourceMode, Severity as DiagSeverity, Span, Value};
+use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, InstanceKey, ResourceMode, Severity as DiagSeverity, Span, Value};
 use aiu_policy::validate::{
     validate_description, validate_max_session_duration, validate_path, validate_policy_name, validate_tags,
 };
@@ -133,7 +133,21 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
             if let Some(arn) = str_attr(c, "arn") {
                 managed_by_arn.insert(arn, (label.clone(), doc.clone()));
             }
-            managed_by_address.insert(c.address.resource.to_string(), (label, doc));
+            // Dependencies name resources, not instances: only a single-instance policy is
+            // identified by one.
+            if c.address.key == InstanceKey::None {
+                managed_by_address.insert(c.address.resource.to_string(), (label, doc));
+            }
+        }
+    }
+    // Inline policies and attachments by the role they name (known name, or unknown).
+    let mut by_role_name: BTreeMap<&str, Vec<&ResourceChange>> = BTreeMap::new();
+    let mut unknown_role: Vec<&ResourceChange> = Vec::new();
+    for c in planned.iter().copied().filter(|c| matches!(c.address.resource.type_name.as_str(), "aws_iam_role_policy" | "aws_iam_role_policy_attachment")) {
+        match c.after.as_ref().and_then(|v| v.get("role")) {
+            Some(Value::String(r)) => by_role_name.entry(r.as_str()).or_default().push(c),
+            Some(v) if v.contains_unknown() => unknown_role.push(c),
+            _ => {}
         }
     }
     let mut out = Vec::new();
@@ -141,18 +155,16 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
         let (Some(name), Some(trust)) = (str_attr(role, "name"), str_attr(role, "assume_role_policy")) else { continue };
         let mut texts: Vec<(String, String, bool)> = Vec::new();
         let mut seen = BTreeSet::new();
-        let role_resource = role.address.resource.to_string();
-        for c in planned {
-            // A policy names its role; before the first apply the name may be unknown
-            // (`role = aws_iam_role.x.id`), then the dependency tells.
-            let belongs = match c.after.as_ref().and_then(|v| v.get("role")) {
-                Some(Value::String(r)) => *r == name,
-                Some(v) if v.contains_unknown() => c.dependencies.contains(&role_resource),
-                _ => false,
-            };
-            if !belongs {
-                continue;
-            }
+        // Dependencies name resources, not instances: they identify the role only when it
+        // has a single instance.
+        let role_resource = (role.address.key == InstanceKey::None).then(|| role.address.resource.to_string());
+        // A policy names its role; before the first apply the name may be unknown
+        // (`role = aws_iam_role.x.id`), then the dependency tells.
+        let by_dependency =
+            unknown_role.iter().copied().filter(|c| role_resource.as_ref().is_some_and(|r| c.dependencies.contains(r)));
+        let members: Vec<&ResourceChange> =
+            by_role_name.get(name.as_str()).into_iter().flatten().copied().chain(by_dependency).collect();
+        for c in members {
             match c.address.resource.type_name.as_str() {
                 "aws_iam_role_policy" => {
                     if let Some(doc) = str_attr(c, "policy") {
