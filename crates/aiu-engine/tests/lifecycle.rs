@@ -71,6 +71,12 @@ impl Fixture {
 
     /// Refresh + plan + apply, like `aiu apply -auto-approve`.
     async fn apply(&self, state: State, destroy: bool) -> (ApplyReport, State, Vec<String>) {
+        self.apply_with_stop(state, destroy, None).await
+    }
+
+    /// Like [`Fixture::apply`]; with `stop_after = Some(n)` the stop flag (Ctrl-C) is raised
+    /// when the n-th operation completes.
+    async fn apply_with_stop(&self, state: State, destroy: bool, stop_after: Option<usize>) -> (ApplyReport, State, Vec<String>) {
         let refreshed = aiu_engine::refresh(self.iam.as_ref(), &state).await;
         assert!(refreshed.diagnostics.is_empty(), "{:?}", refreshed.diagnostics);
         let state = refreshed.state;
@@ -86,18 +92,24 @@ impl Fixture {
             })
         };
         let events: Arc<Mutex<Vec<String>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
         let on_event = {
             let events = events.clone();
+            let stop = stop.clone();
             Arc::new(move |e: ApplyEvent| {
                 if let ApplyEvent::Completed { address, verb, .. } = e {
-                    events.lock().unwrap().push(format!("{} {address}", verb.done()));
+                    let mut events = events.lock().unwrap();
+                    events.push(format!("{} {address}", verb.done()));
+                    if stop_after.is_some_and(|n| events.len() >= n) {
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
                 }
             })
         };
         let dir = self.dir.path().to_owned();
         let iam = self.iam.clone();
         let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, destroy));
-        let options = ApplyOptions { parallelism: 4, stop: Arc::new(AtomicBool::new(false)) };
+        let options = ApplyOptions { parallelism: 4, stop };
         let provider: Arc<dyn Provider> = self.iam.clone();
         let (report, state) = aiu_engine::apply(provider, &plan, state, persist, &mut replan, &options, on_event).await;
         let events = events.lock().unwrap().clone();
@@ -285,4 +297,25 @@ async fn a_create_that_happened_before_a_crash_is_adopted_and_one_that_did_not_i
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(addresses(&state), ALL);
     assert_eq!(f.count("aws_iam_role"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_new_operations_saves_what_completed_and_the_next_apply_finishes() {
+    let f = Fixture::new(CONFIG);
+    // Slow calls, so the stop flag is raised while work remains.
+    f.iam.set_faults(Faults { delay: Some(std::time::Duration::from_millis(20)), ..Faults::default() });
+    let (report, state, events) = f.apply_with_stop(State::new(), false, Some(1)).await;
+    assert!(report.interrupted, "{report:?}");
+    assert!(report.failures.is_empty(), "an interruption is not a failure: {:?}", report.failures);
+    assert!(!events.is_empty() && events.len() < 4, "some but not all operations ran: {events:?}");
+    assert_eq!(state.instances().count(), events.len(), "every completed operation is in state");
+    assert!(state.pending.is_empty(), "no create is left half-recorded");
+
+    f.iam.set_faults(Faults::default());
+    let (report, state, _) = f.apply(state, false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(addresses(&state), ALL);
+    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+        assert_eq!(f.count(t), 1, "exactly one {t}");
+    }
 }
