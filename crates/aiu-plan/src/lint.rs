@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aiu_config::{Config, ResourceBlock};
-use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, InstanceKey, ResourceMode, Severity as DiagSeverity, Span, Value};
+use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, ResourceMode, Severity as DiagSeverity, Span, Value};
 use aiu_policy::validate::{
     validate_description, validate_max_session_duration, validate_path, validate_policy_name, validate_tags,
 };
@@ -126,18 +126,14 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
     let str_attr = |c: &ResourceChange, a: &str| c.after.as_ref().and_then(|v| v.get(a)).and_then(Value::as_str).map(str::to_owned);
     // Managed policy documents by ARN (known after the first apply) and by address.
     let mut managed_by_arn: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut managed_by_address: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut managed_by_address: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for c in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_policy") {
         if let Some(doc) = str_attr(c, "policy") {
             let label = c.address.to_string();
             if let Some(arn) = str_attr(c, "arn") {
                 managed_by_arn.insert(arn, (label.clone(), doc.clone()));
             }
-            // Dependencies name resources, not instances: only a single-instance policy is
-            // identified by one.
-            if c.address.key == InstanceKey::None {
-                managed_by_address.insert(c.address.resource.to_string(), (label, doc));
-            }
+            managed_by_address.entry(c.address.resource.to_string()).or_default().push((label, doc));
         }
     }
     // Inline policies and attachments by the role they name (known name, or unknown).
@@ -150,6 +146,10 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
             _ => {}
         }
     }
+    let mut role_instances: BTreeMap<&aiu_model::ResourceAddress, usize> = BTreeMap::new();
+    for c in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_role") {
+        *role_instances.entry(&c.address.resource).or_default() += 1;
+    }
     let mut out = Vec::new();
     for role in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_role") {
         let (Some(name), Some(trust)) = (str_attr(role, "name"), str_attr(role, "assume_role_policy")) else { continue };
@@ -157,7 +157,7 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
         let mut seen = BTreeSet::new();
         // Dependencies name resources, not instances: they identify the role only when it
         // has a single instance.
-        let role_resource = (role.address.key == InstanceKey::None).then(|| role.address.resource.to_string());
+        let role_resource = (role_instances.get(&role.address.resource) == Some(&1)).then(|| role.address.resource.to_string());
         // A policy names its role; before the first apply the name may be unknown
         // (`role = aws_iam_role.x.id`), then the dependency tells.
         let by_dependency =
@@ -174,7 +174,14 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
                 "aws_iam_role_policy_attachment" => {
                     let by_arn = str_attr(c, "policy_arn").and_then(|arn| managed_by_arn.get(&arn).cloned());
                     // Before the first apply the ARN is unknown: use the attachment's dependency.
-                    let by_dep = || c.dependencies.iter().find_map(|d| managed_by_address.get(d).cloned());
+                    // Dependencies name resources, not instances: a dependency identifies the
+                    // policy only when that resource has a single instance.
+                    let by_dep = || {
+                        c.dependencies.iter().find_map(|d| match managed_by_address.get(d).map(Vec::as_slice) {
+                            Some([only]) => Some(only.clone()),
+                            _ => None,
+                        })
+                    };
                     if let Some((label, doc)) = by_arn.or_else(by_dep) {
                         if seen.insert(label.clone()) {
                             texts.push((label, doc, false));
@@ -322,4 +329,22 @@ pub fn unchecked_warning(plan: &Plan) -> Option<Diagnostic> {
             ),
         )
     })
+}
+
+/// Everything checked on a finished plan, shared by `aiu plan` and `aiu validate`.
+pub struct PlanChecks {
+    /// Policy findings (`aiu plan` shows the errors in full and lists the rest in one line each;
+    /// `aiu validate` shows all in full).
+    pub findings: Vec<PolicyFinding>,
+    /// Other diagnostics: documents that cannot be checked before apply, and `check` blocks'
+    /// access assertions (failures are errors, undecidable ones warnings).
+    pub diagnostics: Diagnostics,
+}
+
+/// Runs the policy validation and the access assertions of a plan. `account_id` fills in the
+/// caller's account for assertions when it is known.
+pub fn check_plan(plan: &Plan, config: &Config, account_id: Option<&str>) -> PlanChecks {
+    let mut diagnostics = Diagnostics(unchecked_warning(plan).into_iter().collect());
+    diagnostics.extend(crate::access::assertion_diagnostics(plan, account_id));
+    PlanChecks { findings: validate_plan(plan, config), diagnostics }
 }

@@ -102,13 +102,12 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
         if !diags.has_errors() && !destroy {
             // ERROR findings stop the plan with their full explanation; the others are listed
             // in one line each after the diagnostics.
-            let findings = aiu_plan::lint::validate_plan(&plan, &session.config);
-            let errors: Vec<_> = findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
+            let checks = aiu_plan::lint::check_plan(&plan, &session.config, account_id.as_deref());
+            let errors: Vec<_> =
+                checks.findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
             diags.extend(aiu_plan::lint::findings_to_diagnostics(&errors));
-            diags.extend(aiu_model::Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
-            // `check` blocks' assert_access: failures are errors, undecidable ones warnings.
-            diags.extend(aiu_plan::access::assertion_diagnostics(&plan, account_id.as_deref()));
-            if let Some(summary) = aiu_plan::lint::summary(&findings) {
+            diags.extend(checks.diagnostics);
+            if let Some(summary) = aiu_plan::lint::summary(&checks.findings) {
                 printer.err(&format!("\n{summary}"));
             }
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use aiu_model::{Diagnostic, Diagnostics};
-use aiu_plan::lint::{findings_to_diagnostics, validate_plan};
+use aiu_plan::lint::{check_plan, findings_to_diagnostics};
 use aiu_policy::{validate_policy, PolicyKind, ValidateOptions};
 use anyhow::{Context, Result};
 
@@ -23,9 +23,9 @@ pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
     // The warning about data sources not read offline is expected: validate never calls AWS.
     merge_new(&mut diags, plan_diags.into_iter().filter(Diagnostic::is_error));
     if !diags.has_errors() {
-        diags.extend(findings_to_diagnostics(&validate_plan(&plan, &session.config)));
-        diags.extend(Diagnostics(aiu_plan::lint::unchecked_warning(&plan).into_iter().collect()));
-        diags.extend(aiu_plan::access::assertion_diagnostics(&plan, None));
+        let checks = check_plan(&plan, &session.config, None);
+        diags.extend(findings_to_diagnostics(&checks.findings));
+        diags.extend(checks.diagnostics);
     }
     (session, diags)
 }
