@@ -6,22 +6,8 @@
 
 mod support;
 
-use support::moto::{self, boto, endpoint, unique, ACCOUNT};
+use support::moto::{self, aiu, apply, boto, endpoint, unique, ACCOUNT};
 use support::{Out, Work};
-
-fn aiu(w: &Work, args: &[&str]) -> Out {
-    w.aiu(args).aws(endpoint()).run()
-}
-
-#[track_caller]
-fn apply(w: &Work, args: &[&str]) -> Out {
-    let mut all = vec!["apply", "-auto-approve"];
-    all.extend_from_slice(args);
-    let out = aiu(w, &all);
-    out.assert_code(0);
-    out.assert_stdout_contains("Apply complete! Resources: ");
-    out
-}
 
 #[track_caller]
 fn plan(w: &Work, code: i32) -> Out {

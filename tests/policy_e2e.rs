@@ -6,22 +6,8 @@
 
 mod support;
 
-use support::moto::{boto, endpoint, unique};
+use support::moto::{aiu, apply, boto, unique};
 use support::{Out, Work};
-
-fn aiu(w: &Work, args: &[&str]) -> Out {
-    w.aiu(args).aws(endpoint()).run()
-}
-
-#[track_caller]
-fn apply(w: &Work, args: &[&str]) -> Out {
-    let mut all = vec!["apply", "-auto-approve"];
-    all.extend_from_slice(args);
-    let out = aiu(w, &all);
-    out.assert_code(0);
-    out.assert_stdout_contains("Apply complete! Resources: ");
-    out
-}
 
 #[track_caller]
 fn plan(w: &Work, extra: &[&str], code: i32) -> Out {

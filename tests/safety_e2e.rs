@@ -15,14 +15,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
-use support::moto::{endpoint, unique, venv};
+use support::moto::{aiu, endpoint, unique, venv};
 use support::{Out, Work};
 
 const FIXTURE: &str = "safety/many";
-
-fn aiu(w: &Work, args: &[&str]) -> Out {
-    w.aiu(args).aws(endpoint()).run()
-}
 
 /// A scratch copy of the fixture with `prefix` and `n` set in `aiu.tfvars`.
 fn work(prefix: &str, n: usize) -> Work {

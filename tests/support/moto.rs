@@ -181,3 +181,19 @@ pub fn instance_profile_names() -> Vec<String> {
     );
     serde_json::from_str(out.trim()).expect("instance profile names as JSON")
 }
+
+/// Runs `aiu ARGS` in `w` against the shared moto server.
+pub fn aiu(w: &super::Work, args: &[&str]) -> super::Out {
+    w.aiu(args).aws(endpoint()).run()
+}
+
+/// `aiu apply -auto-approve ARGS` against moto; asserts it completed.
+#[track_caller]
+pub fn apply(w: &super::Work, args: &[&str]) -> super::Out {
+    let mut all = vec!["apply", "-auto-approve"];
+    all.extend_from_slice(args);
+    let out = aiu(w, &all);
+    out.assert_code(0);
+    out.assert_stdout_contains("Apply complete! Resources: ");
+    out
+}
