@@ -87,10 +87,10 @@ pub struct ApplyCounts {
     pub imported: usize,
 }
 
-/// A failed operation.
+/// A failed operation, or a failure of apply as a whole (`address` is `None`).
 #[derive(Clone, Debug)]
 pub struct ApplyFailure {
-    pub address: InstanceAddress,
+    pub address: Option<InstanceAddress>,
     pub error: String,
 }
 
@@ -130,7 +130,7 @@ pub async fn apply(
         if ops.is_empty() {
             if current.has_changes() {
                 report.failures.push(ApplyFailure {
-                    address: current.changes.iter().find(|c| is_change(c.action)).map(|c| c.address.clone()).unwrap_or_else(placeholder),
+                    address: current.changes.iter().find(|c| is_change(c.action)).map(|c| c.address.clone()),
                     error: "apply could not make progress: the remaining changes depend on values that never became known".into(),
                 });
             }
@@ -155,17 +155,13 @@ pub async fn apply(
                 current = next;
             }
             Err(e) => {
-                report.failures.push(ApplyFailure { address: placeholder(), error: format!("re-planning during apply failed: {e}") });
+                report.failures.push(ApplyFailure { address: None, error: format!("re-planning during apply failed: {e}") });
                 break;
             }
         }
     }
     let final_state = lock(&state).clone();
     (report, final_state)
-}
-
-fn placeholder() -> InstanceAddress {
-    InstanceAddress::single(aiu_model::ResourceAddress::managed("apply", "plan"))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -299,7 +295,7 @@ async fn run_wave(
         let address = match op {
             Op::Delete(a) | Op::Write(a) => a.clone(),
         };
-        report.failures.push(ApplyFailure { address, error: error.clone() });
+        report.failures.push(ApplyFailure { address: Some(address), error: error.clone() });
     }
     report.not_run.extend(outcome.skipped().into_iter().chain(outcome.not_run()).map(ToString::to_string));
     !outcome.is_success()
@@ -418,7 +414,7 @@ fn check_consistent(reviewed: &Plan, next: &Plan) -> Result<(), ApplyFailure> {
     for change in next.changes.iter().filter(|c| is_change(c.action)) {
         let Some(planned) = reviewed.change(&change.address) else {
             return Err(ApplyFailure {
-                address: change.address.clone(),
+                address: Some(change.address.clone()),
                 error: "a change appeared during apply that the reviewed plan did not contain; nothing more was applied. Run `aiu plan` again".into(),
             });
         };
@@ -431,7 +427,7 @@ fn check_consistent(reviewed: &Plan, next: &Plan) -> Result<(), ApplyFailure> {
         };
         if !action_ok || !values_ok {
             return Err(ApplyFailure {
-                address: change.address.clone(),
+                address: Some(change.address.clone()),
                 error: format!(
                     "the change planned during apply ({:?}) is inconsistent with the reviewed plan ({:?}); nothing more was applied. Run `aiu plan` again",
                     change.action, planned.action

@@ -39,7 +39,7 @@ pub async fn resolve_pending(provider: &dyn Provider, state: &State) -> Result<(
             resolved.clear_pending(&address);
             continue;
         }
-        let planned = Value::from_json(&serde_json::Value::Object(op.planned_attributes.clone().unwrap_or_default()));
+        let planned = op.planned_attributes.as_ref().map_or(Value::Null, Value::from_json_object);
         let found = provider
             .find_by_name(&address.resource.type_name, &planned)
             .await
@@ -49,9 +49,9 @@ pub async fn resolve_pending(provider: &dyn Provider, state: &State) -> Result<(
             Some(live) if resolved.instance(&address).is_none() => {
                 if let serde_json::Value::Object(mut attrs) = live.to_json() {
                     // Config-only arguments are not readable from AWS: keep what was planned.
-                    for key in ["force_detach_policies", "name_prefix"] {
-                        if let Some(v) = op.planned_attributes.as_ref().and_then(|p| p.get(key)) {
-                            attrs.insert(key.to_owned(), v.clone());
+                    for key in aiu_model::schema::CONFIG_ONLY_ATTRIBUTES {
+                        if let Some(v) = op.planned_attributes.as_ref().and_then(|p| p.get(*key)) {
+                            attrs.insert((*key).to_owned(), v.clone());
                         }
                     }
                     resolved.set_instance(&address, attrs, op.dependencies.clone());

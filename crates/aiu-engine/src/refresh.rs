@@ -23,7 +23,7 @@ pub async fn refresh(provider: &dyn Provider, state: &State) -> Refreshed {
         .map(|(address, inst)| RefreshItem {
             type_name: address.resource.type_name.clone(),
             address,
-            state: Value::from_json(&serde_json::Value::Object(inst.attributes.clone())),
+            state: inst.value(),
         })
         .collect();
     let mut refreshed = state.clone();
@@ -67,13 +67,13 @@ pub async fn refresh(provider: &dyn Provider, state: &State) -> Refreshed {
     Refreshed { state: refreshed, drift, diagnostics }
 }
 
-/// Attributes that exist only in configuration (`force_detach_policies`, `name_prefix`) are
+/// Attributes that exist only in configuration (`CONFIG_ONLY_ATTRIBUTES`) are
 /// not readable from AWS; keep what state recorded.
 fn keep_config_only_attributes(recorded: &Value, live: Value) -> Value {
     let Value::Object(mut live) = live else { return live };
-    for key in ["force_detach_policies", "name_prefix"] {
+    for key in aiu_model::schema::CONFIG_ONLY_ATTRIBUTES {
         if let Some(v) = recorded.get(key) {
-            live.insert(key.to_owned(), v.clone());
+            live.insert((*key).to_owned(), v.clone());
         }
     }
     Value::Object(live)

@@ -264,6 +264,10 @@ const DATA_POLICY_ATTRS: &[AttributeSchema] = &[
     attr("id", T::String, P::Computed),
 ];
 
+/// Arguments that exist only in configuration and state: AWS cannot report them, so reads keep
+/// the recorded (or planned) value.
+pub const CONFIG_ONLY_ATTRIBUTES: &[&str] = &["force_detach_policies", "name_prefix"];
+
 /// Every supported resource type and data source.
 pub const SCHEMAS: &[ResourceSchema] = &[
     ResourceSchema { mode: ResourceMode::Managed, type_name: "aws_iam_role", attributes: ROLE_ATTRS, blocks: &[], identity: "name" },

@@ -148,6 +148,11 @@ impl Value {
         }
     }
 
+    /// An object from a JSON map (state attributes), without copying the map first.
+    pub fn from_json_object(map: &serde_json::Map<String, serde_json::Value>) -> Value {
+        Value::Object(map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+    }
+
     pub fn from_json(json: &serde_json::Value) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,

@@ -86,7 +86,7 @@ pub fn state_objects(state: &State) -> Vec<PlannedObject> {
         .filter(|(addr, _)| addr.resource.mode == ResourceMode::Managed)
         .map(|(address, inst)| PlannedObject {
             address,
-            attrs: Value::from_json(&serde_json::Value::Object(inst.attributes.clone())),
+            attrs: inst.value(),
             deps: inst.dependencies.clone(),
         })
         .collect()

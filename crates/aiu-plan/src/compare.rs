@@ -50,11 +50,6 @@ fn sorted_set(v: &Value) -> Vec<String> {
     items
 }
 
-/// Converts a state entry's JSON attributes into a value.
-pub fn values_from_state(attributes: &serde_json::Map<String, serde_json::Value>) -> Value {
-    Value::from_json(&serde_json::Value::Object(attributes.clone()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

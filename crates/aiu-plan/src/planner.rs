@@ -10,14 +10,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aiu_config::{Config, NodeId, ResourceBlock};
 use aiu_graph::Dag;
 use aiu_lang::EvalContext;
-use aiu_model::schema::schema_for;
 use aiu_model::{
-    AttrType, Diagnostic, Diagnostics, InstanceAddress, InstanceKey, Presence, ResourceAddress, ResourceMode,
+    Diagnostic, Diagnostics, InstanceAddress, InstanceKey, Presence, ResourceAddress, ResourceMode,
     ResourceSchema, Value,
 };
 use aiu_state::State;
 
-use crate::compare::{attribute_changed, values_from_state};
+use crate::compare::attribute_changed;
 use crate::model::{Action, ChangeReason, OutputChange, Plan, ResourceChange};
 
 /// Reads data sources that need the cloud (everything but `aws_iam_policy_document`) and looks
@@ -130,7 +129,7 @@ impl<'a> Planner<'a> {
             .prior
             .instances()
             .map(|(addr, inst)| {
-                (addr, (Value::from_json(&serde_json::Value::Object(inst.attributes.clone())), inst.dependencies.clone()))
+                (addr, (inst.value(), inst.dependencies.clone()))
             })
             .collect::<HashMap<InstanceAddress, (Value, Vec<String>)>>();
         let mut prior_by_resource: HashMap<ResourceAddress, Vec<InstanceAddress>> = HashMap::new();
@@ -783,19 +782,4 @@ fn short_digest(text: &str) -> String {
         hash = hash.wrapping_mul(0x100000001b3);
     }
     format!("{hash}")
-}
-
-/// The attribute types a schema declares, by name (used by renderers and the engine).
-pub fn policy_attributes(schema: &ResourceSchema) -> Vec<&'static str> {
-    schema.attributes.iter().filter(|a| a.ty == AttrType::PolicyJson).map(|a| a.name).collect()
-}
-
-/// Looks up the schema of a planned change.
-pub fn schema_of(address: &InstanceAddress) -> Option<&'static ResourceSchema> {
-    schema_for(address.resource.mode, &address.resource.type_name)
-}
-
-/// Loads values recorded in a state file for an address (helper for callers that hold JSON).
-pub fn prior_value(state: &State, address: &InstanceAddress) -> Option<Value> {
-    state.instance(address).map(|i| values_from_state(&i.attributes))
 }

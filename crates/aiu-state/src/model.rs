@@ -115,6 +115,13 @@ impl PendingOperation {
     }
 }
 
+impl InstanceState {
+    /// The recorded attributes as a value.
+    pub fn value(&self) -> aiu_model::Value {
+        aiu_model::Value::from_json_object(&self.attributes)
+    }
+}
+
 impl ResourceState {
     pub fn address(&self) -> ResourceAddress {
         ResourceAddress { mode: self.mode, type_name: self.type_name.clone(), name: self.name.clone() }

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use aiu_engine::{ApplyEvent, ApplyOptions, Persist};
-use aiu_plan::{DataSourceReader, Offline, PlanInput, SavedPlan};
+use aiu_plan::{PlanInput, SavedPlan};
 use aiu_state::State;
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::args::{ApplyArgs, PlanArgs, RequireApproval};
-use crate::commands::plan::{config_digest, live_fingerprints, make_plan, render_options, PlanRun, Purpose};
+use crate::commands::plan::{config_digest, data_reader, live_fingerprints, make_plan, render_options, PlanRun, Purpose};
 use crate::printer::Printer;
 use crate::session::{report, take_lock, Inputs, Reported, Session};
 
@@ -206,7 +206,8 @@ async fn execute(run: PlanRun, args: &ApplyArgs, destroy: bool, approved: bool, 
     if !report.failures.is_empty() || report.interrupted {
         let mut text = String::new();
         for f in &report.failures {
-            text.push_str(&format!("\nError: {} failed\n\n  {}\n", f.address, f.error.replace('\n', "\n  ")));
+            let what = f.address.as_ref().map_or_else(|| "Apply".to_owned(), ToString::to_string);
+            text.push_str(&format!("\nError: {what} failed\n\n  {}\n", f.error.replace('\n', "\n  ")));
         }
         if !report.not_run.is_empty() {
             text.push_str(&format!("\nNot run because of the errors above: {}\n", report.not_run.join(", ")));
@@ -277,10 +278,7 @@ fn save_outputs_after(
     counts: aiu_engine::ApplyCounts,
 ) -> Result<()> {
     let session = &run.session;
-    let reader: Box<dyn DataSourceReader + '_> = match &run.provider {
-        Some(p) => Box::new(aiu_engine::ProviderReader { provider: p.as_ref() }),
-        None => Box::new(Offline),
-    };
+    let reader = data_reader(run.provider.as_ref());
     let input = PlanInput {
         config: &session.config,
         variables: &session.variables,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use aiu_model::{ResourceMode, Value};
+use aiu_model::ResourceMode;
 use aiu_plan::{DataSourceReader, Offline, Plan, PlanInput, SavedPlan};
 use aiu_provider::Provider;
 use aiu_render::{PolicyDiffStyle, RenderOptions};
@@ -86,10 +86,7 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
     let plan = if args.refresh_only {
         Plan { drift, prior_lineage: refreshed.lineage.clone(), prior_serial: refreshed.serial, ..Plan::default() }
     } else {
-        let reader: Box<dyn DataSourceReader + '_> = match &provider {
-            Some(p) => Box::new(aiu_engine::ProviderReader { provider: p.as_ref() }),
-            None => Box::new(Offline),
-        };
+        let reader = data_reader(provider.as_ref());
         let input = PlanInput {
             config: &session.config,
             variables: &session.variables,
@@ -120,6 +117,14 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
     Ok(PlanRun { session, backend, lock, refreshed, plan, provider, account_id })
 }
 
+/// Reads data sources through the provider, or nothing offline.
+pub fn data_reader(provider: Option<&Arc<dyn Provider>>) -> Box<dyn DataSourceReader + '_> {
+    match provider {
+        Some(p) => Box::new(aiu_engine::ProviderReader { provider: p.as_ref() }),
+        None => Box::new(Offline),
+    }
+}
+
 pub fn render_options(style: PolicyDiffArg, printer: &Printer) -> RenderOptions {
     RenderOptions {
         color: printer.color,
@@ -135,7 +140,7 @@ pub fn live_fingerprints(state: &State) -> BTreeMap<String, String> {
     state
         .instances()
         .filter(|(a, _)| a.resource.mode == ResourceMode::Managed)
-        .map(|(a, i)| (a.to_string(), aiu_plan::fingerprint(&Value::from_json(&serde_json::Value::Object(i.attributes.clone())))))
+        .map(|(a, i)| (a.to_string(), aiu_plan::fingerprint(&i.value())))
         .collect()
 }
 
