@@ -378,7 +378,7 @@ fn account_view(prefix: &str, roles: &[&str]) -> Value {
 prefix = {prefix:?}
 wanted = {roles}
 out = {{"roles": {{}}, "policies": {{}}, "profiles": {{}}}}
-all_roles = [r for p in iam.get_paginator('list_roles').paginate() for r in p['Roles']]
+all_roles = list_all(iam.list_roles, 'Roles')
 for r in all_roles:
     n = r['RoleName']
     if n not in wanted and not n.startswith(prefix):
@@ -396,13 +396,13 @@ for r in all_roles:
         "inline": inline,
         "attached": attached,
     }}
-for p in [p for page in iam.get_paginator('list_policies').paginate(Scope='Local') for p in page['Policies']]:
+for p in list_all(iam.list_policies, 'Policies', Scope='Local'):
     if not p['PolicyName'].startswith(prefix):
         continue
     v = iam.get_policy_version(PolicyArn=p['Arn'], VersionId=p['DefaultVersionId'])['PolicyVersion']
     out["policies"][p['Arn']] = {{"name": p['PolicyName'], "path": p['Path'], "document": v['Document'],
         "attachments": p.get('AttachmentCount')}}
-for ip in [x for page in iam.get_paginator('list_instance_profiles').paginate() for x in page['InstanceProfiles']]:
+for ip in list_all(iam.list_instance_profiles, 'InstanceProfiles'):
     if not ip['InstanceProfileName'].startswith(prefix):
         continue
     out["profiles"][ip['InstanceProfileName']] = [r['RoleName'] for r in ip['Roles']]

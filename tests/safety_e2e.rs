@@ -15,7 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
-use support::moto::{aiu, endpoint, unique, venv};
+use support::moto::{aiu, endpoint, unique, venv, PY_LIST_ALL};
 use support::{Out, Work};
 
 const FIXTURE: &str = "safety/many";
@@ -74,7 +74,7 @@ struct PyServer {
 }
 
 /// Runs a Python snippet with `iam` and `s3` (path style) bound to boto3 clients of the moto
-/// server, `json` imported; returns what it printed, panics with the traceback on failure.
+/// server, `json` imported and `list_all` defined; returns what it printed, panics with the traceback on failure.
 /// This is the separate client that changes things out of band and checks what moto holds.
 #[track_caller]
 fn py(script: &str) -> String {
@@ -99,7 +99,7 @@ fn py(script: &str) -> String {
     });
     let response = {
         let mut s = server.lock().unwrap_or_else(|p| p.into_inner());
-        let mut request = serde_json::to_string(script).unwrap();
+        let mut request = serde_json::to_string(&format!("{PY_LIST_ALL}{script}")).unwrap();
         request.push('\n');
         s.stdin.write_all(request.as_bytes()).expect("send a script to the python server");
         s.stdin.flush().unwrap();
@@ -117,8 +117,8 @@ fn py(script: &str) -> String {
 fn live(prefix: &str) -> Json {
     let out = py(&format!(
         "p = {pfx:?} + '-'\n\
-         roles = sorted(r['RoleName'] for page in iam.get_paginator('list_roles').paginate() for r in page['Roles'] if r['RoleName'].startswith(p))\n\
-         pols = [x for page in iam.get_paginator('list_policies').paginate(Scope='Local') for x in page['Policies'] if x['PolicyName'].startswith(p)]\n\
+         roles = sorted(r['RoleName'] for r in list_all(iam.list_roles, 'Roles') if r['RoleName'].startswith(p))\n\
+         pols = [x for x in list_all(iam.list_policies, 'Policies', Scope='Local') if x['PolicyName'].startswith(p)]\n\
          att = []\n\
          for r in roles:\n    att += [r + '|' + a['PolicyName'] for a in iam.list_attached_role_policies(RoleName=r)['AttachedPolicies']]\n\
          print(json.dumps({{'roles': roles, 'policies': sorted(x['PolicyName'] for x in pols), 'attachments': sorted(att)}}))",

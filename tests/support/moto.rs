@@ -125,6 +125,15 @@ pub fn unique(base: &str) -> String {
     format!("{base}-{}-{:x}-{}", std::process::id() % 100_000, nanos % 0xfffff, N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Python's `list_all(call, key, **kw)`: every entry of an IAM list call, read as one page.
+/// moto's pagination markers name the next entry; when a concurrent test deletes that entry
+/// between two pages, moto silently ends the listing early. One page of up to 1,000 entries
+/// (IAM's maximum) has no marker, and a truncated answer fails loudly instead.
+pub const PY_LIST_ALL: &str = "def list_all(call, key, **kw):\n    \
+    r = call(MaxItems=1000, **kw)\n    \
+    assert not r.get('IsTruncated'), 'more than 1000 entries in moto: list_all reads one page'\n    \
+    return r[key]\n";
+
 /// Runs a Python snippet with boto3 from moto's venv, with `iam` bound to a client of the
 /// moto server, and returns its stdout. Panics with stderr when the script fails. This is the
 /// "separate client" that changes things out of band.
@@ -132,8 +141,10 @@ pub fn unique(base: &str) -> String {
 pub fn boto(script: &str) -> String {
     let prelude = format!(
         "import boto3, json, sys\n\
-         iam = boto3.client('iam', endpoint_url={ep:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n",
-        ep = endpoint()
+         iam = boto3.client('iam', endpoint_url={ep:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         {LIST_ALL}",
+        ep = endpoint(),
+        LIST_ALL = PY_LIST_ALL
     );
     let out = Command::new(venv().join("bin/python"))
         .arg("-c")
@@ -156,7 +167,7 @@ pub fn boto(script: &str) -> String {
 pub fn role_names() -> Vec<String> {
     let out = boto(
         "names = []\n\
-         for page in iam.get_paginator('list_roles').paginate():\n    names += [r['RoleName'] for r in page['Roles']]\n\
+         names += [r['RoleName'] for r in list_all(iam.list_roles, 'Roles')]\n\
          print(json.dumps(names))",
     );
     serde_json::from_str(out.trim()).expect("role names as JSON")
@@ -166,7 +177,7 @@ pub fn role_names() -> Vec<String> {
 pub fn policy_names() -> Vec<String> {
     let out = boto(
         "names = []\n\
-         for page in iam.get_paginator('list_policies').paginate(Scope='Local'):\n    names += [p['PolicyName'] for p in page['Policies']]\n\
+         names += [p['PolicyName'] for p in list_all(iam.list_policies, 'Policies', Scope='Local')]\n\
          print(json.dumps(names))",
     );
     serde_json::from_str(out.trim()).expect("policy names as JSON")
@@ -176,7 +187,7 @@ pub fn policy_names() -> Vec<String> {
 pub fn instance_profile_names() -> Vec<String> {
     let out = boto(
         "names = []\n\
-         for page in iam.get_paginator('list_instance_profiles').paginate():\n    names += [p['InstanceProfileName'] for p in page['InstanceProfiles']]\n\
+         names += [p['InstanceProfileName'] for p in list_all(iam.list_instance_profiles, 'InstanceProfiles')]\n\
          print(json.dumps(names))",
     );
     serde_json::from_str(out.trim()).expect("instance profile names as JSON")
