@@ -29,7 +29,16 @@ fn the_ai_unlimited_assertions_hold_in_validate_and_plan() {
     out.assert_stdout_contains("Success!");
     out.assert_not_contains("Access assertion");
 
-    let out = w.aiu(["plan", "--offline", "-var", "account_id=222222222222", "-var", "region=eu-west-1"]).run();
+    let out = w
+        .aiu([
+            "plan",
+            "--offline",
+            "-var",
+            "account_id=222222222222",
+            "-var",
+            "region=eu-west-1",
+        ])
+        .run();
     out.assert_code(0);
     out.assert_stdout_contains("Plan: 7 to add");
     out.assert_not_contains("Access assertion");
@@ -62,7 +71,12 @@ fn validate_fails_on_a_failed_assertion() {
     let out = w.aiu(["validate", "-json"]).run();
     out.assert_code(1);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("validate -json");
-    let d = doc["diagnostics"].as_array().unwrap().iter().find(|d| d["summary"] == "Access assertion failed").expect("diagnostic");
+    let d = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["summary"] == "Access assertion failed")
+        .expect("diagnostic");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["range"]["start"]["line"], 3);
 }
@@ -104,7 +118,10 @@ fn undecidable_assertions_are_warnings() {
         "engine_secrets_arn_prefix = \"arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:compute-engine/\"",
         "engine_secrets_arn_prefix = \"arn:aws:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:compute-engine/\"",
     );
-    w.write("main.tf", &format!("{main}\ndata \"aws_caller_identity\" \"current\" {{}}\n"));
+    w.write(
+        "main.tf",
+        &format!("{main}\ndata \"aws_caller_identity\" \"current\" {{}}\n"),
+    );
     let out = w.aiu(["validate"]).run();
     out.assert_code(0);
     out.assert_contains("Warning: Access assertion not evaluated");
@@ -138,7 +155,10 @@ fn write_diff_state(w: &Work) {
         "outputs": {},
         "pending": []
     });
-    w.write("state/default.aiustate.json", &serde_json::to_string_pretty(&state).unwrap());
+    w.write(
+        "state/default.aiustate.json",
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
 }
 
 #[test]
@@ -154,7 +174,11 @@ fn access_diff_lists_an_action_a_policy_gains() {
     out.assert_not_contains("+ allow secretsmanager:GetSecretValue");
     // The section comes after the plan.
     let plan_at = out.stdout.find("Plan: ").unwrap();
-    assert!(out.stdout.find("Access changes").unwrap() > plan_at, "{}", out.stdout);
+    assert!(
+        out.stdout.find("Access changes").unwrap() > plan_at,
+        "{}",
+        out.stdout
+    );
 
     let out = w.aiu(["plan", "--offline", "-access-diff", "-json"]).run();
     out.assert_code(0);

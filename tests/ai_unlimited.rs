@@ -35,9 +35,12 @@ fn reference_dir() -> PathBuf {
 /// A reference policy file, parsed. `<REGION>` / `<ACCOUNT_ID>` are filled in when given.
 fn reference(name: &str, region_account: Option<(&str, &str)>) -> Value {
     let p = reference_dir().join(name);
-    let mut text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read reference {}: {e}", p.display()));
+    let mut text = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("cannot read reference {}: {e}", p.display()));
     if let Some((region, account)) = region_account {
-        text = text.replace("<REGION>", region).replace("<ACCOUNT_ID>", account);
+        text = text
+            .replace("<REGION>", region)
+            .replace("<ACCOUNT_ID>", account);
     }
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"))
 }
@@ -50,7 +53,10 @@ fn parse_json(text: &str) -> Value {
 fn str_list(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().map(|x| x.as_str().expect("string in list").to_owned()).collect(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().expect("string in list").to_owned())
+            .collect(),
         Value::Null => vec![],
         other => panic!("expected a string or a list of strings, got {other}"),
     }
@@ -67,7 +73,11 @@ fn action_set(doc: &Value) -> BTreeSet<String> {
     for s in statements {
         assert_eq!(s["Effect"], "Allow", "unexpected statement {s}");
         assert!(s.get("NotAction").is_none(), "unexpected NotAction in {s}");
-        out.extend(str_list(&s["Action"]).into_iter().map(|a| a.to_ascii_lowercase()));
+        out.extend(
+            str_list(&s["Action"])
+                .into_iter()
+                .map(|a| a.to_ascii_lowercase()),
+        );
     }
     out
 }
@@ -83,7 +93,10 @@ fn normalise(doc: &Value) -> Value {
     let mut out: Vec<Value> = statements
         .iter()
         .map(|s| {
-            let mut actions: Vec<String> = str_list(&s["Action"]).into_iter().map(|a| a.to_ascii_lowercase()).collect();
+            let mut actions: Vec<String> = str_list(&s["Action"])
+                .into_iter()
+                .map(|a| a.to_ascii_lowercase())
+                .collect();
             actions.sort();
             actions.dedup();
             let mut resources = str_list(&s["Resource"]);
@@ -132,7 +145,10 @@ fn assert_same_actions(what: &str, actual: &Value, expected: &Value) {
 fn planned_policies(out: &Out) -> BTreeMap<String, Value> {
     let doc = parse_json(&out.stdout);
     let mut map = BTreeMap::new();
-    for c in doc["resource_changes"].as_array().expect("resource_changes") {
+    for c in doc["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+    {
         if c["mode"] != "managed" {
             continue;
         }
@@ -145,17 +161,27 @@ fn planned_policies(out: &Out) -> BTreeMap<String, Value> {
 
 #[track_caller]
 fn policy_at<'a>(policies: &'a BTreeMap<String, Value>, address: &str) -> &'a Value {
-    policies
-        .get(address)
-        .unwrap_or_else(|| panic!("no known policy document for {address}; have: {:?}", policies.keys().collect::<Vec<_>>()))
+    policies.get(address).unwrap_or_else(|| {
+        panic!(
+            "no known policy document for {address}; have: {:?}",
+            policies.keys().collect::<Vec<_>>()
+        )
+    })
 }
 
 /// The `# ADDRESS will be ...` lines of a rendered plan: address -> action words.
 fn plan_entries(out: &Out) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for line in out.stdout.lines() {
-        let Some(rest) = line.strip_prefix("  # ") else { continue };
-        let Some((addr, action)) = rest.split_once(" will be ").or_else(|| rest.split_once(" must be ")) else { continue };
+        let Some(rest) = line.strip_prefix("  # ") else {
+            continue;
+        };
+        let Some((addr, action)) = rest
+            .split_once(" will be ")
+            .or_else(|| rest.split_once(" must be "))
+        else {
+            continue;
+        };
         if addr.starts_with("data.") {
             continue;
         }
@@ -170,8 +196,16 @@ fn assert_plan(out: &Out, summary: &str, expected: &[(&str, &str)]) {
     out.assert_code(2);
     out.assert_stdout_contains(summary);
     let actual = plan_entries(out);
-    let expected: BTreeMap<String, String> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    assert_eq!(actual, expected, "planned resources differ; output:\n{}", out.snapshot());
+    let expected: BTreeMap<String, String> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        actual,
+        expected,
+        "planned resources differ; output:\n{}",
+        out.snapshot()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,11 +216,19 @@ fn offline_plan(args: &[&str]) -> Out {
     let mut all = vec!["plan", "--offline"];
     all.extend_from_slice(args);
     let out = w.aiu(&all).run();
-    assert!(!w.state_path().exists(), "plan --offline wrote a state file");
+    assert!(
+        !w.state_path().exists(),
+        "plan --offline wrote a state file"
+    );
     out
 }
 
-const EXISTING_OFFLINE: &[&str] = &["-var", "create_manager_role=false", "-var", "existing_manager_role_name=ai-unlimited-iam-role"];
+const EXISTING_OFFLINE: &[&str] = &[
+    "-var",
+    "create_manager_role=false",
+    "-var",
+    "existing_manager_role_name=ai-unlimited-iam-role",
+];
 
 /// The README's quick start: no input, no AWS access.
 #[test]
@@ -235,7 +277,12 @@ fn offline_plan_variants() {
         ),
         (
             // Cluster-scoped engine policies replace the compute-engine/* one.
-            &["-var", "include_session_manager=false", "-var", "clusters=[\"sales\", \"fraud\"]"],
+            &[
+                "-var",
+                "include_session_manager=false",
+                "-var",
+                "clusters=[\"sales\", \"fraud\"]",
+            ],
             "Plan: 7 to add, 0 to change, 0 to destroy.",
             &[
                 "aws_iam_instance_profile.manager",
@@ -248,7 +295,14 @@ fn offline_plan_variants() {
             ],
         ),
         (
-            &["-var", "create_manager_role=false", "-var", "existing_manager_role_name=m", "-var", "include_session_manager=false"],
+            &[
+                "-var",
+                "create_manager_role=false",
+                "-var",
+                "existing_manager_role_name=m",
+                "-var",
+                "include_session_manager=false",
+            ],
             "Plan: 5 to add, 0 to change, 0 to destroy.",
             &[
                 "aws_iam_instance_profile.manager",
@@ -264,7 +318,12 @@ fn offline_plan_variants() {
         out.assert_code(0);
         out.assert_stdout_contains(summary);
         let actual: Vec<String> = plan_entries(&out).into_keys().collect();
-        assert_eq!(actual, addresses.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{args:?}:\n{}", out.snapshot());
+        assert_eq!(
+            actual,
+            addresses.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "{args:?}:\n{}",
+            out.snapshot()
+        );
     }
     let out = offline_plan(&["-var", "manager_policy_type=attached"]);
     out.assert_code(1);
@@ -304,40 +363,83 @@ fn validate_explains_the_findings_of_the_published_policies() {
 #[test]
 fn faithful_variant_grants_the_reference_actions() {
     let workspaces = reference("ai-unlimited-workspaces.json", None);
-    let without = reference("ai-unlimited-workspaces-without-iam-role-permissions.json", None);
+    let without = reference(
+        "ai-unlimited-workspaces-without-iam-role-permissions.json",
+        None,
+    );
     let session = reference("session-manager.json", None);
     assert_eq!(action_set(&workspaces).len(), 99);
     assert_eq!(action_set(&without).len(), 96);
 
     for policy_type in ["managed", "inline"] {
         let (ws_addr, sm_addr) = if policy_type == "managed" {
-            ("aws_iam_policy.workspaces[0]", "aws_iam_policy.session_manager[0]")
+            (
+                "aws_iam_policy.workspaces[0]",
+                "aws_iam_policy.session_manager[0]",
+            )
         } else {
-            ("aws_iam_role_policy.workspaces[0]", "aws_iam_role_policy.session_manager[0]")
+            (
+                "aws_iam_role_policy.workspaces[0]",
+                "aws_iam_role_policy.session_manager[0]",
+            )
         };
         let type_var = format!("manager_policy_type={policy_type}");
 
         let out = offline_plan(&["-json", "-var", &type_var]);
         out.assert_code(0);
         let p = planned_policies(&out);
-        assert_same_actions(&format!("new-role {policy_type} workspaces"), policy_at(&p, ws_addr), &workspaces);
-        assert_same_documents_offline(&format!("new-role {policy_type} workspaces"), policy_at(&p, ws_addr), &workspaces);
-        assert_same_actions(&format!("new-role {policy_type} session manager"), policy_at(&p, sm_addr), &session);
-        assert_same_documents_offline(&format!("new-role {policy_type} session manager"), policy_at(&p, sm_addr), &session);
+        assert_same_actions(
+            &format!("new-role {policy_type} workspaces"),
+            policy_at(&p, ws_addr),
+            &workspaces,
+        );
+        assert_same_documents_offline(
+            &format!("new-role {policy_type} workspaces"),
+            policy_at(&p, ws_addr),
+            &workspaces,
+        );
+        assert_same_actions(
+            &format!("new-role {policy_type} session manager"),
+            policy_at(&p, sm_addr),
+            &session,
+        );
+        assert_same_documents_offline(
+            &format!("new-role {policy_type} session manager"),
+            policy_at(&p, sm_addr),
+            &session,
+        );
 
         let mut args = vec!["-json", "-var", &type_var];
         args.extend_from_slice(EXISTING_OFFLINE);
         let out = offline_plan(&args);
         out.assert_code(0);
         let p = planned_policies(&out);
-        assert_same_actions(&format!("existing-role {policy_type} workspaces"), policy_at(&p, ws_addr), &without);
-        assert_same_actions(&format!("existing-role {policy_type} session manager"), policy_at(&p, sm_addr), &session);
+        assert_same_actions(
+            &format!("existing-role {policy_type} workspaces"),
+            policy_at(&p, ws_addr),
+            &without,
+        );
+        assert_same_actions(
+            &format!("existing-role {policy_type} session manager"),
+            policy_at(&p, sm_addr),
+            &session,
+        );
 
         // Mixed: an existing manager role that may still create engine roles.
-        let mut args = vec!["-json", "-var", &type_var, "-var", "allow_engine_role_creation=true"];
+        let mut args = vec![
+            "-json",
+            "-var",
+            &type_var,
+            "-var",
+            "allow_engine_role_creation=true",
+        ];
         args.extend_from_slice(EXISTING_OFFLINE);
         let p = planned_policies(&offline_plan(&args));
-        assert_same_actions(&format!("existing-role {policy_type} with role creation"), policy_at(&p, ws_addr), &workspaces);
+        assert_same_actions(
+            &format!("existing-role {policy_type} with role creation"),
+            policy_at(&p, ws_addr),
+            &workspaces,
+        );
     }
 }
 
@@ -446,7 +548,9 @@ fn round_trip(mode: Mode, managed: bool) {
             s.push_str("manager_policy_type = \"inline\"\n");
         }
         if let Mode::Existing = mode {
-            s.push_str(&format!("create_manager_role = false\nexisting_manager_role_name = \"{existing}\"\n"));
+            s.push_str(&format!(
+                "create_manager_role = false\nexisting_manager_role_name = \"{existing}\"\n"
+            ));
         }
         s
     };
@@ -474,16 +578,25 @@ fn round_trip(mode: Mode, managed: bool) {
 
     let workspaces_ref = match mode {
         Mode::New => reference("ai-unlimited-workspaces.json", None),
-        Mode::Existing => reference("ai-unlimited-workspaces-without-iam-role-permissions.json", None),
+        Mode::Existing => reference(
+            "ai-unlimited-workspaces-without-iam-role-permissions.json",
+            None,
+        ),
     };
     let session_ref = reference("session-manager.json", None);
     let engine_ref = reference("ai-unlimited-engine.json", Some((REGION, ACCOUNT)));
 
     // ---- apply from empty
-    let (n_mgr_role, n_per_policy) = (matches!(mode, Mode::New) as usize, if managed { 2 } else { 1 });
+    let (n_mgr_role, n_per_policy) = (
+        matches!(mode, Mode::New) as usize,
+        if managed { 2 } else { 1 },
+    );
     // manager role?, workspaces, session, instance profile, engine role, engine secrets
     let total = n_mgr_role + 2 * n_per_policy + 3;
-    let out = apply(&w, &format!("Apply complete! Resources: {total} added, 0 changed, 0 destroyed."));
+    let out = apply(
+        &w,
+        &format!("Apply complete! Resources: {total} added, 0 changed, 0 destroyed."),
+    );
     out.assert_contains("PASS_ROLE_WITH_STAR_IN_RESOURCE");
     out.assert_stdout_contains(&format!("engine_role_name = \"{engine}\""));
     out.assert_stdout_contains(&format!("manager_role_name = \"{manager_role}\""));
@@ -493,17 +606,33 @@ fn round_trip(mode: Mode, managed: bool) {
     let roles = view["roles"].as_object().unwrap();
     let mut expected_roles = vec![engine.clone(), manager_role.clone()];
     expected_roles.sort();
-    assert_eq!(roles.keys().cloned().collect::<Vec<_>>(), expected_roles, "{view:#}");
+    assert_eq!(
+        roles.keys().cloned().collect::<Vec<_>>(),
+        expected_roles,
+        "{view:#}"
+    );
     let mgr = &roles[&manager_role];
     let eng = &roles[&engine];
     // Both roles are trusted by EC2 only.
     assert_same_document("manager trust", &doc_of(&mgr["trust"]), &ec2_trust());
     assert_same_document("engine trust", &doc_of(&eng["trust"]), &ec2_trust());
     assert_eq!(eng["path"], "/");
-    assert_eq!(eng["tags"], json!({"Project": "ai-unlimited", "ManagedBy": "aiu", "Component": "engine"}), "{view:#}");
+    assert_eq!(
+        eng["tags"],
+        json!({"Project": "ai-unlimited", "ManagedBy": "aiu", "Component": "engine"}),
+        "{view:#}"
+    );
     match mode {
-        Mode::New => assert_eq!(mgr["tags"], json!({"Project": "ai-unlimited", "ManagedBy": "aiu", "Component": "manager"}), "{view:#}"),
-        Mode::Existing => assert_eq!(mgr["tags"], json!({"Owner": "cloud-admin"}), "existing role's tags changed: {view:#}"),
+        Mode::New => assert_eq!(
+            mgr["tags"],
+            json!({"Project": "ai-unlimited", "ManagedBy": "aiu", "Component": "manager"}),
+            "{view:#}"
+        ),
+        Mode::Existing => assert_eq!(
+            mgr["tags"],
+            json!({"Owner": "cloud-admin"}),
+            "existing role's tags changed: {view:#}"
+        ),
     }
     // Manager permissions.
     let check_manager = |view: &Value, session_on: bool, scoped: bool| {
@@ -534,7 +663,10 @@ fn round_trip(mode: Mode, managed: bool) {
             }
             want.sort();
             assert_eq!(names, want, "{view:#}");
-            (doc_of(&inline[&workspaces_name]), session_on.then(|| doc_of(&inline[&session_name])))
+            (
+                doc_of(&inline[&workspaces_name]),
+                session_on.then(|| doc_of(&inline[&session_name])),
+            )
         };
         if scoped {
             assert_scoped(&ws_doc, &workspaces_ref, mode, &engine);
@@ -548,17 +680,32 @@ fn round_trip(mode: Mode, managed: bool) {
     check_manager(&view, true, false);
     // Engine permissions: ai-unlimited-engine.json with region and account filled in.
     let inline = eng["inline"].as_object().unwrap();
-    assert_eq!(inline.keys().cloned().collect::<Vec<_>>(), vec![format!("{prefix}-engine-secrets")], "{view:#}");
-    assert_same_document("engine secrets policy", &doc_of(&inline[&format!("{prefix}-engine-secrets")]), &engine_ref);
+    assert_eq!(
+        inline.keys().cloned().collect::<Vec<_>>(),
+        vec![format!("{prefix}-engine-secrets")],
+        "{view:#}"
+    );
+    assert_same_document(
+        "engine secrets policy",
+        &doc_of(&inline[&format!("{prefix}-engine-secrets")]),
+        &engine_ref,
+    );
     assert_eq!(eng["attached"], json!([]));
     // The instance profile holds the manager role.
-    assert_eq!(view["profiles"], json!({ manager.clone(): [manager_role.clone()] }), "{view:#}");
+    assert_eq!(
+        view["profiles"],
+        json!({ manager.clone(): [manager_role.clone()] }),
+        "{view:#}"
+    );
 
     no_changes(&w);
 
     // ---- Session Manager off ...
     let (sm_policy, sm_attachment) = if managed {
-        ("aws_iam_policy.session_manager[0]", Some("aws_iam_role_policy_attachment.session_manager[0]"))
+        (
+            "aws_iam_policy.session_manager[0]",
+            Some("aws_iam_role_policy_attachment.session_manager[0]"),
+        )
     } else {
         ("aws_iam_role_policy.session_manager[0]", None)
     };
@@ -568,8 +715,15 @@ fn round_trip(mode: Mode, managed: bool) {
     let out = aiu(&w, &["plan", "-detailed-exitcode"]);
     let n = sm_addresses.len();
     let destroyed: Vec<(&str, &str)> = sm_addresses.iter().map(|a| (*a, "destroyed")).collect();
-    assert_plan(&out, &format!("Plan: 0 to add, 0 to change, {n} to destroy."), &destroyed);
-    apply(&w, &format!("Apply complete! Resources: 0 added, 0 changed, {n} destroyed."));
+    assert_plan(
+        &out,
+        &format!("Plan: 0 to add, 0 to change, {n} to destroy."),
+        &destroyed,
+    );
+    apply(
+        &w,
+        &format!("Apply complete! Resources: 0 added, 0 changed, {n} destroyed."),
+    );
     check_manager(&account_view(&prefix, &[&existing]), false, false);
     no_changes(&w);
 
@@ -577,8 +731,15 @@ fn round_trip(mode: Mode, managed: bool) {
     set_vars("");
     let out = aiu(&w, &["plan", "-detailed-exitcode"]);
     let created: Vec<(&str, &str)> = sm_addresses.iter().map(|a| (*a, "created")).collect();
-    assert_plan(&out, &format!("Plan: {n} to add, 0 to change, 0 to destroy."), &created);
-    apply(&w, &format!("Apply complete! Resources: {n} added, 0 changed, 0 destroyed."));
+    assert_plan(
+        &out,
+        &format!("Plan: {n} to add, 0 to change, 0 to destroy."),
+        &created,
+    );
+    apply(
+        &w,
+        &format!("Apply complete! Resources: {n} added, 0 changed, 0 destroyed."),
+    );
     check_manager(&account_view(&prefix, &[&existing]), true, false);
     no_changes(&w);
 
@@ -588,13 +749,23 @@ fn round_trip(mode: Mode, managed: bool) {
     assert_plan(
         &out,
         "Plan: 1 to add, 0 to change, 1 to destroy.",
-        &[("aws_iam_role_policy.engine_cluster[\"sales\"]", "created"), ("aws_iam_role_policy.engine_secrets[0]", "destroyed")],
+        &[
+            ("aws_iam_role_policy.engine_cluster[\"sales\"]", "created"),
+            ("aws_iam_role_policy.engine_secrets[0]", "destroyed"),
+        ],
     );
-    apply(&w, "Apply complete! Resources: 1 added, 0 changed, 1 destroyed.");
+    apply(
+        &w,
+        "Apply complete! Resources: 1 added, 0 changed, 1 destroyed.",
+    );
     let view = account_view(&prefix, &[&existing]);
     let cluster_policy = format!("{prefix}-engine-cluster-sales");
     let inline = view["roles"][&engine]["inline"].as_object().unwrap();
-    assert_eq!(inline.keys().collect::<Vec<_>>(), vec![&cluster_policy], "{view:#}");
+    assert_eq!(
+        inline.keys().collect::<Vec<_>>(),
+        vec![&cluster_policy],
+        "{view:#}"
+    );
     let want = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
         "Resource": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:compute-engine/sales/*")}]});
     assert_same_document("cluster policy", &doc_of(&inline[&cluster_policy]), &want);
@@ -602,16 +773,33 @@ fn round_trip(mode: Mode, managed: bool) {
     // A second cluster: one more policy, nothing else.
     set_vars("clusters = [\"sales\", \"fraud\"]\n");
     let out = aiu(&w, &["plan", "-detailed-exitcode"]);
-    assert_plan(&out, "Plan: 1 to add, 0 to change, 0 to destroy.", &[("aws_iam_role_policy.engine_cluster[\"fraud\"]", "created")]);
-    apply(&w, "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
+    assert_plan(
+        &out,
+        "Plan: 1 to add, 0 to change, 0 to destroy.",
+        &[("aws_iam_role_policy.engine_cluster[\"fraud\"]", "created")],
+    );
+    apply(
+        &w,
+        "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.",
+    );
     no_changes(&w);
 
     // ---- PassRole / PutRolePolicy tightened
     set_vars("clusters = [\"sales\", \"fraud\"]\nleast_privilege = true\n");
     let out = aiu(&w, &["plan", "-detailed-exitcode"]);
-    let ws_addr = if managed { "aws_iam_policy.workspaces[0]" } else { "aws_iam_role_policy.workspaces[0]" };
-    assert_plan(&out, "Plan: 0 to add, 1 to change, 0 to destroy.", &[(ws_addr, "updated in-place")]);
-    out.assert_stdout_contains(&format!("+ resource \"arn:aws:iam::{ACCOUNT}:role/{engine}\""));
+    let ws_addr = if managed {
+        "aws_iam_policy.workspaces[0]"
+    } else {
+        "aws_iam_role_policy.workspaces[0]"
+    };
+    assert_plan(
+        &out,
+        "Plan: 0 to add, 1 to change, 0 to destroy.",
+        &[(ws_addr, "updated in-place")],
+    );
+    out.assert_stdout_contains(&format!(
+        "+ resource \"arn:aws:iam::{ACCOUNT}:role/{engine}\""
+    ));
     // The published policy is flagged for PassRole on "*" (seen at the first apply); this one is not.
     out.assert_not_contains("PASS_ROLE_WITH_STAR_IN_RESOURCE");
     // Nor any privilege-escalation path: the role-writing actions reach only the engine role.
@@ -621,14 +809,20 @@ fn round_trip(mode: Mode, managed: bool) {
     json_out.assert_code(0);
     let planned = policy_at(&planned_policies(&json_out), ws_addr).clone();
     assert_scoped(&planned, &workspaces_ref, mode, &engine);
-    apply(&w, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.");
+    apply(
+        &w,
+        "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.",
+    );
     check_manager(&account_view(&prefix, &[&existing]), true, true);
     no_changes(&w);
 
     // ---- destroy
     let out = aiu(&w, &["destroy", "-auto-approve"]);
     out.assert_code(0);
-    out.assert_stdout_contains(&format!("Destroy complete! Resources: 0 added, 0 changed, {} destroyed.", total + 1));
+    out.assert_stdout_contains(&format!(
+        "Destroy complete! Resources: 0 added, 0 changed, {} destroyed.",
+        total + 1
+    ));
     let view = account_view(&prefix, &[&existing]);
     assert_eq!(view["policies"], json!({}), "left over: {view:#}");
     assert_eq!(view["profiles"], json!({}), "left over: {view:#}");
@@ -636,17 +830,29 @@ fn round_trip(mode: Mode, managed: bool) {
         Mode::New => assert_eq!(view["roles"], json!({}), "left over: {view:#}"),
         Mode::Existing => {
             let roles = view["roles"].as_object().unwrap();
-            assert_eq!(roles.keys().collect::<Vec<_>>(), vec![&existing], "{view:#}");
+            assert_eq!(
+                roles.keys().collect::<Vec<_>>(),
+                vec![&existing],
+                "{view:#}"
+            );
             let r = &roles[&existing];
             assert_eq!(r["attached"], json!([]), "{view:#}");
             assert_eq!(r["inline"], json!({}), "{view:#}");
             assert_eq!(r["tags"], json!({"Owner": "cloud-admin"}), "{view:#}");
-            assert_same_document("existing role trust after destroy", &doc_of(&r["trust"]), &existing_trust);
+            assert_same_document(
+                "existing role trust after destroy",
+                &doc_of(&r["trust"]),
+                &existing_trust,
+            );
             boto(&format!("iam.delete_role(RoleName={existing:?})"));
         }
     }
     let out = aiu(&w, &["state", "list"]);
-    assert!(out.stdout.trim().is_empty() || !out.stdout.contains("aws_iam_"), "state not empty:\n{}", out.snapshot());
+    assert!(
+        out.stdout.trim().is_empty() || !out.stdout.contains("aws_iam_"),
+        "state not empty:\n{}",
+        out.snapshot()
+    );
 }
 
 /// The least-privilege workspaces document: the same actions as the reference, but the
@@ -657,7 +863,10 @@ fn assert_scoped(doc: &Value, reference: &Value, mode: Mode, engine: &str) {
     assert_same_actions("least-privilege workspaces", doc, reference);
     let statements = doc["Statement"].as_array().expect("statements");
     assert_eq!(statements.len(), 2, "{doc:#}");
-    let scoped = statements.iter().find(|s| s["Sid"] == "EngineRolesOnly").unwrap_or_else(|| panic!("{doc:#}"));
+    let scoped = statements
+        .iter()
+        .find(|s| s["Sid"] == "EngineRolesOnly")
+        .unwrap_or_else(|| panic!("{doc:#}"));
     let mut actions: Vec<String> = str_list(&scoped["Action"]);
     actions.sort();
     let mut resources = str_list(&scoped["Resource"]);
@@ -665,27 +874,59 @@ fn assert_scoped(doc: &Value, reference: &Value, mode: Mode, engine: &str) {
     let engine_arn = format!("arn:aws:iam::{ACCOUNT}:role/{engine}");
     match mode {
         Mode::New => {
-            assert_eq!(actions, ["iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:PassRole", "iam:PutRolePolicy"], "{doc:#}");
-            assert_eq!(resources, [engine_arn.clone(), format!("{engine_arn}-*")], "{doc:#}");
+            assert_eq!(
+                actions,
+                [
+                    "iam:CreateRole",
+                    "iam:DeleteRole",
+                    "iam:DeleteRolePolicy",
+                    "iam:PassRole",
+                    "iam:PutRolePolicy"
+                ],
+                "{doc:#}"
+            );
+            assert_eq!(
+                resources,
+                [engine_arn.clone(), format!("{engine_arn}-*")],
+                "{doc:#}"
+            );
         }
         Mode::Existing => {
             assert_eq!(actions, ["iam:PassRole", "iam:PutRolePolicy"], "{doc:#}");
             assert_eq!(resources, [engine_arn], "{doc:#}");
         }
     }
-    let star = statements.iter().find(|s| s["Sid"] != "EngineRolesOnly").unwrap();
+    let star = statements
+        .iter()
+        .find(|s| s["Sid"] != "EngineRolesOnly")
+        .unwrap();
     assert_eq!(star["Resource"], "*");
     for a in str_list(&star["Action"]) {
         assert!(!actions.contains(&a), "{a} still on \"*\": {doc:#}");
     }
     let text = doc.to_string();
-    let findings = aiu_policy::validate_policy(&text, aiu_policy::PolicyKind::Identity, &aiu_policy::ValidateOptions::default());
+    let findings = aiu_policy::validate_policy(
+        &text,
+        aiu_policy::PolicyKind::Identity,
+        &aiu_policy::ValidateOptions::default(),
+    );
     assert!(
-        !findings.iter().any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE" || f.code == "PRIVILEGE_ESCALATION"),
+        !findings.iter().any(
+            |f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE" || f.code == "PRIVILEGE_ESCALATION"
+        ),
         "validator still reports PassRole on * or an escalation path: {findings:#?}"
     );
-    let faithful = aiu_policy::validate_policy(&reference.to_string(), aiu_policy::PolicyKind::Identity, &aiu_policy::ValidateOptions::default());
-    assert!(faithful.iter().any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{faithful:#?}");
+    let faithful = aiu_policy::validate_policy(
+        &reference.to_string(),
+        aiu_policy::PolicyKind::Identity,
+        &aiu_policy::ValidateOptions::default(),
+    );
+    assert!(
+        faithful
+            .iter()
+            .any(|f| f.code == "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        "{faithful:#?}"
+    );
 }
 
 #[test]
@@ -710,7 +951,10 @@ fn moto_existing_role_mode_managed_policies() {
 #[test]
 fn moto_engine_policy_documents_from_plan_json() {
     let w = Work::example(EXAMPLE);
-    let base = format!("name_prefix = \"{}\"\nregion = \"{REGION}\"\n", unique("aiu7p"));
+    let base = format!(
+        "name_prefix = \"{}\"\nregion = \"{REGION}\"\n",
+        unique("aiu7p")
+    );
     w.write("aiu.tfvars", &base);
     let out = aiu(&w, &["plan", "-json"]);
     out.assert_code(0);
@@ -720,14 +964,29 @@ fn moto_engine_policy_documents_from_plan_json() {
     assert_same_actions("engine secrets", engine, &engine_ref);
     assert_same_document("engine secrets", engine, &engine_ref);
     // The workspaces and Session Manager documents are the same online as offline.
-    assert_same_document("workspaces", policy_at(&p, "aws_iam_policy.workspaces[0]"), &reference("ai-unlimited-workspaces.json", None));
-    assert_same_document("session manager", policy_at(&p, "aws_iam_policy.session_manager[0]"), &reference("session-manager.json", None));
+    assert_same_document(
+        "workspaces",
+        policy_at(&p, "aws_iam_policy.workspaces[0]"),
+        &reference("ai-unlimited-workspaces.json", None),
+    );
+    assert_same_document(
+        "session manager",
+        policy_at(&p, "aws_iam_policy.session_manager[0]"),
+        &reference("session-manager.json", None),
+    );
 
-    w.write("aiu.tfvars", &format!("{base}clusters = [\"c1\", \"c2\"]\n"));
+    w.write(
+        "aiu.tfvars",
+        &format!("{base}clusters = [\"c1\", \"c2\"]\n"),
+    );
     let out = aiu(&w, &["plan", "-json"]);
     out.assert_code(0);
     let p = planned_policies(&out);
-    assert!(!p.contains_key("aws_iam_role_policy.engine_secrets[0]"), "{:?}", p.keys());
+    assert!(
+        !p.contains_key("aws_iam_role_policy.engine_secrets[0]"),
+        "{:?}",
+        p.keys()
+    );
     for c in ["c1", "c2"] {
         let cluster = policy_at(&p, &format!("aws_iam_role_policy.engine_cluster[\"{c}\"]"));
         assert_same_actions(c, cluster, &engine_ref);

@@ -16,10 +16,43 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("aiu-state", &["aiu-model"][..]),
         ("aiu-policy", &["aiu-model"][..]),
         ("aiu-provider", &["aiu-model"][..]),
-        ("aiu-plan", &["aiu-model", "aiu-lang", "aiu-config", "aiu-state", "aiu-graph", "aiu-policy"][..]),
-        ("aiu-render", &["aiu-model", "aiu-plan", "aiu-state", "aiu-policy", "aiu-config"][..]),
-        ("aiu-engine", &["aiu-model", "aiu-config", "aiu-state", "aiu-plan", "aiu-graph", "aiu-provider", "aiu-policy"][..]),
-        ("aiu-aws", &["aiu-model", "aiu-provider", "aiu-policy", "aiu-state"][..]),
+        (
+            "aiu-plan",
+            &[
+                "aiu-model",
+                "aiu-lang",
+                "aiu-config",
+                "aiu-state",
+                "aiu-graph",
+                "aiu-policy",
+            ][..],
+        ),
+        (
+            "aiu-render",
+            &[
+                "aiu-model",
+                "aiu-plan",
+                "aiu-state",
+                "aiu-policy",
+                "aiu-config",
+            ][..],
+        ),
+        (
+            "aiu-engine",
+            &[
+                "aiu-model",
+                "aiu-config",
+                "aiu-state",
+                "aiu-plan",
+                "aiu-graph",
+                "aiu-provider",
+                "aiu-policy",
+            ][..],
+        ),
+        (
+            "aiu-aws",
+            &["aiu-model", "aiu-provider", "aiu-policy", "aiu-state"][..],
+        ),
         ("aiu-netproxy", &[][..]),
     ])
 }
@@ -27,11 +60,21 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
 fn metadata() -> serde_json::Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
 }
 
@@ -67,7 +110,9 @@ fn every_crate_depends_only_on_the_crates_below_it() {
         };
         for dep in deps.iter().filter(|d| d.starts_with("aiu-") || *d == "aiu") {
             if !permitted.contains(&dep.as_str()) {
-                problems.push(format!("{name} depends on {dep}, which ARCHITECTURE.md does not allow"));
+                problems.push(format!(
+                    "{name} depends on {dep}, which ARCHITECTURE.md does not allow"
+                ));
             }
         }
     }
@@ -77,12 +122,21 @@ fn every_crate_depends_only_on_the_crates_below_it() {
 #[test]
 fn only_aiu_aws_links_the_aws_sdk_and_only_the_binary_uses_it() {
     for (name, deps) in dependencies() {
-        let sdk: Vec<&String> = deps.iter().filter(|d| d.starts_with("aws-sdk-") || *d == "aws-config").collect();
+        let sdk: Vec<&String> = deps
+            .iter()
+            .filter(|d| d.starts_with("aws-sdk-") || *d == "aws-config")
+            .collect();
         if name != "aiu-aws" {
-            assert!(sdk.is_empty(), "{name} links the AWS SDK ({sdk:?}); only aiu-aws may");
+            assert!(
+                sdk.is_empty(),
+                "{name} links the AWS SDK ({sdk:?}); only aiu-aws may"
+            );
         }
         if name != "aiu" {
-            assert!(!deps.contains("aiu-aws"), "{name} uses aiu-aws; only the binary may");
+            assert!(
+                !deps.contains("aiu-aws"),
+                "{name} uses aiu-aws; only the binary may"
+            );
         }
     }
 }

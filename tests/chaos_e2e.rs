@@ -13,10 +13,23 @@ use support::Work;
 /// Starts an in-process proxy in front of moto; returns its endpoint and the runtime that
 /// serves it (dropped at the end of the test).
 fn hostile_proxy(throttle_rate: f64, error_rate: f64) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let upstream = aiu_netproxy::parse_upstream(endpoint()).expect("moto endpoint is http://host:port");
-    let config = ProxyConfig { upstream, throttle_rate, error_rate, seed: Some(0xc4a05), ..ProxyConfig::default() };
-    let (listener, addr) = runtime.block_on(aiu_netproxy::bind("127.0.0.1:0")).expect("bind the proxy");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let upstream =
+        aiu_netproxy::parse_upstream(endpoint()).expect("moto endpoint is http://host:port");
+    let config = ProxyConfig {
+        upstream,
+        throttle_rate,
+        error_rate,
+        seed: Some(0xc4a05),
+        ..ProxyConfig::default()
+    };
+    let (listener, addr) = runtime
+        .block_on(aiu_netproxy::bind("127.0.0.1:0"))
+        .expect("bind the proxy");
     let proxy: Arc<Proxy> = Proxy::new(config);
     runtime.spawn(proxy.serve(listener));
     (format!("http://{addr}"), runtime)

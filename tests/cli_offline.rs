@@ -26,7 +26,10 @@ fn json(text: &str) -> serde_json::Value {
 #[test]
 fn every_example_plans_offline_with_detailed_exitcode_2() {
     let names = example_names();
-    assert!(names.len() >= 3, "expected at least three examples, found {names:?}");
+    assert!(
+        names.len() >= 3,
+        "expected at least three examples, found {names:?}"
+    );
     for name in names {
         let w = Work::example(&name);
         let out = w.aiu(["plan", "--offline", "-detailed-exitcode"]).run();
@@ -35,7 +38,10 @@ fn every_example_plans_offline_with_detailed_exitcode_2() {
         out.assert_stdout_contains(" to add, 0 to change, 0 to destroy.");
         snap!(format!("plan_offline_{name}"), out);
         // Planning never writes state.
-        assert!(!w.state_path().exists(), "{name}: plan --offline wrote a state file");
+        assert!(
+            !w.state_path().exists(),
+            "{name}: plan --offline wrote a state file"
+        );
     }
 }
 
@@ -61,20 +67,43 @@ fn plan_json_has_format_version_and_actions() {
         let out = w.aiu(["plan", "--offline", "-json"]).run();
         out.assert_code(0);
         let doc = json(&out.stdout);
-        assert!(doc["format_version"].is_string(), "{name}: format_version missing: {doc:#}");
-        let changes = doc["resource_changes"].as_array().unwrap_or_else(|| panic!("{name}: resource_changes missing"));
+        assert!(
+            doc["format_version"].is_string(),
+            "{name}: format_version missing: {doc:#}"
+        );
+        let changes = doc["resource_changes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: resource_changes missing"));
         assert!(!changes.is_empty(), "{name}: no resource_changes");
         for c in changes {
             let address = c["address"].as_str().expect("address");
-            let actions = c["change"]["actions"].as_array().unwrap_or_else(|| panic!("{address}: change.actions missing"));
+            let actions = c["change"]["actions"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{address}: change.actions missing"));
             if c["mode"] == "data" {
                 continue;
             }
-            assert_eq!(actions, &vec![serde_json::json!("create")], "{name}: {address}");
-            assert!(c["change"].get("before").is_some(), "{address}: change.before missing");
-            assert!(c["change"]["after"].is_object(), "{address}: change.after missing");
-            assert!(c["change"]["after_unknown"].is_object(), "{address}: change.after_unknown missing");
-            assert!(c["type"].as_str().unwrap().starts_with("aws_iam_"), "{address}");
+            assert_eq!(
+                actions,
+                &vec![serde_json::json!("create")],
+                "{name}: {address}"
+            );
+            assert!(
+                c["change"].get("before").is_some(),
+                "{address}: change.before missing"
+            );
+            assert!(
+                c["change"]["after"].is_object(),
+                "{address}: change.after missing"
+            );
+            assert!(
+                c["change"]["after_unknown"].is_object(),
+                "{address}: change.after_unknown missing"
+            );
+            assert!(
+                c["type"].as_str().unwrap().starts_with("aws_iam_"),
+                "{address}"
+            );
         }
     }
 }
@@ -83,15 +112,31 @@ fn plan_json_has_format_version_and_actions() {
 fn plan_json_marks_unknown_values_and_replace_paths() {
     let w = Work::example("single-role");
     w.install_state("single-role.json");
-    let out = w.aiu(["plan", "--offline", "-json", "-var", "name=renamed-app"]).run();
+    let out = w
+        .aiu(["plan", "--offline", "-json", "-var", "name=renamed-app"])
+        .run();
     out.assert_code(0);
     let doc = json(&out.stdout);
     let changes = doc["resource_changes"].as_array().unwrap();
-    let role = changes.iter().find(|c| c["address"] == "aws_iam_role.app").expect("role change");
-    assert_eq!(role["change"]["actions"], serde_json::json!(["delete", "create"]), "{role:#}");
-    assert_eq!(role["change"]["after_unknown"]["arn"], serde_json::json!(true), "{role:#}");
+    let role = changes
+        .iter()
+        .find(|c| c["address"] == "aws_iam_role.app")
+        .expect("role change");
+    assert_eq!(
+        role["change"]["actions"],
+        serde_json::json!(["delete", "create"]),
+        "{role:#}"
+    );
+    assert_eq!(
+        role["change"]["after_unknown"]["arn"],
+        serde_json::json!(true),
+        "{role:#}"
+    );
     let paths = role["change"]["replace_paths"].to_string();
-    assert!(paths.contains("\"name\""), "replace_paths should name `name`: {paths}");
+    assert!(
+        paths.contains("\"name\""),
+        "replace_paths should name `name`: {paths}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,8 +150,15 @@ fn plan_against_matching_state_exits_0_and_leaves_state_unchanged() {
     let out = w.aiu(["plan", "--offline", "-detailed-exitcode"]).run();
     out.assert_code(0);
     out.assert_stdout_contains("No changes. Your infrastructure matches the configuration.");
-    assert_eq!(std::fs::read(w.state_path()).unwrap(), before, "plan changed the state file");
-    assert!(!w.join("state/default.aiustate.json.backup").exists(), "plan wrote a backup");
+    assert_eq!(
+        std::fs::read(w.state_path()).unwrap(),
+        before,
+        "plan changed the state file"
+    );
+    assert!(
+        !w.join("state/default.aiustate.json.backup").exists(),
+        "plan wrote a backup"
+    );
     snap!("plan_matching_state", out);
 }
 
@@ -114,7 +166,10 @@ fn plan_against_matching_state_exits_0_and_leaves_state_unchanged() {
 fn plan_in_place_update_when_description_changes() {
     let w = Work::example("single-role");
     w.install_state("single-role.json");
-    let edited = w.read("main.tf").replace("\"Application instances of ${var.name}\"", "\"App role of ${var.name}\"");
+    let edited = w.read("main.tf").replace(
+        "\"Application instances of ${var.name}\"",
+        "\"App role of ${var.name}\"",
+    );
     w.write("main.tf", &edited);
     let out = w.aiu(["plan", "--offline", "-detailed-exitcode"]).run();
     out.assert_code(2);
@@ -127,7 +182,15 @@ fn plan_in_place_update_when_description_changes() {
 fn plan_replacement_when_name_changes() {
     let w = Work::example("single-role");
     w.install_state("single-role.json");
-    let out = w.aiu(["plan", "--offline", "-detailed-exitcode", "-var", "name=renamed-app"]).run();
+    let out = w
+        .aiu([
+            "plan",
+            "--offline",
+            "-detailed-exitcode",
+            "-var",
+            "name=renamed-app",
+        ])
+        .run();
     out.assert_code(2);
     out.assert_stdout_contains("# aws_iam_role.app must be replaced");
     out.assert_stdout_contains("# forces replacement");
@@ -138,7 +201,9 @@ fn plan_replacement_when_name_changes() {
 fn plan_destroy_against_state() {
     let w = Work::example("single-role");
     w.install_state("single-role.json");
-    let out = w.aiu(["plan", "--offline", "-destroy", "-detailed-exitcode"]).run();
+    let out = w
+        .aiu(["plan", "--offline", "-destroy", "-detailed-exitcode"])
+        .run();
     out.assert_code(2);
     out.assert_stdout_contains("Plan: 0 to add, 0 to change, 5 to destroy.");
     snap!("plan_destroy", out);
@@ -171,13 +236,22 @@ fn chdir_terraform_and_gnu_spellings_agree() {
     let w = Work::example("single-role");
     let elsewhere = Work::empty();
     let dir = w.path().to_str().unwrap().to_owned();
-    let a = elsewhere.aiu([format!("-chdir={dir}").as_str(), "plan", "--offline"]).run();
+    let a = elsewhere
+        .aiu([format!("-chdir={dir}").as_str(), "plan", "--offline"])
+        .run();
     let b = elsewhere.aiu(["--chdir", &dir, "plan", "--offline"]).run();
-    let c = elsewhere.aiu([format!("--chdir={dir}").as_str(), "plan", "--offline"]).run();
+    let c = elsewhere
+        .aiu([format!("--chdir={dir}").as_str(), "plan", "--offline"])
+        .run();
     let d = elsewhere.aiu(["--dir", &dir, "plan", "--offline"]).run();
     let here = w.aiu(["plan", "--offline"]).run();
     here.assert_code(0);
-    for (spelling, out) in [("-chdir=", &a), ("--chdir DIR", &b), ("--chdir=DIR", &c), ("--dir DIR", &d)] {
+    for (spelling, out) in [
+        ("-chdir=", &a),
+        ("--chdir DIR", &b),
+        ("--chdir=DIR", &c),
+        ("--dir DIR", &d),
+    ] {
         assert_eq!(out.code, 0, "{spelling}: {}", out.snapshot());
         assert_eq!(out.stdout, here.stdout, "{spelling} planned something else");
     }
@@ -204,7 +278,11 @@ fn var_flag_spellings_agree() {
 #[test]
 fn var_file_spellings_agree() {
     let w = Work::fixture("vars");
-    for args in [&["-var-file=custom.tfvars"][..], &["--var-file", "custom.tfvars"], &["-var-file", "custom.tfvars"]] {
+    for args in [
+        &["-var-file=custom.tfvars"][..],
+        &["--var-file", "custom.tfvars"],
+        &["-var-file", "custom.tfvars"],
+    ] {
         let out = w.aiu(["plan", "--offline"]).args(args).run();
         out.assert_code(0);
         out.assert_stdout_contains("\"from-var-file\"");
@@ -228,8 +306,12 @@ fn detailed_exitcode_and_out_spellings_agree() {
     b.assert_stderr_contains("-out cannot be combined with --offline");
     assert!(!w.path().join("a.json").exists() && !w.path().join("b.json").exists());
     // -refresh takes a value in both spellings (offline ignores it).
-    w.aiu(["plan", "--offline", "-refresh=false"]).run().assert_code(0);
-    w.aiu(["plan", "--offline", "--refresh", "false"]).run().assert_code(0);
+    w.aiu(["plan", "--offline", "-refresh=false"])
+        .run()
+        .assert_code(0);
+    w.aiu(["plan", "--offline", "--refresh", "false"])
+        .run()
+        .assert_code(0);
 }
 
 #[test]
@@ -246,7 +328,10 @@ fn unknown_flag_is_an_error() {
 #[test]
 fn variable_from_aiu_var_env() {
     let w = Work::fixture("vars");
-    let out = w.aiu(["plan", "--offline"]).env("AIU_VAR_name", "env-role").run();
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("AIU_VAR_name", "env-role")
+        .run();
     out.assert_code(0);
     out.assert_stdout_contains("\"env-role\"");
     out.assert_stdout_contains("\"from default\"");
@@ -257,19 +342,34 @@ fn variable_precedence_env_then_tfvars_then_var_file_then_var() {
     let w = Work::fixture("vars");
     // aiu.tfvars beats the environment.
     w.write("aiu.tfvars", "name = \"from-aiu-tfvars\"\n");
-    let out = w.aiu(["plan", "--offline"]).env("AIU_VAR_name", "env-role").run();
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("AIU_VAR_name", "env-role")
+        .run();
     out.assert_code(0);
     out.assert_stdout_contains("\"from-aiu-tfvars\"");
     // *.auto.tfvars beats aiu.tfvars.
     w.write("x.auto.tfvars", "name = \"from-auto-tfvars\"\n");
-    let out = w.aiu(["plan", "--offline"]).env("AIU_VAR_name", "env-role").run();
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("AIU_VAR_name", "env-role")
+        .run();
     out.assert_stdout_contains("\"from-auto-tfvars\"");
     // -var-file beats *.auto.tfvars.
-    let out = w.aiu(["plan", "--offline", "-var-file=custom.tfvars"]).env("AIU_VAR_name", "env-role").run();
+    let out = w
+        .aiu(["plan", "--offline", "-var-file=custom.tfvars"])
+        .env("AIU_VAR_name", "env-role")
+        .run();
     out.assert_stdout_contains("\"from-var-file\"");
     // -var beats everything.
     let out = w
-        .aiu(["plan", "--offline", "-var-file=custom.tfvars", "-var", "name=from-flag"])
+        .aiu([
+            "plan",
+            "--offline",
+            "-var-file=custom.tfvars",
+            "-var",
+            "name=from-flag",
+        ])
         .env("AIU_VAR_name", "env-role")
         .run();
     out.assert_code(0);
@@ -285,16 +385,24 @@ fn missing_required_variable_is_an_error_naming_it() {
     let out = w.aiu(["plan", "--offline"]).run();
     out.assert_code(1);
     out.assert_stderr_contains("\"name\"");
-    assert!(out.stdout.is_empty(), "nothing on stdout when planning failed: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout when planning failed: {}",
+        out.stdout
+    );
     snap!("missing_required_variable", out);
     // -detailed-exitcode does not turn the error into 0 or 2.
-    w.aiu(["plan", "--offline", "-detailed-exitcode"]).run().assert_code(1);
+    w.aiu(["plan", "--offline", "-detailed-exitcode"])
+        .run()
+        .assert_code(1);
 }
 
 #[test]
 fn undeclared_variable_on_command_line_is_reported() {
     let w = Work::fixture("vars");
-    let out = w.aiu(["plan", "--offline", "-var", "name=x", "-var", "nmae=y"]).run();
+    let out = w
+        .aiu(["plan", "--offline", "-var", "name=x", "-var", "nmae=y"])
+        .run();
     // Terraform treats this as an error; whatever aiu decides, it must name the variable.
     out.assert_contains("nmae");
 }
@@ -306,11 +414,21 @@ fn config_error(kind: &str) -> Out {
     let w = Work::fixture(&format!("errors/{kind}"));
     let validate = w.aiu(["validate"]).run();
     validate.assert_code(1);
-    assert!(validate.stderr.contains("Error: "), "{kind}: no error on stderr:\n{}", validate.snapshot());
-    assert!(!validate.stdout.contains("Success"), "{kind}: validate claimed success");
+    assert!(
+        validate.stderr.contains("Error: "),
+        "{kind}: no error on stderr:\n{}",
+        validate.snapshot()
+    );
+    assert!(
+        !validate.stdout.contains("Success"),
+        "{kind}: validate claimed success"
+    );
     let plan = w.aiu(["plan", "--offline", "-detailed-exitcode"]).run();
     plan.assert_code(1);
-    assert_eq!(plan.stderr, validate.stderr, "{kind}: plan and validate report different problems");
+    assert_eq!(
+        plan.stderr, validate.stderr,
+        "{kind}: plan and validate report different problems"
+    );
     assert!(!w.state_path().exists());
     validate
 }
@@ -421,7 +539,11 @@ fn several_errors_in_one_run() {
     out.assert_stderr_contains("not_declared");
     out.assert_stderr_contains("more.tf:1:1");
     let errors = out.stderr.matches("Error: ").count();
-    assert!(errors >= 5, "expected at least 5 errors, got {errors}:\n{}", out.stderr);
+    assert!(
+        errors >= 5,
+        "expected at least 5 errors, got {errors}:\n{}",
+        out.stderr
+    );
     snap!("error_several", out);
 }
 
@@ -469,14 +591,20 @@ fn graph_dot_and_mermaid() {
     let dot = w.aiu(["graph"]).run();
     dot.assert_code(0);
     assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
-    dot.assert_stdout_contains("\"aws_iam_role_policy_attachment.logs\" -> \"aws_iam_policy.logs\"");
+    dot.assert_stdout_contains(
+        "\"aws_iam_role_policy_attachment.logs\" -> \"aws_iam_policy.logs\"",
+    );
     dot.assert_stdout_contains("\"aws_iam_role_policy_attachment.logs\" -> \"aws_iam_role.app\"");
     snap!("graph_single_role_dot", dot);
     let explicit = w.aiu(["graph", "--format", "dot"]).run();
     assert_eq!(explicit.stdout, dot.stdout);
     let mermaid = w.aiu(["graph", "--format", "mermaid"]).run();
     mermaid.assert_code(0);
-    assert!(mermaid.stdout.starts_with("flowchart"), "{}", mermaid.stdout);
+    assert!(
+        mermaid.stdout.starts_with("flowchart"),
+        "{}",
+        mermaid.stdout
+    );
     snap!("graph_single_role_mermaid", mermaid);
     let tf_spelling = w.aiu(["graph", "-format=mermaid"]).run();
     assert_eq!(tf_spelling.stdout, mermaid.stdout);
@@ -518,12 +646,27 @@ fn assert_state_refused(bytes: &[u8], expect: &[&str]) -> Out {
     ] {
         let out = w.aiu(args).run();
         assert_eq!(out.code, 1, "{args:?}: {}", out.snapshot());
-        assert!(out.stderr.contains("default.aiustate.json"), "{args:?} should name the file: {}", out.snapshot());
+        assert!(
+            out.stderr.contains("default.aiustate.json"),
+            "{args:?} should name the file: {}",
+            out.snapshot()
+        );
         for e in expect {
-            assert!(out.stderr.contains(e), "{args:?} should say {e:?}: {}", out.snapshot());
+            assert!(
+                out.stderr.contains(e),
+                "{args:?} should say {e:?}: {}",
+                out.snapshot()
+            );
         }
-        assert_eq!(std::fs::read(w.state_path()).unwrap(), bytes, "{args:?} changed the state file");
-        assert!(!w.join("state/default.aiustate.json.backup").exists(), "{args:?} wrote a backup");
+        assert_eq!(
+            std::fs::read(w.state_path()).unwrap(),
+            bytes,
+            "{args:?} changed the state file"
+        );
+        assert!(
+            !w.join("state/default.aiustate.json.backup").exists(),
+            "{args:?} wrote a backup"
+        );
         first.get_or_insert(out);
     }
     first.unwrap()
@@ -551,7 +694,11 @@ fn newer_state_format_is_refused_and_kept() {
 #[test]
 fn inconsistent_state_is_refused_and_kept() {
     let good = std::fs::read_to_string(fixture_path("states/single-role.json")).unwrap();
-    let no_lineage = good.replacen("\"lineage\": \"0b5c6a2e-1f3d-4c8e-9a7b-5d4e3f2a1b0c\"", "\"lineage\": \"\"", 1);
+    let no_lineage = good.replacen(
+        "\"lineage\": \"0b5c6a2e-1f3d-4c8e-9a7b-5d4e3f2a1b0c\"",
+        "\"lineage\": \"\"",
+        1,
+    );
     assert_ne!(no_lineage, good);
     assert_state_refused(no_lineage.as_bytes(), &["lineage"]);
 }
@@ -563,19 +710,40 @@ fn state_flag_points_at_another_file() {
     let text = std::fs::read_to_string(fixture_path("states/single-role.json")).unwrap();
     other.write("elsewhere.json", &text);
     let path = other.join("elsewhere.json");
-    let out = w.aiu(["plan", "--offline", "-detailed-exitcode", &format!("-state={}", path.display())]).run();
+    let out = w
+        .aiu([
+            "plan",
+            "--offline",
+            "-detailed-exitcode",
+            &format!("-state={}", path.display()),
+        ])
+        .run();
     out.assert_code(0);
-    let out = w.aiu(["plan", "--offline", "-detailed-exitcode", "--state", path.to_str().unwrap()]).run();
+    let out = w
+        .aiu([
+            "plan",
+            "--offline",
+            "-detailed-exitcode",
+            "--state",
+            path.to_str().unwrap(),
+        ])
+        .run();
     out.assert_code(0);
     // Without it, the (absent) default state means everything is created.
-    w.aiu(["plan", "--offline", "-detailed-exitcode"]).run().assert_code(2);
+    w.aiu(["plan", "--offline", "-detailed-exitcode"])
+        .run()
+        .assert_code(2);
 }
 
 /// The state lock is checked before any AWS call, so this runs offline: `aiu import` against
 /// a state whose lock another process holds is refused.
 #[test]
 fn locked_state_is_refused() {
-    if std::process::Command::new("flock").arg("--version").output().is_err() {
+    if std::process::Command::new("flock")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         panic!("the `flock` utility (util-linux) is needed by this test");
     }
     let w = Work::example("single-role");
@@ -590,11 +758,16 @@ fn locked_state_is_refused() {
         .expect("spawn flock");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !ready.exists() {
-        assert!(std::time::Instant::now() < deadline, "flock did not take the lock");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "flock did not take the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let before = std::fs::read(w.state_path()).unwrap();
-    let out = w.aiu(["import", "aws_iam_role.app", "aiu-example-app"]).run();
+    let out = w
+        .aiu(["import", "aws_iam_role.app", "aiu-example-app"])
+        .run();
     let _ = holder.kill();
     let _ = holder.wait();
     out.assert_code(1);
@@ -607,7 +780,10 @@ fn locked_state_is_refused() {
 
 fn golden_state_work() -> Work {
     let w = Work::empty();
-    let text = std::fs::read_to_string(support::repo_root().join("tests/state-golden/v1-roles-policies-attachments.json")).unwrap();
+    let text = std::fs::read_to_string(
+        support::repo_root().join("tests/state-golden/v1-roles-policies-attachments.json"),
+    )
+    .unwrap();
     w.write("state/default.aiustate.json", &text);
     w
 }
@@ -631,7 +807,10 @@ fn show_state_list_and_output_on_hand_written_state() {
     );
     let filtered = w.aiu(["state", "list", "aws_iam_role"]).run();
     filtered.assert_code(0);
-    assert_eq!(filtered.stdout, "aws_iam_role.app\naws_iam_role_policy.read_data\naws_iam_role_policy_attachment.logs\n");
+    assert_eq!(
+        filtered.stdout,
+        "aws_iam_role.app\naws_iam_role_policy.read_data\naws_iam_role_policy_attachment.logs\n"
+    );
 
     let outputs = w.aiu(["output"]).run();
     outputs.assert_code(0);
@@ -641,13 +820,22 @@ fn show_state_list_and_output_on_hand_written_state() {
     );
     let one = w.aiu(["output", "role_arn"]).run();
     one.assert_code(0);
-    assert_eq!(one.stdout, "\"arn:aws:iam::123456789012:role/aiu-example-app\"\n");
+    assert_eq!(
+        one.stdout,
+        "\"arn:aws:iam::123456789012:role/aiu-example-app\"\n"
+    );
     let raw = w.aiu(["output", "-raw", "role_arn"]).run();
     raw.assert_code(0);
-    assert_eq!(raw.stdout.trim_end(), "arn:aws:iam::123456789012:role/aiu-example-app");
+    assert_eq!(
+        raw.stdout.trim_end(),
+        "arn:aws:iam::123456789012:role/aiu-example-app"
+    );
     let js = w.aiu(["output", "-json"]).run();
     js.assert_code(0);
-    assert_eq!(json(&js.stdout)["role_arn"]["value"], "arn:aws:iam::123456789012:role/aiu-example-app");
+    assert_eq!(
+        json(&js.stdout)["role_arn"]["value"],
+        "arn:aws:iam::123456789012:role/aiu-example-app"
+    );
     let missing = w.aiu(["output", "no_such_output"]).run();
     missing.assert_code(1);
     missing.assert_stderr_contains("no_such_output");
@@ -657,9 +845,16 @@ fn show_state_list_and_output_on_hand_written_state() {
     json(&show_json.stdout);
     let pull = w.aiu(["state", "pull"]).run();
     pull.assert_code(0);
-    assert_eq!(json(&pull.stdout), json(std::str::from_utf8(&before).unwrap()));
+    assert_eq!(
+        json(&pull.stdout),
+        json(std::str::from_utf8(&before).unwrap())
+    );
 
-    assert_eq!(std::fs::read(w.state_path()).unwrap(), before, "read-only commands changed the state");
+    assert_eq!(
+        std::fs::read(w.state_path()).unwrap(),
+        before,
+        "read-only commands changed the state"
+    );
 }
 
 #[test]
@@ -708,10 +903,22 @@ fn help_lists_commands_and_plan_flags() {
     let w = Work::empty();
     let top = w.aiu(["--help"]).run();
     top.assert_code(0);
-    for cmd in ["validate", "plan", "apply", "destroy", "graph", "show", "state", "output", "import", "version"] {
-        assert!(top.stdout.lines().any(|l| l.trim_start().starts_with(cmd)), "--help should list {cmd}:\n{}", top.stdout);
+    for cmd in [
+        "validate", "plan", "apply", "destroy", "graph", "show", "state", "output", "import",
+        "version",
+    ] {
+        assert!(
+            top.stdout.lines().any(|l| l.trim_start().starts_with(cmd)),
+            "--help should list {cmd}:\n{}",
+            top.stdout
+        );
     }
-    for spelling in [&["plan", "--help"][..], &["plan", "-help"], &["plan", "-h"], &["help", "plan"]] {
+    for spelling in [
+        &["plan", "--help"][..],
+        &["plan", "-help"],
+        &["plan", "-h"],
+        &["help", "plan"],
+    ] {
         let out = w.aiu(spelling).run();
         out.assert_code(0);
         for flag in [
@@ -728,7 +935,11 @@ fn help_lists_commands_and_plan_flags() {
             "--parallelism",
             "--chdir",
         ] {
-            assert!(out.stdout.contains(flag), "{spelling:?} should list {flag}:\n{}", out.stdout);
+            assert!(
+                out.stdout.contains(flag),
+                "{spelling:?} should list {flag}:\n{}",
+                out.stdout
+            );
         }
     }
     let apply = w.aiu(["apply", "--help"]).run();
@@ -761,7 +972,9 @@ fn import_needs_a_declared_resource() {
     out.assert_code(1);
     out.assert_stderr_contains("aws_iam_role.nope");
     out.assert_stderr_contains("not declared");
-    let out = w.aiu(["import", "data.aws_iam_policy_document.trust", "x"]).run();
+    let out = w
+        .aiu(["import", "data.aws_iam_policy_document.trust", "x"])
+        .run();
     out.assert_code(1);
     out.assert_stderr_contains("data source");
     assert!(!w.state_path().exists());
@@ -772,7 +985,10 @@ fn no_color_output_has_no_escape_codes() {
     let w = Work::example("for-each-roles");
     let out = w.aiu(["plan", "--offline"]).run();
     assert!(!out.all().contains('\x1b'));
-    let out = w.aiu(["plan", "--offline", "-no-color"]).env("NO_COLOR", "").run();
+    let out = w
+        .aiu(["plan", "--offline", "-no-color"])
+        .env("NO_COLOR", "")
+        .run();
     assert!(!out.all().contains('\x1b'));
 }
 
@@ -782,7 +998,9 @@ fn no_color_output_has_no_escape_codes() {
 fn workspace_delete_refuses_a_locked_workspace() {
     let w = Work::example("single-role");
     w.aiu(["workspace", "new", "dev"]).run().assert_code(0);
-    w.aiu(["workspace", "select", "default"]).run().assert_code(0);
+    w.aiu(["workspace", "select", "default"])
+        .run()
+        .assert_code(0);
     let lock = w.join("state/dev.aiustate.json.lock");
     let ready = w.join("locked");
     // -o: the command does not inherit the lock, so killing flock releases it.
@@ -795,7 +1013,10 @@ fn workspace_delete_refuses_a_locked_workspace() {
         .expect("spawn flock (util-linux)");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !ready.exists() {
-        assert!(std::time::Instant::now() < deadline, "flock did not take the lock");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "flock did not take the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let out = w.aiu(["workspace", "delete", "-force", "dev"]).run();
@@ -803,8 +1024,13 @@ fn workspace_delete_refuses_a_locked_workspace() {
     let _ = holder.wait();
     out.assert_code(1);
     out.assert_stderr_contains("is locked by another aiu run");
-    assert!(w.join("state/dev.aiustate.json").exists(), "the locked workspace's state must survive");
+    assert!(
+        w.join("state/dev.aiustate.json").exists(),
+        "the locked workspace's state must survive"
+    );
     // Once released, the delete goes through.
-    w.aiu(["workspace", "delete", "-force", "dev"]).run().assert_code(0);
+    w.aiu(["workspace", "delete", "-force", "dev"])
+        .run()
+        .assert_code(0);
     assert!(!w.join("state/dev.aiustate.json").exists());
 }

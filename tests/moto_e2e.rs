@@ -27,7 +27,9 @@ fn applied_single_role() -> (Work, String) {
     w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
     let out = apply(&w, &[]);
     out.assert_stdout_contains("Apply complete! Resources: 5 added, 0 changed, 0 destroyed.");
-    out.assert_stdout_contains(&format!("role_arn = \"arn:aws:iam::{ACCOUNT}:role/{name}\""));
+    out.assert_stdout_contains(&format!(
+        "role_arn = \"arn:aws:iam::{ACCOUNT}:role/{name}\""
+    ));
     out.assert_stderr_contains("aws_iam_role.app: Creation complete after");
     (w, name)
 }
@@ -63,8 +65,13 @@ fn apply_then_plan_shows_no_changes() {
     let attached = boto(&format!(
         "print(json.dumps([p['PolicyArn'] for p in iam.list_attached_role_policies(RoleName={name:?})['AttachedPolicies']]))"
     ));
-    assert!(attached.contains(&policy_arn(&format!("{name}-logs"))), "{attached}");
-    let inline = boto(&format!("print(json.dumps(iam.list_role_policies(RoleName={name:?})['PolicyNames']))"));
+    assert!(
+        attached.contains(&policy_arn(&format!("{name}-logs"))),
+        "{attached}"
+    );
+    let inline = boto(&format!(
+        "print(json.dumps(iam.list_role_policies(RoleName={name:?})['PolicyNames']))"
+    ));
     assert!(inline.contains(&format!("{name}-read-data")), "{inline}");
 
     plan(&w, 0);
@@ -77,7 +84,10 @@ fn apply_then_plan_shows_no_changes() {
     plan(&w, 0);
     let outputs = aiu(&w, &["output", "-raw", "role_arn"]);
     outputs.assert_code(0);
-    assert_eq!(outputs.stdout.trim(), format!("arn:aws:iam::{ACCOUNT}:role/{name}"));
+    assert_eq!(
+        outputs.stdout.trim(),
+        format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+    );
 }
 
 #[test]
@@ -90,14 +100,22 @@ fn drift_role_description_and_tag_is_shown_and_fixed() {
     let out = plan(&w, 2);
     out.assert_stdout_contains("Objects have changed outside of aiu");
     out.assert_stdout_contains("# aws_iam_role.app has changed");
-    out.assert_stdout_contains(&format!("~ description = \"Application instances of {name}\" -> \"changed outside\""));
+    out.assert_stdout_contains(&format!(
+        "~ description = \"Application instances of {name}\" -> \"changed outside\""
+    ));
     out.assert_stdout_contains("~ \"Project\" = \"aiu-examples\" -> \"hijacked\"");
     // The fix: back to the configuration.
     out.assert_stdout_contains("# aws_iam_role.app will be updated in-place");
-    out.assert_stdout_contains(&format!("~ description = \"changed outside\" -> \"Application instances of {name}\""));
+    out.assert_stdout_contains(&format!(
+        "~ description = \"changed outside\" -> \"Application instances of {name}\""
+    ));
     out.assert_stdout_contains("~ \"Project\" = \"hijacked\" -> \"aiu-examples\"");
     out.assert_stdout_contains("Plan: 0 to add, 1 to change, 0 to destroy.");
-    for other in ["aws_iam_policy.logs", "aws_iam_instance_profile.app", "aws_iam_role_policy.read_data"] {
+    for other in [
+        "aws_iam_policy.logs",
+        "aws_iam_instance_profile.app",
+        "aws_iam_role_policy.read_data",
+    ] {
         out.assert_not_contains(&format!("# {other} has changed"));
         out.assert_not_contains(&format!("# {other} will be"));
     }
@@ -110,8 +128,14 @@ fn drift_role_description_and_tag_is_shown_and_fixed() {
     applied.assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
     plan(&w, 0);
     let live = boto(&format!("r = iam.get_role(RoleName={name:?})['Role']\nprint(json.dumps([r.get('Description'), r.get('Tags')]))"));
-    assert!(live.contains(&format!("Application instances of {name}")), "{live}");
-    assert!(live.contains("aiu-examples") && !live.contains("hijacked"), "{live}");
+    assert!(
+        live.contains(&format!("Application instances of {name}")),
+        "{live}"
+    );
+    assert!(
+        live.contains("aiu-examples") && !live.contains("hijacked"),
+        "{live}"
+    );
 }
 
 #[test]
@@ -144,7 +168,10 @@ fn drift_policy_documents_is_shown_and_fixed() {
          v = iam.get_policy_version(PolicyArn={logs_arn:?}, VersionId=p['DefaultVersionId'])['PolicyVersion']\n\
          print(json.dumps(v['Document']))"
     ));
-    assert!(live.contains("logs:PutLogEvents") && !live.contains("s3:*"), "default version not restored: {live}");
+    assert!(
+        live.contains("logs:PutLogEvents") && !live.contains("s3:*"),
+        "default version not restored: {live}"
+    );
 }
 
 #[test]
@@ -199,9 +226,18 @@ fn destroy_removes_everything() {
     out.assert_code(0);
     out.assert_stdout_contains("Destroy complete! Resources: 0 added, 0 changed, 5 destroyed.");
     out.assert_stderr_contains("aws_iam_role.app: Destruction complete after");
-    assert!(!moto::role_names().contains(&name), "role {name} still exists");
-    assert!(!moto::policy_names().contains(&format!("{name}-logs")), "policy still exists");
-    assert!(!moto::instance_profile_names().contains(&name), "instance profile still exists");
+    assert!(
+        !moto::role_names().contains(&name),
+        "role {name} still exists"
+    );
+    assert!(
+        !moto::policy_names().contains(&format!("{name}-logs")),
+        "policy still exists"
+    );
+    assert!(
+        !moto::instance_profile_names().contains(&name),
+        "instance profile still exists"
+    );
     let list = aiu(&w, &["state", "list"]);
     list.assert_code(0);
     assert_eq!(list.stdout.trim(), "", "state still lists resources");
@@ -225,7 +261,10 @@ fn apply_without_auto_approve_refuses_without_a_terminal() {
         out.assert_stdout_contains("Plan: 5 to add");
         out.assert_not_contains("Creating...");
     }
-    assert!(!moto::role_names().contains(&name), "apply created the role without confirmation");
+    assert!(
+        !moto::role_names().contains(&name),
+        "apply created the role without confirmation"
+    );
     assert!(!moto::policy_names().contains(&format!("{name}-logs")));
     let list = aiu(&w, &["state", "list"]);
     assert_eq!(list.stdout.trim(), "");
@@ -235,7 +274,10 @@ fn apply_without_auto_approve_refuses_without_a_terminal() {
     let out = aiu(&w, &["destroy"]);
     out.assert_code(1);
     out.assert_stderr_contains("-auto-approve");
-    assert!(moto::role_names().contains(&name), "destroy ran without confirmation");
+    assert!(
+        moto::role_names().contains(&name),
+        "destroy ran without confirmation"
+    );
     aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
 }
 
@@ -246,7 +288,13 @@ fn import_block_adopts_existing_role() {
         "trust = json.dumps({{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {{'Service': 'lambda.amazonaws.com'}}}}]}})\n\
          iam.create_role(RoleName={name:?}, AssumeRolePolicyDocument=trust, Description='created outside aiu', Tags=[{{'Key': 'Owner', 'Value': 'someone-else'}}])"
     ));
-    let role_id = |n: &str| boto(&format!("print(iam.get_role(RoleName={n:?})['Role']['RoleId'])")).trim().to_owned();
+    let role_id = |n: &str| {
+        boto(&format!(
+            "print(iam.get_role(RoleName={n:?})['Role']['RoleId'])"
+        ))
+        .trim()
+        .to_owned()
+    };
     let id_before = role_id(&name);
     let w = Work::fixture_with("moto/import-role", &[("NAME", &name)]);
 
@@ -258,8 +306,15 @@ fn import_block_adopts_existing_role() {
     let out = apply(&w, &[]);
     out.assert_stdout_contains("Resources: 1 imported, 0 added, 0 changed, 0 destroyed.");
     plan(&w, 0);
-    assert_eq!(role_id(&name), id_before, "the role was re-created instead of imported");
-    assert_eq!(state_attrs(&w, "aws_iam_role", "existing")["unique_id"], id_before.as_str());
+    assert_eq!(
+        role_id(&name),
+        id_before,
+        "the role was re-created instead of imported"
+    );
+    assert_eq!(
+        state_attrs(&w, "aws_iam_role", "existing")["unique_id"],
+        id_before.as_str()
+    );
 
     aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
     assert!(!moto::role_names().contains(&name));
@@ -295,7 +350,14 @@ fn import_command_adopts_existing_role() {
     again.assert_stderr_contains("already managed");
 
     let w2 = Work::fixture_with("moto/import-role", &[("NAME", &format!("{name}-missing"))]);
-    let missing = aiu(&w2, &["import", "aws_iam_role.existing", &format!("{name}-missing")]);
+    let missing = aiu(
+        &w2,
+        &[
+            "import",
+            "aws_iam_role.existing",
+            &format!("{name}-missing"),
+        ],
+    );
     missing.assert_code(1);
     missing.assert_stderr_contains("non-existent");
     assert_eq!(aiu(&w2, &["state", "list"]).stdout.trim(), "");
@@ -308,11 +370,18 @@ fn equivalent_policy_rewrite_plans_no_changes() {
     w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
     apply(&w, &[]).assert_stdout_contains("Resources: 4 added, 0 changed, 0 destroyed.");
     plan(&w, 0);
-    let b = std::fs::read_to_string(support::fixture_path("moto/policy-equivalence-b/main.tf")).unwrap();
+    let b = std::fs::read_to_string(support::fixture_path("moto/policy-equivalence-b/main.tf"))
+        .unwrap();
     w.write("main.tf", &b);
     plan(&w, 0);
     // A real change is still seen.
-    w.write("main.tf", &b.replace("[\"s3:PutObject\", \"s3:GetObject\"]", "[\"s3:PutObject\", \"s3:GetObject\", \"s3:DeleteObject\"]"));
+    w.write(
+        "main.tf",
+        &b.replace(
+            "[\"s3:PutObject\", \"s3:GetObject\"]",
+            "[\"s3:PutObject\", \"s3:GetObject\", \"s3:DeleteObject\"]",
+        ),
+    );
     let out = plan(&w, 2);
     out.assert_stdout_contains("# aws_iam_role_policy.inline will be updated in-place");
     out.assert_stdout_contains("s3:DeleteObject");
@@ -323,7 +392,9 @@ fn equivalent_policy_rewrite_plans_no_changes() {
 #[test]
 fn refresh_only_accepts_live_values_then_plan_changes_them_back() {
     let (w, name) = applied_single_role();
-    boto(&format!("iam.update_role(RoleName={name:?}, Description='changed outside')"));
+    boto(&format!(
+        "iam.update_role(RoleName={name:?}, Description='changed outside')"
+    ));
 
     let p = aiu(&w, &["plan", "-refresh-only", "-detailed-exitcode"]);
     p.assert_code(2);
@@ -335,10 +406,19 @@ fn refresh_only_accepts_live_values_then_plan_changes_them_back() {
     out.assert_code(0);
     out.assert_stdout_contains("# aws_iam_role.app has changed");
     out.assert_stdout_contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed.");
-    assert_ne!(w.read("state/default.aiustate.json"), before, "refresh-only did not write state");
-    assert_eq!(state_attrs(&w, "aws_iam_role", "app")["description"], "changed outside");
+    assert_ne!(
+        w.read("state/default.aiustate.json"),
+        before,
+        "refresh-only did not write state"
+    );
+    assert_eq!(
+        state_attrs(&w, "aws_iam_role", "app")["description"],
+        "changed outside"
+    );
     // AWS was not touched.
-    let live = boto(&format!("print(iam.get_role(RoleName={name:?})['Role'].get('Description'))"));
+    let live = boto(&format!(
+        "print(iam.get_role(RoleName={name:?})['Role'].get('Description'))"
+    ));
     assert_eq!(live.trim(), "changed outside");
 
     // State now holds the live value; the configuration still has the old one: a plain update,
@@ -346,7 +426,9 @@ fn refresh_only_accepts_live_values_then_plan_changes_them_back() {
     let out = plan(&w, 2);
     out.assert_not_contains("Objects have changed outside of aiu");
     out.assert_stdout_contains("# aws_iam_role.app will be updated in-place");
-    out.assert_stdout_contains(&format!("~ description = \"changed outside\" -> \"Application instances of {name}\""));
+    out.assert_stdout_contains(&format!(
+        "~ description = \"changed outside\" -> \"Application instances of {name}\""
+    ));
     out.assert_stdout_contains("Plan: 0 to add, 1 to change, 0 to destroy.");
     // A second refresh-only finds nothing to accept.
     aiu(&w, &["plan", "-refresh-only", "-detailed-exitcode"]).assert_code(0);
@@ -357,22 +439,38 @@ fn refresh_only_accepts_live_values_then_plan_changes_them_back() {
 #[test]
 fn allowed_and_forbidden_account_ids_are_enforced_before_anything_else() {
     for (fixture, words) in [
-        ("moto/allowed-accounts", &["111111111111", ACCOUNT, "allowed_account_ids"][..]),
-        ("moto/forbidden-accounts", &[ACCOUNT, "forbidden_account_ids"][..]),
+        (
+            "moto/allowed-accounts",
+            &["111111111111", ACCOUNT, "allowed_account_ids"][..],
+        ),
+        (
+            "moto/forbidden-accounts",
+            &[ACCOUNT, "forbidden_account_ids"][..],
+        ),
     ] {
         let name = unique("e2e-guard");
         let w = Work::fixture(fixture);
         w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
-        for args in [&["plan"][..], &["apply", "-auto-approve"], &["import", "aws_iam_role.app", &name]] {
+        for args in [
+            &["plan"][..],
+            &["apply", "-auto-approve"],
+            &["import", "aws_iam_role.app", &name],
+        ] {
             let out = aiu(&w, args);
             out.assert_code(1);
             for word in words {
                 out.assert_stderr_contains(word);
             }
             out.assert_not_contains("Creating...");
-            assert!(!w.state_path().exists(), "{fixture} {args:?}: a state file was written");
+            assert!(
+                !w.state_path().exists(),
+                "{fixture} {args:?}: a state file was written"
+            );
         }
-        assert!(!moto::role_names().contains(&name), "{fixture}: the role was created");
+        assert!(
+            !moto::role_names().contains(&name),
+            "{fixture}: the role was created"
+        );
     }
 }
 
@@ -382,14 +480,25 @@ fn for_each_example_round_trip() {
     let prefix = unique("e2e-fe");
     // No AWS managed ReadOnlyAccess policy: moto only has those when started with
     // MOTO_IAM_LOAD_MANAGED_POLICIES=true, which an external AIU_MOTO_ENDPOINT may not be.
-    w.write("aiu.tfvars", &format!("prefix = \"{prefix}\"\nread_only_roles = []\n"));
+    w.write(
+        "aiu.tfvars",
+        &format!("prefix = \"{prefix}\"\nread_only_roles = []\n"),
+    );
     let out = apply(&w, &[]);
     out.assert_stdout_contains("Resources: 7 added, 0 changed, 0 destroyed.");
     plan(&w, 0);
     let list = aiu(&w, &["state", "list"]);
     list.assert_stdout_contains("aws_iam_role.service[\"api\"]");
     // Removing one key destroys exactly that role and what hangs off it.
-    let out = aiu(&w, &["plan", "-detailed-exitcode", "-var", "services={api = \"ecs-tasks.amazonaws.com\", worker = \"ec2.amazonaws.com\"}"]);
+    let out = aiu(
+        &w,
+        &[
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            "services={api = \"ecs-tasks.amazonaws.com\", worker = \"ec2.amazonaws.com\"}",
+        ],
+    );
     out.assert_code(2);
     out.assert_stdout_contains("# aws_iam_role.service[\"batch\"] will be destroyed");
     out.assert_not_contains("# aws_iam_role.service[\"api\"] will be destroyed");
@@ -397,7 +506,10 @@ fn for_each_example_round_trip() {
     out.assert_code(0);
     out.assert_stdout_contains("Destroy complete! Resources: 0 added, 0 changed, 7 destroyed.");
     let roles = moto::role_names();
-    assert!(!roles.iter().any(|r| r.starts_with(&prefix)), "left over: {roles:?}");
+    assert!(
+        !roles.iter().any(|r| r.starts_with(&prefix)),
+        "left over: {roles:?}"
+    );
 }
 
 #[test]
@@ -420,7 +532,10 @@ fn ai_unlimited_example_round_trip() {
 fn proxy_with_hook(hook: impl FnOnce() + Send + 'static) -> String {
     use std::io::copy;
     use std::net::{TcpListener, TcpStream};
-    let upstream = endpoint().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let upstream = endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -430,7 +545,9 @@ fn proxy_with_hook(hook: impl FnOnce() + Send + 'static) -> String {
             if let Some(h) = hook.take() {
                 h();
             }
-            let Ok(server) = TcpStream::connect(&upstream) else { continue };
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
             let (mut c1, mut s1) = (client.try_clone().unwrap(), server.try_clone().unwrap());
             let (mut c2, mut s2) = (client, server);
             std::thread::spawn(move || {
@@ -451,7 +568,10 @@ fn proxy_with_hook(hook: impl FnOnce() + Send + 'static) -> String {
 #[test]
 fn state_of_another_lineage_is_never_overwritten() {
     let (w, name) = applied_single_role();
-    let edited = w.read("main.tf").replace("\"Application instances of ${var.name}\"", "\"Edited ${var.name}\"");
+    let edited = w.read("main.tf").replace(
+        "\"Application instances of ${var.name}\"",
+        "\"Edited ${var.name}\"",
+    );
     w.write("main.tf", &edited);
     let original = w.read("state/default.aiustate.json");
     let lineage = state_json(&w)["lineage"].as_str().unwrap().to_owned();
@@ -465,11 +585,17 @@ fn state_of_another_lineage_is_never_overwritten() {
     out.assert_code(1);
     out.assert_stderr_contains("lineage");
     out.assert_stderr_contains("11111111-2222-4333-8444-555555555555");
-    assert_eq!(w.read("state/default.aiustate.json"), foreign, "the foreign state file was overwritten");
+    assert_eq!(
+        w.read("state/default.aiustate.json"),
+        foreign,
+        "the foreign state file was overwritten"
+    );
     // The change reached AWS before the refusal (state is read before the lock is taken and
     // its lineage is only checked on write); the message says so.
     out.assert_stderr_contains("was changed in AWS but state could not be saved");
-    let live = boto(&format!("print(iam.get_role(RoleName={name:?})['Role'].get('Description'))"));
+    let live = boto(&format!(
+        "print(iam.get_role(RoleName={name:?})['Role'].get('Description'))"
+    ));
     assert_eq!(live.trim(), format!("Edited {name}"));
 }
 
@@ -479,7 +605,10 @@ fn unreadable_state_stops_apply_before_any_change() {
     let w = Work::example("single-role");
     let name = unique("e2e-badstate");
     w.write("aiu.tfvars", &format!("name = \"{name}\"\n"));
-    for bad in ["{\"format_version\": 1, \"lineage\": ", "{\"format_version\": 99, \"lineage\": \"x\", \"serial\": 1}\n"] {
+    for bad in [
+        "{\"format_version\": 1, \"lineage\": ",
+        "{\"format_version\": 99, \"lineage\": \"x\", \"serial\": 1}\n",
+    ] {
         w.write("state/default.aiustate.json", bad);
         let out = aiu(&w, &["apply", "-auto-approve"]);
         out.assert_code(1);
@@ -511,7 +640,10 @@ fn name_taken_by_unmanaged_role_fails_clearly_and_keeps_the_rest() {
     boto(&format!("iam.delete_role(RoleName={name:?})"));
     apply(&w, &[]).assert_stdout_contains("Resources: 4 added, 0 changed, 0 destroyed.");
     plan(&w, 0);
-    let policies: Vec<_> = moto::policy_names().into_iter().filter(|p| p.starts_with(&name)).collect();
+    let policies: Vec<_> = moto::policy_names()
+        .into_iter()
+        .filter(|p| p.starts_with(&name))
+        .collect();
     assert_eq!(policies, vec![format!("{name}-logs")]);
     aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
 }

@@ -14,7 +14,11 @@ fn plan(w: &Work, extra: &[&str], code: i32) -> Out {
     let mut all = vec!["plan", "-detailed-exitcode"];
     all.extend_from_slice(extra);
     let out = aiu(w, &all);
-    assert_eq!(out.code, code, "plan exit code\n--- stdout\n{}\n--- stderr\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, code,
+        "plan exit code\n--- stdout\n{}\n--- stderr\n{}",
+        out.stdout, out.stderr
+    );
     if code == 0 {
         out.assert_stdout_contains("No changes. Your infrastructure matches the configuration.");
         out.assert_not_contains("Objects have changed outside of aiu");
@@ -210,7 +214,10 @@ resource "aws_iam_role_policy_attachment" "ops" {{
 /// The lines of the block opened by the line containing `opener`, up to its closing `}`.
 fn block_lines(text: &str, opener: &str) -> (String, Vec<String>) {
     let mut lines = text.lines();
-    let head = lines.by_ref().find(|l| l.contains(opener)).unwrap_or_else(|| panic!("no line with {opener:?} in\n{text}"));
+    let head = lines
+        .by_ref()
+        .find(|l| l.contains(opener))
+        .unwrap_or_else(|| panic!("no line with {opener:?} in\n{text}"));
     let indent = head.len() - head.trim_start().len() + 2; // the closing brace is under the attribute name
     let body: Vec<String> = lines
         .take_while(|l| !(l.trim() == "}" && l.len() - l.trim_start().len() == indent))
@@ -254,7 +261,10 @@ fn equivalent_spellings_plan_no_changes_and_one_added_action_is_all_the_plan_sho
     out.assert_stdout_contains("Plan: 0 to add, 1 to change, 0 to destroy.");
     let (head, body) = block_lines(&out.stdout, "policy ");
     assert!(head.trim_start().starts_with("~ policy"), "{head}");
-    assert!(head.ends_with("(policy statements changed) { # broadens access"), "{head}");
+    assert!(
+        head.ends_with("(policy statements changed) { # broadens access"),
+        "{head}"
+    );
     let body: Vec<&str> = body.iter().map(|l| l.trim()).collect();
     assert_eq!(
         body,
@@ -277,11 +287,26 @@ fn equivalent_spellings_plan_no_changes_and_one_added_action_is_all_the_plan_sho
     // -policy-diff=json: a line diff of the canonical JSON, one added line.
     let out = plan(&w, &["-policy-diff=json"], 2);
     let (head, body) = block_lines(&out.stdout, "policy ");
-    assert!(head.ends_with("(canonical policy JSON changed) { # broadens access"), "{head}");
-    let changed: Vec<&String> = body.iter().filter(|l| l.trim_start().starts_with("+ ") || l.trim_start().starts_with("- ")).collect();
+    assert!(
+        head.ends_with("(canonical policy JSON changed) { # broadens access"),
+        "{head}"
+    );
+    let changed: Vec<&String> = body
+        .iter()
+        .filter(|l| l.trim_start().starts_with("+ ") || l.trim_start().starts_with("- "))
+        .collect();
     assert_eq!(changed.len(), 1, "{}", out.stdout);
-    assert!(changed[0].trim_start().starts_with('+') && changed[0].contains(&format!("\"{ADDED}\",")), "{}", changed[0]);
-    assert!(body.iter().any(|l| l.contains("\"ec2:DescribeDhcpOptions\"")), "context lines around the change: {}", out.stdout);
+    assert!(
+        changed[0].trim_start().starts_with('+') && changed[0].contains(&format!("\"{ADDED}\",")),
+        "{}",
+        changed[0]
+    );
+    assert!(
+        body.iter()
+            .any(|l| l.contains("\"ec2:DescribeDhcpOptions\"")),
+        "context lines around the change: {}",
+        out.stdout
+    );
 
     // -json: policy_changes names the attribute, the added action and the classification.
     let out = aiu(&w, &["plan", "-json"]);
@@ -296,26 +321,48 @@ fn equivalent_spellings_plan_no_changes_and_one_added_action_is_all_the_plan_sho
     let diff = &c["diff"];
     assert_eq!(diff["statements_changed"].as_array().unwrap().len(), 1);
     assert_eq!(diff["statements_changed"][0]["sid"], "Describe");
-    assert_eq!(diff["statements_changed"][0]["actions_added"], serde_json::json!([ADDED]));
-    assert_eq!(diff["statements_changed"][0]["actions_removed"], serde_json::json!([]));
+    assert_eq!(
+        diff["statements_changed"][0]["actions_added"],
+        serde_json::json!([ADDED])
+    );
+    assert_eq!(
+        diff["statements_changed"][0]["actions_removed"],
+        serde_json::json!([])
+    );
     assert_eq!(diff["statements_changed"][0]["unchanged_actions"], 30);
-    assert!(diff["statements_added"].as_array().unwrap().is_empty() && diff["statements_removed"].as_array().unwrap().is_empty());
-    assert_eq!(diff["broadening"], serde_json::json!([format!("statement \"Describe\": adds action \"{ADDED}\"")]));
+    assert!(
+        diff["statements_added"].as_array().unwrap().is_empty()
+            && diff["statements_removed"].as_array().unwrap().is_empty()
+    );
+    assert_eq!(
+        diff["broadening"],
+        serde_json::json!([format!("statement \"Describe\": adds action \"{ADDED}\"")])
+    );
 
     // -require-approval=broadening: -auto-approve is refused, naming the attribute.
-    let out = aiu(&w, &["apply", "-auto-approve", "-require-approval=broadening"]);
+    let out = aiu(
+        &w,
+        &["apply", "-auto-approve", "-require-approval=broadening"],
+    );
     out.assert_code(1);
     out.assert_stderr_contains("broadens access (aws_iam_policy.ops.policy)");
     out.assert_stderr_contains("-require-approval=never");
     out.assert_not_contains("Apply complete!");
-    assert!(!live_ops_policy(&name).contains(ADDED), "the refused apply changed AWS");
+    assert!(
+        !live_ops_policy(&name).contains(ADDED),
+        "the refused apply changed AWS"
+    );
 
     // The same from the configuration; the flag overrides it.
-    w.write("approval.tf", "locals {\n  aiu_require_approval = \"broadening\"\n}\n");
+    w.write(
+        "approval.tf",
+        "locals {\n  aiu_require_approval = \"broadening\"\n}\n",
+    );
     let out = aiu(&w, &["apply", "-auto-approve"]);
     out.assert_code(1);
     out.assert_stderr_contains("broadens access (aws_iam_policy.ops.policy)");
-    apply(&w, &["-require-approval=never"]).assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
+    apply(&w, &["-require-approval=never"])
+        .assert_stdout_contains("Resources: 0 added, 1 changed, 0 destroyed.");
     assert!(live_ops_policy(&name).contains(ADDED));
     plan(&w, &[], 0);
 
@@ -338,9 +385,13 @@ fn equivalent_spellings_plan_no_changes_and_one_added_action_is_all_the_plan_sho
         ),
     );
     let out = plan(&w, &[], 2);
-    out.assert_stdout_contains("assume_role_policy = (policy statements changed) { # broadens access");
+    out.assert_stdout_contains(
+        "assume_role_policy = (policy statements changed) { # broadens access",
+    );
     out.assert_stdout_contains("+ principal Service \"ecs-tasks.amazonaws.com\"");
-    aiu(&w, &["apply", "-auto-approve"]).assert_code(1).assert_stderr_contains("aws_iam_role.app.assume_role_policy");
+    aiu(&w, &["apply", "-auto-approve"])
+        .assert_code(1)
+        .assert_stderr_contains("aws_iam_role.app.assume_role_policy");
 
     w.write("approval.tf", "");
     aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);

@@ -101,14 +101,24 @@ fn py(script: &str) -> String {
         let mut s = server.lock().unwrap_or_else(|p| p.into_inner());
         let mut request = serde_json::to_string(&format!("{PY_LIST_ALL}{script}")).unwrap();
         request.push('\n');
-        s.stdin.write_all(request.as_bytes()).expect("send a script to the python server");
+        s.stdin
+            .write_all(request.as_bytes())
+            .expect("send a script to the python server");
         s.stdin.flush().unwrap();
         let mut line = String::new();
-        s.stdout.read_line(&mut line).expect("read the python server's answer");
+        s.stdout
+            .read_line(&mut line)
+            .expect("read the python server's answer");
         line
     };
-    let r: Json = serde_json::from_str(&response).unwrap_or_else(|e| panic!("python server answered {response:?}: {e}"));
-    assert!(r["ok"] == json!(true), "boto3 script failed:\n{script}\n--- output\n{}\n--- error\n{}", r["out"].as_str().unwrap_or(""), r["err"].as_str().unwrap_or(""));
+    let r: Json = serde_json::from_str(&response)
+        .unwrap_or_else(|e| panic!("python server answered {response:?}: {e}"));
+    assert!(
+        r["ok"] == json!(true),
+        "boto3 script failed:\n{script}\n--- output\n{}\n--- error\n{}",
+        r["out"].as_str().unwrap_or(""),
+        r["err"].as_str().unwrap_or("")
+    );
     r["out"].as_str().unwrap_or("").to_owned()
 }
 
@@ -131,7 +141,9 @@ fn live(prefix: &str) -> Json {
 fn expected(prefix: &str, n: usize) -> Json {
     let mut roles: Vec<String> = (0..n).map(|i| format!("{prefix}-r{i}")).collect();
     let mut policies: Vec<String> = (0..n).map(|i| format!("{prefix}-p{i}")).collect();
-    let mut attachments: Vec<String> = (0..n).map(|i| format!("{prefix}-r{i}|{prefix}-p{i}")).collect();
+    let mut attachments: Vec<String> = (0..n)
+        .map(|i| format!("{prefix}-r{i}|{prefix}-p{i}"))
+        .collect();
     roles.sort();
     policies.sort();
     attachments.sort();
@@ -140,7 +152,11 @@ fn expected(prefix: &str, n: usize) -> Json {
 
 #[track_caller]
 fn assert_live(prefix: &str, n: usize) {
-    assert_eq!(live(prefix), expected(prefix, n), "moto does not hold exactly the configured objects of {prefix}");
+    assert_eq!(
+        live(prefix),
+        expected(prefix, n),
+        "moto does not hold exactly the configured objects of {prefix}"
+    );
 }
 
 /// Descriptions of the roles `<prefix>-r0..n`.
@@ -185,7 +201,10 @@ fn hex(bytes: &[u8]) -> String {
 
 fn unhex(text: &str) -> Vec<u8> {
     let t = text.trim();
-    (0..t.len()).step_by(2).map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap()).collect()
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&t[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// The object's bytes, `None` when it does not exist.
@@ -202,7 +221,10 @@ fn s3_get(bucket: &str, key: &str) -> Option<Vec<u8>> {
 }
 
 fn s3_put(bucket: &str, key: &str, bytes: &[u8]) {
-    py(&format!("s3.put_object(Bucket={bucket:?}, Key={key:?}, Body=bytes.fromhex({:?}))", hex(bytes)));
+    py(&format!(
+        "s3.put_object(Bucket={bucket:?}, Key={key:?}, Body=bytes.fromhex({:?}))",
+        hex(bytes)
+    ));
 }
 
 /// Every key in the bucket.
@@ -245,9 +267,17 @@ impl Bg {
                 if self.stderr_text().contains(needle) {
                     return;
                 }
-                panic!("aiu ended ({status}) before printing {needle:?}:\n{}\n{}", self.stdout_text(), self.stderr_text());
+                panic!(
+                    "aiu ended ({status}) before printing {needle:?}:\n{}\n{}",
+                    self.stdout_text(),
+                    self.stderr_text()
+                );
             }
-            assert!(Instant::now() < deadline, "aiu did not print {needle:?} within {timeout:?}:\n{}", self.stderr_text());
+            assert!(
+                Instant::now() < deadline,
+                "aiu did not print {needle:?} within {timeout:?}:\n{}",
+                self.stderr_text()
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -269,7 +299,11 @@ fn spawn(w: &Work, args: &[&str], tag: &str) -> Bg {
     cmd.current_dir(w.path());
     for (k, _) in std::env::vars_os() {
         let k_s = k.to_string_lossy();
-        if k_s.starts_with("AWS_") || k_s.starts_with("AIU_") || k_s == "NO_COLOR" || k_s == "CLICOLOR_FORCE" {
+        if k_s.starts_with("AWS_")
+            || k_s.starts_with("AIU_")
+            || k_s == "NO_COLOR"
+            || k_s == "CLICOLOR_FORCE"
+        {
             cmd.env_remove(&k);
         }
     }
@@ -288,7 +322,12 @@ fn spawn(w: &Work, args: &[&str], tag: &str) -> Bg {
         .stderr(File::create(&stderr).unwrap());
     let started = Instant::now();
     let child = cmd.spawn().expect("spawn the aiu binary");
-    Bg { child, stdout, stderr, started }
+    Bg {
+        child,
+        stdout,
+        stderr,
+        started,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,8 +336,18 @@ fn spawn(w: &Work, args: &[&str], tag: &str) -> Bg {
 /// The lock holder named in a refused run's stderr.
 #[track_caller]
 fn assert_names_holder(stderr: &str, holder_pid: u32) {
-    for needle in ["is locked by another aiu run", "Lock Info:", "ID: ", "Operation: apply", "Who: ", &format!("(pid {holder_pid})")] {
-        assert!(stderr.contains(needle), "the refused run should say {needle:?}:\n{stderr}");
+    for needle in [
+        "is locked by another aiu run",
+        "Lock Info:",
+        "ID: ",
+        "Operation: apply",
+        "Who: ",
+        &format!("(pid {holder_pid})"),
+    ] {
+        assert!(
+            stderr.contains(needle),
+            "the refused run should say {needle:?}:\n{stderr}"
+        );
     }
 }
 
@@ -319,11 +368,17 @@ fn concurrent_applies(w: &Work, prefix: &str, n: usize) {
         _ => panic!("expected one run to succeed and one to exit 1, got {codes:?}\n--- a\n{a_out}\n{a_err}\n--- b\n{b_out}\n{b_err}"),
     };
     assert!(
-        winner_out.contains(&format!("Apply complete! Resources: {} added, 0 changed, 0 destroyed.", 3 * n)),
+        winner_out.contains(&format!(
+            "Apply complete! Resources: {} added, 0 changed, 0 destroyed.",
+            3 * n
+        )),
         "the winner should create everything:\n{winner_out}"
     );
     assert_names_holder(&loser_err, winner_pid);
-    assert!(!loser_err.contains("Creating..."), "the refused run must not change anything:\n{loser_err}");
+    assert!(
+        !loser_err.contains("Creating..."),
+        "the refused run must not change anything:\n{loser_err}"
+    );
     assert_live(prefix, n);
     plan_clean(w);
 }
@@ -333,14 +388,25 @@ fn concurrent_applies(w: &Work, prefix: &str, n: usize) {
 fn waiting_apply(w: &Work, prefix: &str, n: usize) {
     let mut a = spawn(w, &["apply", "-auto-approve", "-parallelism=1"], "first");
     a.wait_for_stderr("Creating...", Duration::from_secs(60));
-    let b = spawn(w, &["apply", "-auto-approve", "-lock-timeout=60s"], "second");
+    let b = spawn(
+        w,
+        &["apply", "-auto-approve", "-lock-timeout=60s"],
+        "second",
+    );
     let (a_status, _, a_out, a_err) = a.wait();
     let a_done = Instant::now();
     let (b_status, _, b_out, b_err) = b.wait();
     assert_eq!(a_status.code(), Some(0), "first apply:\n{a_out}\n{a_err}");
-    assert_eq!(b_status.code(), Some(0), "the waiting apply should succeed:\n{b_out}\n{b_err}");
+    assert_eq!(
+        b_status.code(),
+        Some(0),
+        "the waiting apply should succeed:\n{b_out}\n{b_err}"
+    );
     assert!(a_done.elapsed() < Duration::from_secs(60));
-    assert!(a_out.contains(&format!("Resources: {} added", 3 * n)), "{a_out}");
+    assert!(
+        a_out.contains(&format!("Resources: {} added", 3 * n)),
+        "{a_out}"
+    );
     assert!(
         b_out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."),
         "the waiting apply should find everything done:\n{b_out}\n{b_err}"
@@ -359,7 +425,10 @@ fn concurrent_applies_local_one_proceeds_other_names_holder() {
     // The OS lock is gone with the process: the lock file may remain, and carries no holder.
     if lock.exists() {
         let text = std::fs::read_to_string(&lock).unwrap();
-        assert!(!text.contains("\"ID\""), "lock info left behind after a successful run: {text}");
+        assert!(
+            !text.contains("\"ID\""),
+            "lock info left behind after a successful run: {text}"
+        );
     }
 }
 
@@ -377,9 +446,16 @@ fn concurrent_applies_s3_one_proceeds_other_names_holder() {
     let key = "team/iam.aiustate.json";
     let w = s3_work(&prefix, 12, &b, key);
     concurrent_applies(&w, &prefix, 12);
-    assert!(!w.join("state").exists(), "the S3 backend must not write local state");
+    assert!(
+        !w.join("state").exists(),
+        "the S3 backend must not write local state"
+    );
     let keys = s3_keys(&b);
-    assert_eq!(keys, vec![key.to_owned()], "the lock object must be gone after both runs");
+    assert_eq!(
+        keys,
+        vec![key.to_owned()],
+        "the lock object must be gone after both runs"
+    );
 }
 
 #[test]
@@ -418,7 +494,10 @@ fn saved_plan_applies_without_prompt_then_plan_is_clean() {
     out.assert_code(0);
     out.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
     out.assert_stderr_contains("aiu apply p0");
-    assert!(live(&prefix) == expected(&prefix, 0), "plan -out must not change anything");
+    assert!(
+        live(&prefix) == expected(&prefix, 0),
+        "plan -out must not change anything"
+    );
 
     let show = aiu(&w, &["show", "p0"]);
     show.assert_code(0);
@@ -427,7 +506,8 @@ fn saved_plan_applies_without_prompt_then_plan_is_clean() {
     show.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
     let show_json = aiu(&w, &["show", "-json", "p0"]);
     show_json.assert_code(0);
-    let j: Json = serde_json::from_str(&show_json.stdout).expect("show -json of a saved plan is JSON");
+    let j: Json =
+        serde_json::from_str(&show_json.stdout).expect("show -json of a saved plan is JSON");
     let changes = j["resource_changes"].as_array().expect("resource_changes");
     assert_eq!(changes.len(), 6, "{j:#}");
     for c in changes {
@@ -443,7 +523,10 @@ fn saved_plan_applies_without_prompt_then_plan_is_clean() {
 
     // The same plan again: the state moved on (it is what the plan made).
     let before = state_bytes(&w);
-    assert_stale(&aiu(&w, &["apply", "p0"]), "the state changed since the plan was made");
+    assert_stale(
+        &aiu(&w, &["apply", "p0"]),
+        "the state changed since the plan was made",
+    );
     assert_eq!(state_bytes(&w), before);
     assert_live(&prefix, 2);
 
@@ -461,7 +544,11 @@ fn saved_plan_applies_without_prompt_then_plan_is_clean() {
     assert_live(&prefix, 0);
     let list = aiu(&w, &["state", "list"]);
     list.assert_code(0);
-    assert_eq!(list.stdout.trim(), "", "state should be empty after the destroy plan");
+    assert_eq!(
+        list.stdout.trim(),
+        "",
+        "state should be empty after the destroy plan"
+    );
 }
 
 #[test]
@@ -473,11 +560,23 @@ fn saved_plan_refused_after_another_apply_changed_state() {
     p.assert_code(0);
     p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
     // Someone else applies in between.
-    apply_ok(&w, &["-var", "description=two"]).assert_stdout_contains("Resources: 0 added, 2 changed, 0 destroyed.");
+    apply_ok(&w, &["-var", "description=two"])
+        .assert_stdout_contains("Resources: 0 added, 2 changed, 0 destroyed.");
     let before = state_bytes(&w);
-    assert_stale(&aiu(&w, &["apply", "p1"]), "the state changed since the plan was made");
-    assert_eq!(state_bytes(&w), before, "a refused saved plan must not write state");
-    assert_eq!(role_descriptions(&prefix, 2), ["two", "two"], "a refused saved plan must not change anything in AWS");
+    assert_stale(
+        &aiu(&w, &["apply", "p1"]),
+        "the state changed since the plan was made",
+    );
+    assert_eq!(
+        state_bytes(&w),
+        before,
+        "a refused saved plan must not write state"
+    );
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["two", "two"],
+        "a refused saved plan must not change anything in AWS"
+    );
     assert_live(&prefix, 2);
 }
 
@@ -489,14 +588,19 @@ fn saved_plan_refused_after_out_of_band_change() {
     let p = aiu(&w, &["plan", "-out=p2", "-var", "description=three"]);
     p.assert_code(0);
     p.assert_stdout_contains("Plan: 0 to add, 2 to change, 0 to destroy.");
-    py(&format!("iam.update_role(RoleName='{prefix}-r1', Description='changed outside')"));
+    py(&format!(
+        "iam.update_role(RoleName='{prefix}-r1', Description='changed outside')"
+    ));
     let before = state_bytes(&w);
     let out = aiu(&w, &["apply", "p2"]);
     assert_stale(&out, "these objects changed in AWS since the plan was made");
     out.assert_stderr_contains("aws_iam_role.r[1]");
     out.assert_not_contains("aws_iam_role.r[0]");
     assert_eq!(state_bytes(&w), before);
-    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "changed outside"]);
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["aiu safety test", "changed outside"]
+    );
 
     // An out-of-band change to an object the plan does not change but read: a new default
     // version of a policy.
@@ -512,7 +616,10 @@ fn saved_plan_refused_after_out_of_band_change() {
     assert_stale(&out, "these objects changed in AWS since the plan was made");
     out.assert_stderr_contains("aws_iam_policy.p[0]");
     assert_eq!(state_bytes(&w), before);
-    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "changed outside"]);
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["aiu safety test", "changed outside"]
+    );
 }
 
 #[test]
@@ -541,11 +648,20 @@ fn saved_plan_refused_after_config_edit_and_accepted_when_reverted() {
     assert_eq!(updates, ["aws_iam_role.r[0]", "aws_iam_role.r[1]"], "{j:#}");
 
     let original = w.read("main.tf");
-    w.write("main.tf", &format!("{original}\noutput \"extra\" {{\n  value = var.prefix\n}}\n"));
+    w.write(
+        "main.tf",
+        &format!("{original}\noutput \"extra\" {{\n  value = var.prefix\n}}\n"),
+    );
     let before = state_bytes(&w);
-    assert_stale(&aiu(&w, &["apply", "p4"]), "the configuration files changed since the plan was made");
+    assert_stale(
+        &aiu(&w, &["apply", "p4"]),
+        "the configuration files changed since the plan was made",
+    );
     assert_eq!(state_bytes(&w), before);
-    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["aiu safety test", "aiu safety test"]
+    );
 
     // Back to the reviewed configuration: the plan is exactly applicable again.
     w.write("main.tf", &original);
@@ -553,7 +669,10 @@ fn saved_plan_refused_after_config_edit_and_accepted_when_reverted() {
     out.assert_code(0);
     out.assert_stdout_contains("Apply complete! Resources: 0 added, 2 changed, 0 destroyed.");
     assert_eq!(role_descriptions(&prefix, 2), ["four", "four"]);
-    let clean = aiu(&w, &["plan", "-detailed-exitcode", "-var", "description=four"]);
+    let clean = aiu(
+        &w,
+        &["plan", "-detailed-exitcode", "-var", "description=four"],
+    );
     clean.assert_code(0);
 }
 
@@ -565,7 +684,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next_u32(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 32) as u32
     }
 
@@ -604,7 +726,13 @@ macro_rules! ensure {
 
 fn run_ok(w: &Work, args: &[&str], what: &str) -> Result<Out, String> {
     let out = aiu(w, args);
-    ensure!(out.code == 0, "{what}: `aiu {}` exited {}:\n{}", args.join(" "), out.code, out.snapshot());
+    ensure!(
+        out.code == 0,
+        "{what}: `aiu {}` exited {}:\n{}",
+        args.join(" "),
+        out.code,
+        out.snapshot()
+    );
     Ok(out)
 }
 
@@ -613,7 +741,8 @@ fn run_ok(w: &Work, args: &[&str], what: &str) -> Result<Out, String> {
 fn check_state_file(w: &Work, what: &str) -> Result<(usize, Vec<String>), String> {
     let pending = match std::fs::read(w.state_path()) {
         Ok(bytes) => {
-            let j: Json = serde_json::from_slice(&bytes).map_err(|e| format!("{what}: the state file is not JSON: {e}"))?;
+            let j: Json = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{what}: the state file is not JSON: {e}"))?;
             j["pending"].as_array().map_or(0, Vec::len)
         }
         Err(_) => 0,
@@ -638,38 +767,93 @@ fn crash_trial(i: usize, prefix: &str, delay: Duration) -> Result<Trial, String>
     // std's Child::kill sends SIGKILL.
     let _ = bg.child.kill();
     let (status, _, _, killed_err) = bg.wait();
-    ensure!(finished_first || status.code().is_none() || status.code() == Some(0), "trial {i}: killed apply exited {status}: {killed_err}");
+    ensure!(
+        finished_first || status.code().is_none() || status.code() == Some(0),
+        "trial {i}: killed apply exited {status}: {killed_err}"
+    );
     let created_before_kill = killed_err.matches("Creation complete").count();
 
-    let (pending_after_kill, _) = check_state_file(&w, &format!("trial {i}, right after the kill"))?;
+    let (pending_after_kill, _) =
+        check_state_file(&w, &format!("trial {i}, right after the kill"))?;
 
-    let again = run_ok(&w, &["apply", "-auto-approve"], &format!("trial {i}: apply after the kill"))?;
-    let recovered = again.stderr.matches("Recovering an interrupted apply").count();
-    ensure!(again.stdout.contains("Apply complete!"), "trial {i}: {}", again.snapshot());
-    let plan = aiu(&w, &["plan", "-detailed-exitcode"]);
-    ensure!(plan.code == 0, "trial {i}: plan after the recovery apply exited {} (want 0):\n{}", plan.code, plan.snapshot());
-    let got = live(prefix);
-    ensure!(got == expected(prefix, CRASH_N), "trial {i}: moto does not hold exactly the configured objects:\n{got:#}");
-    let (pending, addresses) = check_state_file(&w, &format!("trial {i}, after the recovery apply"))?;
-    ensure!(pending == 0, "trial {i}: {pending} pending records left after a successful apply");
-    ensure!(addresses.len() == 3 * CRASH_N, "trial {i}: state lists {} addresses, want {}: {addresses:?}", addresses.len(), 3 * CRASH_N);
-
-    let destroy = run_ok(&w, &["destroy", "-auto-approve", "-parallelism=10"], &format!("trial {i}: destroy"))?;
+    let again = run_ok(
+        &w,
+        &["apply", "-auto-approve"],
+        &format!("trial {i}: apply after the kill"),
+    )?;
+    let recovered = again
+        .stderr
+        .matches("Recovering an interrupted apply")
+        .count();
     ensure!(
-        destroy.stdout.contains(&format!("Resources: 0 added, 0 changed, {} destroyed.", 3 * CRASH_N)),
+        again.stdout.contains("Apply complete!"),
+        "trial {i}: {}",
+        again.snapshot()
+    );
+    let plan = aiu(&w, &["plan", "-detailed-exitcode"]);
+    ensure!(
+        plan.code == 0,
+        "trial {i}: plan after the recovery apply exited {} (want 0):\n{}",
+        plan.code,
+        plan.snapshot()
+    );
+    let got = live(prefix);
+    ensure!(
+        got == expected(prefix, CRASH_N),
+        "trial {i}: moto does not hold exactly the configured objects:\n{got:#}"
+    );
+    let (pending, addresses) =
+        check_state_file(&w, &format!("trial {i}, after the recovery apply"))?;
+    ensure!(
+        pending == 0,
+        "trial {i}: {pending} pending records left after a successful apply"
+    );
+    ensure!(
+        addresses.len() == 3 * CRASH_N,
+        "trial {i}: state lists {} addresses, want {}: {addresses:?}",
+        addresses.len(),
+        3 * CRASH_N
+    );
+
+    let destroy = run_ok(
+        &w,
+        &["destroy", "-auto-approve", "-parallelism=10"],
+        &format!("trial {i}: destroy"),
+    )?;
+    ensure!(
+        destroy.stdout.contains(&format!(
+            "Resources: 0 added, 0 changed, {} destroyed.",
+            3 * CRASH_N
+        )),
         "trial {i}: {}",
         destroy.snapshot()
     );
     let left = live(prefix);
-    ensure!(left == expected(prefix, 0), "trial {i}: left after destroy:\n{left:#}");
+    ensure!(
+        left == expected(prefix, 0),
+        "trial {i}: left after destroy:\n{left:#}"
+    );
     let (_, addresses) = check_state_file(&w, &format!("trial {i}, after destroy"))?;
-    ensure!(addresses.is_empty(), "trial {i}: state still lists {addresses:?} after destroy");
-    Ok(Trial { delay, finished_first, finished_at, created_before_kill, pending_after_kill, recovered })
+    ensure!(
+        addresses.is_empty(),
+        "trial {i}: state still lists {addresses:?} after destroy"
+    );
+    Ok(Trial {
+        delay,
+        finished_first,
+        finished_at,
+        created_before_kill,
+        pending_after_kill,
+        recovered,
+    })
 }
 
 #[test]
 fn crash_test_kill_9_during_apply_then_apply_recovers() {
-    let seed: u64 = std::env::var("AIU_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5afe_0006);
+    let seed: u64 = std::env::var("AIU_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5afe_0006);
     let mut rng = Lcg(seed);
     let base = unique("cr");
     let started = Instant::now();
@@ -706,16 +890,26 @@ fn crash_test_kill_9_during_apply_then_apply_recovers() {
         }
         // The calibration may have run on a busier machine: when an apply ends before its kill,
         // later delays are spread over that (shorter) duration instead.
-        if let Ok(Trial { finished_at: Some(f), .. }) = &result {
+        if let Ok(Trial {
+            finished_at: Some(f),
+            ..
+        }) = &result
+        {
             if *f < apply_time {
-                eprintln!("crash test: an apply took {} ms; later delays are spread over that", f.as_millis());
+                eprintln!(
+                    "crash test: an apply took {} ms; later delays are spread over that",
+                    f.as_millis()
+                );
                 apply_time = *f;
             }
         }
         results.push(result);
     }
     let passed: Vec<&Trial> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let mid_apply = passed.iter().filter(|t| !t.finished_first && t.created_before_kill > 0).count();
+    let mid_apply = passed
+        .iter()
+        .filter(|t| !t.finished_first && t.created_before_kill > 0)
+        .count();
     let with_pending = passed.iter().filter(|t| t.pending_after_kill > 0).count();
     eprintln!(
         "crash test: {} trials run, {} passed; seed {seed:#x}; uninterrupted apply of {} resources took {} ms (calibration), {} ms (shortest seen); \
@@ -728,7 +922,12 @@ fn crash_test_kill_9_during_apply_then_apply_recovers() {
         started.elapsed().as_secs_f64()
     );
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
-    assert!(failures.is_empty(), "{} of {CRASH_TRIALS} crash trials failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {CRASH_TRIALS} crash trials failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(mid_apply >= CRASH_TRIALS / 4, "too few kills landed while creates were running ({mid_apply}): the delays do not cover the apply");
 }
 
@@ -753,7 +952,11 @@ fn s3_snapshot(bucket: &str, key: &str) -> (Option<Vec<u8>>, usize, Vec<String>)
     (
         j[0].as_str().map(unhex),
         j[1].as_u64().unwrap() as usize,
-        j[2].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_owned()).collect(),
+        j[2].as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect(),
     )
 }
 
@@ -784,10 +987,22 @@ fn bad_state_objects_on_s3_are_refused_and_left_untouched() {
     assert_ne!(newer, good_text);
     let url = format!("s3://{b}/{key}");
     let variants: [(&str, Vec<u8>, &[&str]); 5] = [
-        ("corrupt", b"{ this is not a state \x01".to_vec(), &["not valid JSON"]),
-        ("truncated", good[..good.len() / 2].to_vec(), &["not valid JSON"]),
+        (
+            "corrupt",
+            b"{ this is not a state \x01".to_vec(),
+            &["not valid JSON"],
+        ),
+        (
+            "truncated",
+            good[..good.len() / 2].to_vec(),
+            &["not valid JSON"],
+        ),
         ("not UTF-8", b"\xff\xfe\x00garbage".to_vec(), &["UTF-8"]),
-        ("newer format", newer.into_bytes(), &["format_version 99", "upgrade aiu"]),
+        (
+            "newer format",
+            newer.into_bytes(),
+            &["format_version 99", "upgrade aiu"],
+        ),
         ("wrong shape", b"[1, 2, 3]\n".to_vec(), &["malformed"]),
     ];
     for (what, bytes, expect) in &variants {
@@ -805,20 +1020,46 @@ fn bad_state_objects_on_s3_are_refused_and_left_untouched() {
             let out = aiu(&w, args);
             let ctx = format!("{what} state object, `aiu {}`", args.join(" "));
             assert_eq!(out.code, 1, "{ctx}: exit code\n{}", out.snapshot());
-            assert!(out.stderr.contains(&url), "{ctx}: the error should name {url}:\n{}", out.snapshot());
+            assert!(
+                out.stderr.contains(&url),
+                "{ctx}: the error should name {url}:\n{}",
+                out.snapshot()
+            );
             for e in *expect {
-                assert!(out.stderr.contains(e), "{ctx}: the error should say {e:?}:\n{}", out.snapshot());
+                assert!(
+                    out.stderr.contains(e),
+                    "{ctx}: the error should say {e:?}:\n{}",
+                    out.snapshot()
+                );
             }
             out.assert_not_contains("Creating...");
-            assert_eq!(s3_snapshot(&b, key), before, "{ctx}: the object, its versions or the bucket's keys changed");
+            assert_eq!(
+                s3_snapshot(&b, key),
+                before,
+                "{ctx}: the object, its versions or the bucket's keys changed"
+            );
         }
         // state push does not overwrite an object it cannot read, even with -force.
         w.write("good.json", &good_text);
-        for args in [&["state", "push", "good.json"][..], &["state", "push", "-force", "good.json"]] {
+        for args in [
+            &["state", "push", "good.json"][..],
+            &["state", "push", "-force", "good.json"],
+        ] {
             let out = aiu(&w, args);
-            assert_eq!(out.code, 1, "{what}: `aiu {}` should refuse:\n{}", args.join(" "), out.snapshot());
+            assert_eq!(
+                out.code,
+                1,
+                "{what}: `aiu {}` should refuse:\n{}",
+                args.join(" "),
+                out.snapshot()
+            );
             assert!(out.stderr.contains(&url), "{}", out.snapshot());
-            assert_eq!(s3_snapshot(&b, key), before, "{what}: `aiu {}` changed the bucket", args.join(" "));
+            assert_eq!(
+                s3_snapshot(&b, key),
+                before,
+                "{what}: `aiu {}` changed the bucket",
+                args.join(" ")
+            );
         }
     }
     // Restoring the good object (what bucket versioning is for) makes everything work again.
@@ -842,16 +1083,34 @@ fn foreign_lineage_written_to_s3_during_apply_is_not_overwritten() {
     s3_put(&b, key, &foreign);
     let after_put = s3_snapshot(&b, key);
     let (status, _, out, err) = bg.wait();
-    assert_eq!(status.code(), Some(1), "the apply must fail once its state was replaced:\n{out}\n{err}");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the apply must fail once its state was replaced:\n{out}\n{err}"
+    );
     assert!(
         err.contains("another aiu run wrote the state at") || err.contains("belongs to lineage"),
         "the error should say the state was replaced by someone else:\n{err}"
     );
-    assert!(err.contains("nothing was overwritten") || err.contains("refusing to overwrite"), "{err}");
+    assert!(
+        err.contains("nothing was overwritten") || err.contains("refusing to overwrite"),
+        "{err}"
+    );
     let after = s3_snapshot(&b, key);
-    assert_eq!(after.0.as_deref(), Some(&foreign[..]), "the foreign state must be left as it was");
-    assert_eq!(after.1, after_put.1, "no new version may be written over the foreign state");
-    assert_eq!(after.2, vec![key.to_owned()], "the lock object must be released");
+    assert_eq!(
+        after.0.as_deref(),
+        Some(&foreign[..]),
+        "the foreign state must be left as it was"
+    );
+    assert_eq!(
+        after.1, after_put.1,
+        "no new version may be written over the foreign state"
+    );
+    assert_eq!(
+        after.2,
+        vec![key.to_owned()],
+        "the lock object must be released"
+    );
 }
 
 /// Saved plans and `state push` refuse a state of another lineage; the state is untouched.
@@ -867,7 +1126,11 @@ fn foreign_lineage_refusals(w: &Work, read: &dyn Fn() -> Vec<u8>, write: &dyn Fn
     out.assert_stderr_contains("lineage");
     out.assert_stderr_contains("it belongs to another state");
     out.assert_not_contains("Modifying...");
-    assert_eq!(read(), foreign, "a refused saved plan must leave the state as it is");
+    assert_eq!(
+        read(),
+        foreign,
+        "a refused saved plan must leave the state as it is"
+    );
 
     // Pushing the original over the foreign one is refused without -force.
     write(&foreign);
@@ -887,9 +1150,14 @@ fn foreign_lineage_refused_local() {
     apply_ok(&w, &[]);
     let path = w.state_path();
     let p2 = path.clone();
-    foreign_lineage_refusals(&w, &|| std::fs::read(&path).unwrap(), &|bytes| std::fs::write(&p2, bytes).unwrap());
+    foreign_lineage_refusals(&w, &|| std::fs::read(&path).unwrap(), &|bytes| {
+        std::fs::write(&p2, bytes).unwrap()
+    });
     plan_clean(&w);
-    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["aiu safety test", "aiu safety test"]
+    );
 }
 
 #[test]
@@ -900,9 +1168,14 @@ fn foreign_lineage_refused_s3() {
     let w = s3_work(&prefix, 2, &b, key);
     apply_ok(&w, &[]);
     let (b1, b2) = (b.clone(), b.clone());
-    foreign_lineage_refusals(&w, &move || s3_get(&b1, key).unwrap(), &move |bytes| s3_put(&b2, key, bytes));
+    foreign_lineage_refusals(&w, &move || s3_get(&b1, key).unwrap(), &move |bytes| {
+        s3_put(&b2, key, bytes)
+    });
     plan_clean(&w);
-    assert_eq!(role_descriptions(&prefix, 2), ["aiu safety test", "aiu safety test"]);
+    assert_eq!(
+        role_descriptions(&prefix, 2),
+        ["aiu safety test", "aiu safety test"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,8 +1210,14 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     out.assert_stdout_contains(&format!("s3://{b}/{key}"));
     let object = s3_get(&b, key).expect("the migrated state object");
     let remote = json_of(&object);
-    assert_eq!(remote["lineage"], local["lineage"], "migration keeps the lineage");
-    assert_eq!(remote["resources"], local["resources"], "migration keeps the resources");
+    assert_eq!(
+        remote["lineage"], local["lineage"],
+        "migration keeps the lineage"
+    );
+    assert_eq!(
+        remote["resources"], local["resources"],
+        "migration keeps the resources"
+    );
     plan_clean(&w);
     apply_ok(&w, &[]).assert_stdout_contains("Resources: 0 added, 0 changed, 0 destroyed.");
 
@@ -946,8 +1225,16 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     let object = s3_get(&b, key).unwrap();
     let pulled = aiu(&w, &["state", "pull"]);
     pulled.assert_code(0);
-    assert_eq!(json_of(pulled.stdout.as_bytes()), json_of(&object), "state pull differs from the S3 object");
-    assert_eq!(pulled.stdout.trim_end(), String::from_utf8(object.clone()).unwrap().trim_end(), "state pull should print the object as stored");
+    assert_eq!(
+        json_of(pulled.stdout.as_bytes()),
+        json_of(&object),
+        "state pull differs from the S3 object"
+    );
+    assert_eq!(
+        pulled.stdout.trim_end(),
+        String::from_utf8(object.clone()).unwrap().trim_end(),
+        "state pull should print the object as stored"
+    );
 
     // state push: a lower serial and another lineage are refused without -force.
     let current = json_of(&object);
@@ -955,31 +1242,53 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     let mut lower = current.clone();
     lower["serial"] = json!(serial - 1);
     w.write("lower.json", &serde_json::to_string_pretty(&lower).unwrap());
-    w.write("foreign.json", std::str::from_utf8(&foreign_state(&object, serial + 10)).unwrap());
+    w.write(
+        "foreign.json",
+        std::str::from_utf8(&foreign_state(&object, serial + 10)).unwrap(),
+    );
     let before = s3_snapshot(&b, key);
     let out = aiu(&w, &["state", "push", "lower.json"]);
     out.assert_code(1);
     out.assert_stderr_contains("Refusing to push");
     out.assert_stderr_contains(&format!("serial {}", serial - 1));
-    assert_eq!(s3_snapshot(&b, key), before, "a refused push changed the bucket");
+    assert_eq!(
+        s3_snapshot(&b, key),
+        before,
+        "a refused push changed the bucket"
+    );
     let out = aiu(&w, &["state", "push", "foreign.json"]);
     out.assert_code(1);
     out.assert_stderr_contains("Refusing to push");
     out.assert_stderr_contains("lineage");
-    assert_eq!(s3_snapshot(&b, key), before, "a refused push changed the bucket");
+    assert_eq!(
+        s3_snapshot(&b, key),
+        before,
+        "a refused push changed the bucket"
+    );
     // A newer serial of the same lineage is accepted as it is.
     let mut newer = current.clone();
     newer["serial"] = json!(serial + 1);
     w.write("newer.json", &serde_json::to_string_pretty(&newer).unwrap());
     aiu(&w, &["state", "push", "newer.json"]).assert_code(0);
-    assert_eq!(json_of(&s3_get(&b, key).unwrap())["serial"], json!(serial + 1));
+    assert_eq!(
+        json_of(&s3_get(&b, key).unwrap())["serial"],
+        json!(serial + 1)
+    );
     // -force pushes the older copy over it (as a new serial of the stored lineage).
     let out = aiu(&w, &["state", "push", "-force", "lower.json"]);
     out.assert_code(0);
     let forced = json_of(&s3_get(&b, key).unwrap());
     assert_eq!(forced["lineage"], current["lineage"]);
-    assert!(forced["serial"].as_u64().unwrap() > serial + 1, "serial must stay monotonic: {}", forced["serial"]);
-    assert_eq!(s3_snapshot(&b, key).1, before.1 + 2, "each accepted push is one new object version");
+    assert!(
+        forced["serial"].as_u64().unwrap() > serial + 1,
+        "serial must stay monotonic: {}",
+        forced["serial"]
+    );
+    assert_eq!(
+        s3_snapshot(&b, key).1,
+        before.1 + 2,
+        "each accepted push is one new object version"
+    );
     plan_clean(&w);
 
     // Workspaces on S3: a new workspace has its own, empty state.
@@ -989,18 +1298,35 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     out.assert_code(2);
     out.assert_stdout_contains("Plan: 6 to add, 0 to change, 0 to destroy.");
     let dev_prefix = format!("{prefix}-dev");
-    apply_ok(&w, &["-var", &format!("prefix={dev_prefix}")]).assert_stdout_contains("Resources: 6 added");
+    apply_ok(&w, &["-var", &format!("prefix={dev_prefix}")])
+        .assert_stdout_contains("Resources: 6 added");
     assert_live(&dev_prefix, 2);
-    aiu(&w, &["plan", "-detailed-exitcode", "-var", &format!("prefix={dev_prefix}")]).assert_code(0);
+    aiu(
+        &w,
+        &[
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            &format!("prefix={dev_prefix}"),
+        ],
+    )
+    .assert_code(0);
     let keys = s3_keys(&b);
-    assert!(keys.contains(&format!("env:/dev/{key}")), "dev's state should be at env:/dev/{key}: {keys:?}");
+    assert!(
+        keys.contains(&format!("env:/dev/{key}")),
+        "dev's state should be at env:/dev/{key}: {keys:?}"
+    );
     let list = aiu(&w, &["workspace", "list"]);
     list.assert_code(0);
     list.assert_stdout_contains("* dev");
     list.assert_stdout_contains("  default");
     aiu(&w, &["workspace", "select", "default"]).assert_code(0);
     plan_clean(&w);
-    assert_eq!(json_of(&s3_get(&b, key).unwrap())["serial"], forced["serial"], "planning default must not touch its state");
+    assert_eq!(
+        json_of(&s3_get(&b, key).unwrap())["serial"],
+        forced["serial"],
+        "planning default must not touch its state"
+    );
 
     // Back to local: remove the backend block, migrate.
     std::fs::remove_file(w.join("backend.tf")).unwrap();
@@ -1018,7 +1344,16 @@ fn migrate_local_to_s3_and_back_with_pull_push_and_workspaces() {
     plan_clean(&w);
     apply_ok(&w, &[]).assert_stdout_contains("Resources: 0 added, 0 changed, 0 destroyed.");
     aiu(&w, &["workspace", "select", "dev"]).assert_code(0);
-    aiu(&w, &["plan", "-detailed-exitcode", "-var", &format!("prefix={dev_prefix}")]).assert_code(0);
+    aiu(
+        &w,
+        &[
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            &format!("prefix={dev_prefix}"),
+        ],
+    )
+    .assert_code(0);
     assert!(w.join("state/dev.aiustate.json").exists());
     // The S3 objects are left in place (the source of a migration is never removed).
     assert!(s3_get(&b, key).is_some());
@@ -1050,7 +1385,10 @@ fn s3_apply_killed_leaves_lock_named_then_force_unlock_and_apply_recover() {
     let _ = bg.child.kill();
     let _ = bg.wait();
     let lock_key = format!("{key}.tflock");
-    assert!(s3_keys(&b).contains(&lock_key), "a killed run cannot remove its S3 lock object");
+    assert!(
+        s3_keys(&b).contains(&lock_key),
+        "a killed run cannot remove its S3 lock object"
+    );
 
     let out = aiu(&w, &["apply", "-auto-approve"]);
     out.assert_code(1);
@@ -1059,9 +1397,15 @@ fn s3_apply_killed_leaves_lock_named_then_force_unlock_and_apply_recover() {
     out.assert_not_contains("Creating...");
     let id = lock_id(&out.stderr);
 
-    let wrong = aiu(&w, &["force-unlock", "00000000-0000-4000-8000-000000000000"]);
+    let wrong = aiu(
+        &w,
+        &["force-unlock", "00000000-0000-4000-8000-000000000000"],
+    );
     wrong.assert_code(1);
-    assert!(s3_keys(&b).contains(&lock_key), "force-unlock with another ID must keep the lock");
+    assert!(
+        s3_keys(&b).contains(&lock_key),
+        "force-unlock with another ID must keep the lock"
+    );
     let unlocked = aiu(&w, &["force-unlock", &id]);
     unlocked.assert_code(0);
     unlocked.assert_stdout_contains("successfully unlocked");
@@ -1086,17 +1430,52 @@ fn commands_refused_while_lock_held_local() {
     pulled.assert_code(0);
     w.write("pulled.json", &pulled.stdout);
 
-    let mut bg = spawn(&w, &["apply", "-auto-approve", "-parallelism=1", "-var", "description=second"], "holder");
+    let mut bg = spawn(
+        &w,
+        &[
+            "apply",
+            "-auto-approve",
+            "-parallelism=1",
+            "-var",
+            "description=second",
+        ],
+        "holder",
+    );
     let pid = bg.child.id();
     bg.wait_for_stderr("Modifying...", Duration::from_secs(60));
-    for args in [&["apply", "p"][..], &["state", "push", "pulled.json"], &["plan"], &["import", "aws_iam_role.r[0]", "x"]] {
+    for args in [
+        &["apply", "p"][..],
+        &["state", "push", "pulled.json"],
+        &["plan"],
+        &["import", "aws_iam_role.r[0]", "x"],
+    ] {
         let out = aiu(&w, args);
-        assert_eq!(out.code, 1, "`aiu {}` while the state is locked:\n{}", args.join(" "), out.snapshot());
-        assert!(out.stderr.contains("is locked by another aiu run"), "`aiu {}`:\n{}", args.join(" "), out.snapshot());
-        assert!(out.stderr.contains(&format!("(pid {pid})")), "`aiu {}`:\n{}", args.join(" "), out.snapshot());
+        assert_eq!(
+            out.code,
+            1,
+            "`aiu {}` while the state is locked:\n{}",
+            args.join(" "),
+            out.snapshot()
+        );
+        assert!(
+            out.stderr.contains("is locked by another aiu run"),
+            "`aiu {}`:\n{}",
+            args.join(" "),
+            out.snapshot()
+        );
+        assert!(
+            out.stderr.contains(&format!("(pid {pid})")),
+            "`aiu {}`:\n{}",
+            args.join(" "),
+            out.snapshot()
+        );
     }
     let (status, _, out, err) = bg.wait();
     assert_eq!(status.code(), Some(0), "{out}\n{err}");
     assert_eq!(role_descriptions(&prefix, 12), vec!["second"; 12]);
-    aiu(&w, &["plan", "-detailed-exitcode", "-var", "description=second"]).assert_code(0);
+    aiu(
+        &w,
+        &["plan", "-detailed-exitcode", "-var", "description=second"],
+    )
+    .assert_code(0);
 }

@@ -22,7 +22,10 @@ fn aiu(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn code(o: &Output) -> i32 {
@@ -83,28 +86,47 @@ fn pass_role_on_star_is_a_listed_security_warning() {
     let o = aiu(dir.path(), &["validate"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
-    assert!(err.contains("SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{err}");
+    assert!(
+        err.contains("SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        "{err}"
+    );
     assert!(err.contains("main.tf:3:3"), "{err}");
-    assert!(err.contains("# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE"), "the message says how to accept it: {err}");
+    assert!(
+        err.contains("# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        "the message says how to accept it: {err}"
+    );
     assert!(out.contains("Success!"), "{out}");
 }
 
 #[test]
 fn aiu_allow_comment_suppresses_the_finding() {
-    let dir = config(&pass_role("# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE -- the service must pass any of its roles\n"));
+    let dir = config(&pass_role(
+        "# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE -- the service must pass any of its roles\n",
+    ));
     let o = aiu(dir.path(), &["validate"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(!err.contains("PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{err}");
     assert!(out.contains("Success!"), "{out}");
     // The allow names one code: an ERROR of another code still stops validate.
-    let dir = config(&policy_tf("# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE\n", r#""iam:PassRole", "s3:GetObjekt""#, "*"));
+    let dir = config(&policy_tf(
+        "# aiu:allow PASS_ROLE_WITH_STAR_IN_RESOURCE\n",
+        r#""iam:PassRole", "s3:GetObjekt""#,
+        "*",
+    ));
     let o = aiu(dir.path(), &["validate"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "stdout:\n{out}\nstderr:\n{err}");
-    assert!(err.contains("ERROR INVALID_ACTION") && !err.contains("PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{err}");
+    assert!(
+        err.contains("ERROR INVALID_ACTION") && !err.contains("PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        "{err}"
+    );
     // And an ERROR can be accepted explicitly too.
-    let dir = config(&policy_tf("# aiu:allow INVALID_ACTION\n", r#""s3:GetObjekt""#, "arn:aws:s3:::bucket/*"));
+    let dir = config(&policy_tf(
+        "# aiu:allow INVALID_ACTION\n",
+        r#""s3:GetObjekt""#,
+        "arn:aws:s3:::bucket/*",
+    ));
     let o = aiu(dir.path(), &["validate"]);
     assert_eq!(code(&o), 0, "{:?}", text(&o));
 }
@@ -117,28 +139,46 @@ fn action_newer_than_the_catalog_is_a_warning_not_an_error() {
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(err.contains("WARNING UNKNOWN_ACTION"), "{err}");
-    assert!(err.contains(aiu_policy::catalog::SOURCE), "names the catalog and its date: {err}");
+    assert!(
+        err.contains(aiu_policy::catalog::SOURCE),
+        "names the catalog and its date: {err}"
+    );
 }
 
 fn sarif(dir: &Path) -> (i32, Value) {
     let o = aiu(dir, &["validate", "--format", "sarif"]);
     let (out, err) = text(&o);
-    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("SARIF is not JSON ({e}):\n{out}\nstderr:\n{err}"));
+    let v: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("SARIF is not JSON ({e}):\n{out}\nstderr:\n{err}"));
     (code(&o), v)
 }
 
 /// The SARIF 2.1.0 shape every result must have.
 fn check_sarif_shape(v: &Value) -> &Vec<Value> {
     assert_eq!(v["version"], "2.1.0", "{v:#}");
-    assert!(v["$schema"].as_str().is_some_and(|s| s.contains("sarif-2.1.0")), "{v:#}");
+    assert!(
+        v["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0")),
+        "{v:#}"
+    );
     let runs = v["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["tool"]["driver"]["name"], "aiu", "{v:#}");
     let results = runs[0]["results"].as_array().expect("runs[0].results");
     for r in results {
         assert!(r["ruleId"].as_str().is_some_and(|s| !s.is_empty()), "{r:#}");
-        assert!(matches!(r["level"].as_str(), Some("error" | "warning" | "note" | "none")), "{r:#}");
-        assert!(r["message"]["text"].as_str().is_some_and(|s| !s.is_empty()), "{r:#}");
+        assert!(
+            matches!(
+                r["level"].as_str(),
+                Some("error" | "warning" | "note" | "none")
+            ),
+            "{r:#}"
+        );
+        assert!(
+            r["message"]["text"].as_str().is_some_and(|s| !s.is_empty()),
+            "{r:#}"
+        );
     }
     results
 }
@@ -146,9 +186,16 @@ fn check_sarif_shape(v: &Value) -> &Vec<Value> {
 fn location(r: &Value) -> (String, u64, u64) {
     let pl = &r["locations"][0]["physicalLocation"];
     (
-        pl["artifactLocation"]["uri"].as_str().unwrap_or_else(|| panic!("no artifactLocation.uri: {r:#}")).to_string(),
-        pl["region"]["startLine"].as_u64().unwrap_or_else(|| panic!("no region.startLine: {r:#}")),
-        pl["region"]["startColumn"].as_u64().unwrap_or_else(|| panic!("no region.startColumn: {r:#}")),
+        pl["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no artifactLocation.uri: {r:#}"))
+            .to_string(),
+        pl["region"]["startLine"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no region.startLine: {r:#}")),
+        pl["region"]["startColumn"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no region.startColumn: {r:#}")),
     )
 }
 
@@ -158,9 +205,18 @@ fn sarif_output_has_the_2_1_0_shape() {
     let (code, v) = sarif(dir.path());
     assert_eq!(code, 1);
     let results = check_sarif_shape(&v);
-    let r = results.iter().find(|r| r["ruleId"] == "INVALID_ACTION").unwrap_or_else(|| panic!("{v:#}"));
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "INVALID_ACTION")
+        .unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(r["level"], "error");
-    assert!(r["message"]["text"].as_str().unwrap().contains(r#"did you mean "s3:GetObject"?"#), "{r:#}");
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(r#"did you mean "s3:GetObject"?"#),
+        "{r:#}"
+    );
     let (uri, line, col) = location(r);
     assert!(uri.ends_with("main.tf"), "{uri}");
     assert_eq!((line, col), (3, 3));
@@ -169,7 +225,10 @@ fn sarif_output_has_the_2_1_0_shape() {
     let (code, v) = sarif(dir.path());
     assert_eq!(code, 0);
     let results = check_sarif_shape(&v);
-    let r = results.iter().find(|r| r["ruleId"] == "PASS_ROLE_WITH_STAR_IN_RESOURCE").unwrap_or_else(|| panic!("{v:#}"));
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "PASS_ROLE_WITH_STAR_IN_RESOURCE")
+        .unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(r["level"], "warning");
     assert_eq!(location(r).1, 3);
 
@@ -182,12 +241,16 @@ fn sarif_output_has_the_2_1_0_shape() {
 
 #[test]
 fn json_output_lists_diagnostics_with_ranges() {
-    for args in [&["validate", "--format", "json"][..], &["validate", "--json"][..]] {
+    for args in [
+        &["validate", "--format", "json"][..],
+        &["validate", "--json"][..],
+    ] {
         let dir = config(&misspelled());
         let o = aiu(dir.path(), args);
         let (out, err) = text(&o);
         assert_eq!(code(&o), 1, "{args:?}: {out}\n{err}");
-        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"));
+        let v: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"));
         assert_eq!(v["valid"], false);
         assert!(v["error_count"].as_u64().unwrap() >= 1, "{v:#}");
         let d = v["diagnostics"]
@@ -197,8 +260,20 @@ fn json_output_lists_diagnostics_with_ranges() {
             .find(|d| d["summary"] == "ERROR INVALID_ACTION")
             .unwrap_or_else(|| panic!("{v:#}"));
         assert_eq!(d["severity"], "error");
-        assert!(d["detail"].as_str().unwrap().contains(r#"did you mean "s3:GetObject"?"#), "{d:#}");
-        assert!(d["range"]["filename"].as_str().unwrap().ends_with("main.tf"), "{d:#}");
+        assert!(
+            d["detail"]
+                .as_str()
+                .unwrap()
+                .contains(r#"did you mean "s3:GetObject"?"#),
+            "{d:#}"
+        );
+        assert!(
+            d["range"]["filename"]
+                .as_str()
+                .unwrap()
+                .ends_with("main.tf"),
+            "{d:#}"
+        );
         assert_eq!(d["range"]["start"]["line"], 3);
         assert_eq!(d["range"]["start"]["column"], 3);
     }
@@ -208,12 +283,27 @@ fn json_output_lists_diagnostics_with_ranges() {
     let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["valid"], true);
     assert_eq!(v["error_count"], 0);
-    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["summary"] == "SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE" && d["severity"] == "warning"), "{v:#}");
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |d| d["summary"] == "SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE"
+                    && d["severity"] == "warning"
+            ),
+        "{v:#}"
+    );
 }
 
 fn reference_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/ai-unlimited");
-    assert!(dir.is_dir(), "reference policies folder {} is missing", dir.display());
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/ai-unlimited");
+    assert!(
+        dir.is_dir(),
+        "reference policies folder {} is missing",
+        dir.display()
+    );
     dir
 }
 
@@ -223,7 +313,10 @@ fn validate_policy_on_the_ai_unlimited_reference_policies() {
     for (name, pass_role_star) in [
         ("ai-unlimited-engine.json", false),
         ("ai-unlimited-workspaces.json", true),
-        ("ai-unlimited-workspaces-without-iam-role-permissions.json", true),
+        (
+            "ai-unlimited-workspaces-without-iam-role-permissions.json",
+            true,
+        ),
         ("session-manager.json", false),
     ] {
         let file = dir.join(name);
@@ -231,17 +324,40 @@ fn validate_policy_on_the_ai_unlimited_reference_policies() {
         let (out, err) = text(&o);
         assert_eq!(code(&o), 0, "{name}: stdout:\n{out}\nstderr:\n{err}");
         assert!(!out.contains("ERROR"), "{name}: {out}");
-        assert_eq!(out.contains("SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE"), pass_role_star, "{name}: {out}");
+        assert_eq!(
+            out.contains("SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+            pass_role_star,
+            "{name}: {out}"
+        );
         if pass_role_star {
             assert!(out.contains("PRIVILEGE_ESCALATION"), "{name}: {out}");
         }
 
-        let o = aiu(&dir, &["validate-policy", file.to_str().unwrap(), "--type", "identity", "--json"]);
+        let o = aiu(
+            &dir,
+            &[
+                "validate-policy",
+                file.to_str().unwrap(),
+                "--type",
+                "identity",
+                "--json",
+            ],
+        );
         assert_eq!(code(&o), 0, "{name} --json: {:?}", text(&o));
-        let findings: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{name} --json: {e}"));
+        let findings: Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{name} --json: {e}"));
         let findings = findings.as_array().expect("a JSON array of findings");
-        assert!(findings.iter().all(|f| f["severity"] != "ERROR"), "{name}: {findings:#?}");
-        assert_eq!(findings.iter().any(|f| f["code"] == "PASS_ROLE_WITH_STAR_IN_RESOURCE"), pass_role_star, "{name}");
+        assert!(
+            findings.iter().all(|f| f["severity"] != "ERROR"),
+            "{name}: {findings:#?}"
+        );
+        assert_eq!(
+            findings
+                .iter()
+                .any(|f| f["code"] == "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+            pass_role_star,
+            "{name}"
+        );
     }
 }
 
@@ -264,25 +380,44 @@ fn validate_policy_trust_type() {
     // The same document as an identity policy: Principal does not belong there.
     let o = aiu(dir.path(), &["validate-policy", &ec2]);
     assert_eq!(code(&o), 1, "{:?}", text(&o));
-    assert!(text(&o).0.contains("IDENTITY_POLICY_WITH_PRINCIPAL"), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("IDENTITY_POLICY_WITH_PRINCIPAL"),
+        "{:?}",
+        text(&o)
+    );
 
     let with_resource = write(
         "with-resource.json",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#,
     );
-    let o = aiu(dir.path(), &["validate-policy", &with_resource, "--type", "trust"]);
+    let o = aiu(
+        dir.path(),
+        &["validate-policy", &with_resource, "--type", "trust"],
+    );
     assert_eq!(code(&o), 1, "{:?}", text(&o));
-    assert!(text(&o).0.contains("ERROR TRUST_POLICY_WITH_RESOURCE"), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("ERROR TRUST_POLICY_WITH_RESOURCE"),
+        "{:?}",
+        text(&o)
+    );
 
     let anyone = write(
         "anyone.json",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
     );
-    let o = aiu(dir.path(), &["validate-policy", &anyone, "--type", "trust", "--json"]);
+    let o = aiu(
+        dir.path(),
+        &["validate-policy", &anyone, "--type", "trust", "--json"],
+    );
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     let findings: Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert!(
-        findings.as_array().unwrap().iter().any(|f| f["code"] == "TRUST_POLICY_ANY_PRINCIPAL" && f["severity"] == "SECURITY_WARNING"),
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "TRUST_POLICY_ANY_PRINCIPAL"
+                && f["severity"] == "SECURITY_WARNING"),
         "{findings:#}"
     );
 }
@@ -322,7 +457,10 @@ fn inline_policy_attached_by_role_id_is_validated() {
     let dir = config(&tf);
     let o = aiu(dir.path(), &["validate"]);
     let (out, err) = text(&o);
-    assert!(code(&o) == 1 || err.contains("not validated"), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        code(&o) == 1 || err.contains("not validated"),
+        "stdout:\n{out}\nstderr:\n{err}"
+    );
 }
 
 /// SARIF `ruleId`s are codes, also for diagnostics that are not policy findings (e.g.
@@ -336,6 +474,11 @@ fn sarif_rule_ids_are_codes() {
     let (_, v) = sarif(dir.path());
     for r in check_sarif_shape(&v) {
         let id = r["ruleId"].as_str().unwrap();
-        assert!(id.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) && id.len() > 3, "ruleId {id:?}: {r:#}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+                && id.len() > 3,
+            "ruleId {id:?}: {r:#}"
+        );
     }
 }

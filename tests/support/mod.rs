@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 /// The repository root (`/work/main`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// `tests/fixtures/<rel>`.
@@ -46,7 +49,12 @@ pub struct Work {
 impl Work {
     /// An empty scratch directory.
     pub fn empty() -> Work {
-        Work { tmp: tempfile::Builder::new().prefix("aiu-e2e-").tempdir().expect("tempdir") }
+        Work {
+            tmp: tempfile::Builder::new()
+                .prefix("aiu-e2e-")
+                .tempdir()
+                .expect("tempdir"),
+        }
     }
 
     /// A copy of `src` (a directory) in a fresh scratch directory. `state/` and lock files of the
@@ -113,7 +121,8 @@ impl Work {
 
     /// Installs `tests/fixtures/states/<name>` as the default state file.
     pub fn install_state(&self, name: &str) {
-        let text = std::fs::read_to_string(fixture_path(&format!("states/{name}"))).expect("state fixture");
+        let text = std::fs::read_to_string(fixture_path(&format!("states/{name}")))
+            .expect("state fixture");
         self.write("state/default.aiustate.json", &text);
     }
 
@@ -159,17 +168,28 @@ impl Run {
         // A clean, deterministic environment: nothing from the developer's shell leaks in.
         for (k, _) in std::env::vars_os() {
             let k_s = k.to_string_lossy();
-            if k_s.starts_with("AWS_") || k_s.starts_with("AIU_") || k_s == "NO_COLOR" || k_s == "CLICOLOR_FORCE" {
+            if k_s.starts_with("AWS_")
+                || k_s.starts_with("AIU_")
+                || k_s == "NO_COLOR"
+                || k_s == "CLICOLOR_FORCE"
+            {
                 cmd.env_remove(&k);
             }
         }
         cmd.env("NO_COLOR", "1")
             .env("HOME", cwd)
             .env("AWS_CONFIG_FILE", cwd.join(".no-aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", cwd.join(".no-aws-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                cwd.join(".no-aws-credentials"),
+            )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdin(Stdio::null());
-        Run { cmd, cwd: cwd.to_path_buf(), stdin_data: None }
+        Run {
+            cmd,
+            cwd: cwd.to_path_buf(),
+            stdin_data: None,
+        }
     }
 
     pub fn args<I, S>(mut self, args: I) -> Run
@@ -266,31 +286,52 @@ impl Out {
 
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Out {
-        assert_eq!(self.code, code, "unexpected exit code; output:\n{}", self.snapshot());
+        assert_eq!(
+            self.code,
+            code,
+            "unexpected exit code; output:\n{}",
+            self.snapshot()
+        );
         self
     }
 
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) -> &Out {
-        assert!(self.all().contains(needle), "expected output to contain {needle:?}; output:\n{}", self.snapshot());
+        assert!(
+            self.all().contains(needle),
+            "expected output to contain {needle:?}; output:\n{}",
+            self.snapshot()
+        );
         self
     }
 
     #[track_caller]
     pub fn assert_not_contains(&self, needle: &str) -> &Out {
-        assert!(!self.all().contains(needle), "expected output NOT to contain {needle:?}; output:\n{}", self.snapshot());
+        assert!(
+            !self.all().contains(needle),
+            "expected output NOT to contain {needle:?}; output:\n{}",
+            self.snapshot()
+        );
         self
     }
 
     #[track_caller]
     pub fn assert_stdout_contains(&self, needle: &str) -> &Out {
-        assert!(self.stdout.contains(needle), "expected stdout to contain {needle:?}; output:\n{}", self.snapshot());
+        assert!(
+            self.stdout.contains(needle),
+            "expected stdout to contain {needle:?}; output:\n{}",
+            self.snapshot()
+        );
         self
     }
 
     #[track_caller]
     pub fn assert_stderr_contains(&self, needle: &str) -> &Out {
-        assert!(self.stderr.contains(needle), "expected stderr to contain {needle:?}; output:\n{}", self.snapshot());
+        assert!(
+            self.stderr.contains(needle),
+            "expected stderr to contain {needle:?}; output:\n{}",
+            self.snapshot()
+        );
         self
     }
 }

@@ -55,16 +55,24 @@ fn install() {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// True when `GET /moto-api/` answers with an HTTP status line.
 fn answers(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)) else {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = [0u8; 12];
@@ -73,7 +81,11 @@ fn answers(port: u16) -> bool {
 
 fn start() -> String {
     let server = venv().join("bin/moto_server");
-    assert!(server.exists(), "{} missing after scripts/moto.sh install", server.display());
+    assert!(
+        server.exists(),
+        "{} missing after scripts/moto.sh install",
+        server.display()
+    );
     let log_dir = repo_root().join("target/moto");
     std::fs::create_dir_all(&log_dir).unwrap();
     let mut last_log = PathBuf::new();
@@ -115,14 +127,25 @@ fn start() -> String {
         last_log = log_path;
     }
     let log = std::fs::read_to_string(&last_log).unwrap_or_default();
-    panic!("moto_server did not start in 3 attempts; last log {}:\n{log}", last_log.display());
+    panic!(
+        "moto_server did not start in 3 attempts; last log {}:\n{log}",
+        last_log.display()
+    );
 }
 
 /// A name unique to this process and call, safe as an IAM name (letters, digits, `-`).
 pub fn unique(base: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{base}-{}-{:x}-{}", std::process::id() % 100_000, nanos % 0xfffff, N.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{base}-{}-{:x}-{}",
+        std::process::id() % 100_000,
+        nanos % 0xfffff,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Python's `list_all(call, key, **kw)`: every entry of an IAM list call, read as one page.

@@ -26,15 +26,22 @@ pub(crate) fn attachment_value(role: &str, arn: &str) -> Value {
 
 /// Splits an attachment import id `role/arn`.
 pub(crate) fn split_attachment_id(id: &str) -> Option<(&str, &str)> {
-    id.split_once('/').filter(|(r, a)| !r.is_empty() && a.starts_with("arn:"))
+    id.split_once('/')
+        .filter(|(r, a)| !r.is_empty() && a.starts_with("arn:"))
 }
 
 /// Splits an inline policy id `role:name`.
 pub(crate) fn split_inline_id(id: &str) -> Option<(&str, &str)> {
-    id.split_once(':').filter(|(r, n)| !r.is_empty() && !n.is_empty())
+    id.split_once(':')
+        .filter(|(r, n)| !r.is_empty() && !n.is_empty())
 }
 
-pub(crate) fn inline_value(role: &str, name: &str, document: Value, prior: Option<&Value>) -> Value {
+pub(crate) fn inline_value(
+    role: &str,
+    name: &str,
+    document: Value,
+    prior: Option<&Value>,
+) -> Value {
     Value::object([
         ("name", Value::from(name)),
         ("name_prefix", carry(prior, "name_prefix", Value::Null)),
@@ -45,24 +52,45 @@ pub(crate) fn inline_value(role: &str, name: &str, document: Value, prior: Optio
 }
 
 impl AwsProvider {
-    pub(crate) fn attachment_keys<'a>(&self, v: &'a Value) -> Result<(&'a str, &'a str), ProviderError> {
+    pub(crate) fn attachment_keys<'a>(
+        &self,
+        v: &'a Value,
+    ) -> Result<(&'a str, &'a str), ProviderError> {
         match (str_attr(v, "role"), str_attr(v, "policy_arn")) {
             (Some(r), Some(a)) => Ok((r, a)),
             _ => str_attr(v, "id")
                 .and_then(split_attachment_id)
-                .ok_or_else(|| crate::errors::invalid("iam:ListAttachedRolePolicies", format!("{ATT}: needs role and policy_arn"))),
+                .ok_or_else(|| {
+                    crate::errors::invalid(
+                        "iam:ListAttachedRolePolicies",
+                        format!("{ATT}: needs role and policy_arn"),
+                    )
+                }),
         }
     }
 
     pub(crate) async fn create_attachment(&self, planned: &Value) -> Result<Value, ProviderError> {
         let (role, arn) = self.attachment_keys(planned)?;
-        let req = self.iam.attach_role_policy().role_name(role).policy_arn(arn);
-        self.iam_call_ec("iam:AttachRolePolicy", transient::not_found, Some(REFERENCE_SETTLE), || req.clone().send()).await?;
+        let req = self
+            .iam
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(arn);
+        self.iam_call_ec(
+            "iam:AttachRolePolicy",
+            transient::not_found,
+            Some(REFERENCE_SETTLE),
+            || req.clone().send(),
+        )
+        .await?;
         Ok(attachment_value(role, arn))
     }
 
     /// `None` when the role does not exist or the policy is not attached to it.
-    pub(crate) async fn read_attachment(&self, prior: &Value) -> Result<Option<Value>, ProviderError> {
+    pub(crate) async fn read_attachment(
+        &self,
+        prior: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
         let (role, arn) = self.attachment_keys(prior)?;
         match self.attached_policy_arns(role).await {
             Ok(arns) if arns.iter().any(|a| a == arn) => Ok(Some(attachment_value(role, arn))),
@@ -74,28 +102,58 @@ impl AwsProvider {
 
     pub(crate) async fn delete_attachment(&self, prior: &Value) -> Result<(), ProviderError> {
         let (role, arn) = self.attachment_keys(prior)?;
-        let req = self.iam.detach_role_policy().role_name(role).policy_arn(arn);
-        match self.iam_call_ec("iam:DetachRolePolicy", transient::concurrent, None, || req.clone().send()).await {
+        let req = self
+            .iam
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(arn);
+        match self
+            .iam_call_ec("iam:DetachRolePolicy", transient::concurrent, None, || {
+                req.clone().send()
+            })
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    pub(crate) fn inline_keys<'a>(&self, v: &'a Value) -> Result<(&'a str, &'a str), ProviderError> {
+    pub(crate) fn inline_keys<'a>(
+        &self,
+        v: &'a Value,
+    ) -> Result<(&'a str, &'a str), ProviderError> {
         match (str_attr(v, "role"), str_attr(v, "name")) {
             (Some(r), Some(n)) => Ok((r, n)),
-            _ => str_attr(v, "id")
-                .and_then(split_inline_id)
-                .ok_or_else(|| crate::errors::invalid("iam:GetRolePolicy", format!("{INLINE}: needs role and name"))),
+            _ => str_attr(v, "id").and_then(split_inline_id).ok_or_else(|| {
+                crate::errors::invalid(
+                    "iam:GetRolePolicy",
+                    format!("{INLINE}: needs role and name"),
+                )
+            }),
         }
     }
 
-    pub(crate) async fn put_inline(&self, planned: &Value, name: &str) -> Result<Value, ProviderError> {
+    pub(crate) async fn put_inline(
+        &self,
+        planned: &Value,
+        name: &str,
+    ) -> Result<Value, ProviderError> {
         let role = required(planned, "role", INLINE, "iam:PutRolePolicy")?;
         let doc = required(planned, "policy", INLINE, "iam:PutRolePolicy")?;
-        let req = self.iam.put_role_policy().role_name(role).policy_name(name).policy_document(doc);
-        self.iam_call_ec("iam:PutRolePolicy", transient::not_found, Some(REFERENCE_SETTLE), || req.clone().send()).await?;
+        let req = self
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(doc);
+        self.iam_call_ec(
+            "iam:PutRolePolicy",
+            transient::not_found,
+            Some(REFERENCE_SETTLE),
+            || req.clone().send(),
+        )
+        .await?;
         Ok(inline_value(role, name, Value::from(doc), Some(planned)))
     }
 
@@ -104,18 +162,35 @@ impl AwsProvider {
         self.put_inline(planned, &name).await
     }
 
-    pub(crate) async fn update_inline(&self, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    pub(crate) async fn update_inline(
+        &self,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError> {
         let (_, name) = self.inline_keys(prior)?;
         let name = name.to_owned();
         self.put_inline(planned, &name).await
     }
 
-    pub(crate) async fn get_inline(&self, role: &str, name: &str, prior: Option<&Value>) -> Result<Option<Value>, ProviderError> {
+    pub(crate) async fn get_inline(
+        &self,
+        role: &str,
+        name: &str,
+        prior: Option<&Value>,
+    ) -> Result<Option<Value>, ProviderError> {
         let req = self.iam.get_role_policy().role_name(role).policy_name(name);
-        match self.iam_call("iam:GetRolePolicy", || req.clone().send()).await {
+        match self
+            .iam_call("iam:GetRolePolicy", || req.clone().send())
+            .await
+        {
             Ok(out) => {
                 let doc = decode_document(out.policy_document());
-                Ok(Some(inline_value(role, name, prefer_prior_document(doc, prior, "policy"), prior)))
+                Ok(Some(inline_value(
+                    role,
+                    name,
+                    prefer_prior_document(doc, prior, "policy"),
+                    prior,
+                )))
             }
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -129,8 +204,17 @@ impl AwsProvider {
 
     pub(crate) async fn delete_inline(&self, prior: &Value) -> Result<(), ProviderError> {
         let (role, name) = self.inline_keys(prior)?;
-        let req = self.iam.delete_role_policy().role_name(role).policy_name(name);
-        match self.iam_call_ec("iam:DeleteRolePolicy", transient::concurrent, None, || req.clone().send()).await {
+        let req = self
+            .iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name);
+        match self
+            .iam_call_ec("iam:DeleteRolePolicy", transient::concurrent, None, || {
+                req.clone().send()
+            })
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

@@ -41,7 +41,9 @@ impl Intercept for CallCounter {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map_or_else(|| "Unknown".to_owned(), |m| m.name().to_owned());
+        let op = cfg
+            .load::<Metadata>()
+            .map_or_else(|| "Unknown".to_owned(), |m| m.name().to_owned());
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         *counts.entry(format!("{}:{op}", self.service)).or_default() += 1;
         Ok(())
@@ -52,7 +54,11 @@ fn endpoint_description(explicit: Option<&str>, service_env: &str, default: &str
     explicit
         .map(str::to_owned)
         .or_else(|| std::env::var(service_env).ok().filter(|s| !s.is_empty()))
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| default.to_owned())
 }
 
@@ -84,7 +90,9 @@ pub(crate) async fn load_sdk_config(options: SdkOptions<'_>) -> aws_config::SdkC
         .connect_timeout(options.connect_timeout)
         .operation_attempt_timeout(Duration::from_secs(60))
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(options.retry).timeout_config(timeout);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(options.retry)
+        .timeout_config(timeout);
     if let Some(p) = options.profile {
         loader = loader.profile_name(p);
     }
@@ -110,7 +118,10 @@ impl AwsProvider {
     pub async fn connect(mut settings: AwsSettings) -> Result<AwsProvider, ProviderError> {
         check_endpoint("iam", &settings.iam_endpoint)?;
         check_endpoint("sts", &settings.sts_endpoint)?;
-        if let Some(n) = std::env::var("AWS_MAX_ATTEMPTS").ok().and_then(|v| v.trim().parse::<u32>().ok()) {
+        if let Some(n) = std::env::var("AWS_MAX_ATTEMPTS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
             settings.max_attempts = n;
         }
         if settings.max_attempts == 0 {
@@ -132,12 +143,17 @@ impl AwsProvider {
             credentials: settings.credentials.take(),
         })
         .await;
-        let region = sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+        let region = sdk
+            .region()
+            .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
         let counts: Arc<Mutex<CallCounts>> = Arc::default();
 
         let mut iam_conf = aws_sdk_iam::config::Builder::from(&sdk)
             .region(Region::new(region.clone()))
-            .interceptor(CallCounter { service: "iam", counts: counts.clone() });
+            .interceptor(CallCounter {
+                service: "iam",
+                counts: counts.clone(),
+            });
         if let Some(e) = &settings.iam_endpoint {
             iam_conf = iam_conf.endpoint_url(e);
         }
@@ -150,11 +166,18 @@ impl AwsProvider {
         let mut sts_conf = aws_sdk_sts::config::Builder::from(&sdk)
             .retry_config(sts_retry)
             .region(Region::new(region.clone()))
-            .interceptor(CallCounter { service: "sts", counts: counts.clone() });
+            .interceptor(CallCounter {
+                service: "sts",
+                counts: counts.clone(),
+            });
         if let Some(e) = &settings.sts_endpoint {
             sts_conf = sts_conf.endpoint_url(e);
         }
-        let iam_endpoint = endpoint_description(settings.iam_endpoint.as_deref(), "AWS_ENDPOINT_URL_IAM", "https://iam.amazonaws.com");
+        let iam_endpoint = endpoint_description(
+            settings.iam_endpoint.as_deref(),
+            "AWS_ENDPOINT_URL_IAM",
+            "https://iam.amazonaws.com",
+        );
         let sts_endpoint = endpoint_description(
             settings.sts_endpoint.as_deref(),
             "AWS_ENDPOINT_URL_STS",
@@ -175,22 +198,19 @@ impl AwsProvider {
     /// The caller identity (one sts:GetCallerIdentity per provider), after checking
     /// `allowed_account_ids` / `forbidden_account_ids`. Every provider method calls this first.
     pub(crate) async fn checked_identity(&self) -> Result<&CallerIdentity, ProviderError> {
-        let id = self
-            .identity
-            .get_or_try_init(|| async {
-                let out = self
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| map_sdk_error("sts:GetCallerIdentity", &self.sts_endpoint, e))?;
-                Ok::<_, ProviderError>(CallerIdentity {
-                    account_id: out.account().unwrap_or_default().to_owned(),
-                    arn: out.arn().unwrap_or_default().to_owned(),
-                    user_id: out.user_id().unwrap_or_default().to_owned(),
+        let id =
+            self.identity
+                .get_or_try_init(|| async {
+                    let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+                        map_sdk_error("sts:GetCallerIdentity", &self.sts_endpoint, e)
+                    })?;
+                    Ok::<_, ProviderError>(CallerIdentity {
+                        account_id: out.account().unwrap_or_default().to_owned(),
+                        arn: out.arn().unwrap_or_default().to_owned(),
+                        user_id: out.user_id().unwrap_or_default().to_owned(),
+                    })
                 })
-            })
-            .await?;
+                .await?;
         check_account(&self.settings, id)?;
         Ok(id)
     }
@@ -205,7 +225,10 @@ impl AwsProvider {
     }
 
     pub(crate) fn account_id(&self) -> String {
-        self.identity.get().map(|i| i.account_id.clone()).unwrap_or_default()
+        self.identity
+            .get()
+            .map(|i| i.account_id.clone())
+            .unwrap_or_default()
     }
 
     /// One IAM call, errors mapped (throttling / 5xx are retried inside the SDK).
@@ -215,7 +238,8 @@ impl AwsProvider {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        f().await.map_err(|e| map_sdk_error(call, &self.iam_endpoint, e))
+        f().await
+            .map_err(|e| map_sdk_error(call, &self.iam_endpoint, e))
     }
 
     /// One IAM call retried while `transient` says the error is IAM eventual consistency
@@ -232,7 +256,9 @@ impl AwsProvider {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let budget = limit.map_or(self.settings.eventual_consistency_timeout, |l| l.min(self.settings.eventual_consistency_timeout));
+        let budget = limit.map_or(self.settings.eventual_consistency_timeout, |l| {
+            l.min(self.settings.eventual_consistency_timeout)
+        });
         let start = Instant::now();
         let mut delay = Duration::from_millis(200);
         loop {
@@ -243,7 +269,11 @@ impl AwsProvider {
                     if elapsed + delay > budget {
                         let mut e = e;
                         if !budget.is_zero() {
-                            e.message = format!("{} (still failing after {:.1}s of retries)", e.message, elapsed.as_secs_f64());
+                            e.message = format!(
+                                "{} (still failing after {:.1}s of retries)",
+                                e.message,
+                                elapsed.as_secs_f64()
+                            );
                         }
                         return Err(e);
                     }
@@ -256,13 +286,24 @@ impl AwsProvider {
     }
 
     pub(crate) fn counts_snapshot(&self) -> CallCounts {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 /// Enforces `allowed_account_ids` / `forbidden_account_ids`.
-pub(crate) fn check_account(settings: &AwsSettings, id: &CallerIdentity) -> Result<(), ProviderError> {
-    if !settings.allowed_account_ids.is_empty() && !settings.allowed_account_ids.iter().any(|a| a == &id.account_id) {
+pub(crate) fn check_account(
+    settings: &AwsSettings,
+    id: &CallerIdentity,
+) -> Result<(), ProviderError> {
+    if !settings.allowed_account_ids.is_empty()
+        && !settings
+            .allowed_account_ids
+            .iter()
+            .any(|a| a == &id.account_id)
+    {
         return Err(ProviderError::new(
             ErrorKind::AccountNotAllowed,
             "sts:GetCallerIdentity",
@@ -275,7 +316,11 @@ pub(crate) fn check_account(settings: &AwsSettings, id: &CallerIdentity) -> Resu
         )
         .with_hint("use credentials / a profile for an allowed account, or change allowed_account_ids in the provider \"aws\" block"));
     }
-    if settings.forbidden_account_ids.iter().any(|a| a == &id.account_id) {
+    if settings
+        .forbidden_account_ids
+        .iter()
+        .any(|a| a == &id.account_id)
+    {
         return Err(ProviderError::new(
             ErrorKind::AccountNotAllowed,
             "sts:GetCallerIdentity",
@@ -301,7 +346,9 @@ pub(crate) mod transient {
 
     /// CreateRole / UpdateAssumeRolePolicy naming a principal created moments ago.
     pub(crate) fn invalid_principal(e: &ProviderError) -> bool {
-        concurrent(e) || (e.kind == ErrorKind::InvalidInput && e.message.contains("Invalid principal in policy"))
+        concurrent(e)
+            || (e.kind == ErrorKind::InvalidInput
+                && e.message.contains("Invalid principal in policy"))
     }
 
     /// Read-after-create and calls naming an object created moments ago.
@@ -313,7 +360,8 @@ pub(crate) mod transient {
     pub(crate) fn add_role_to_profile(e: &ProviderError) -> bool {
         concurrent(e)
             || e.kind == ErrorKind::NotFound
-            || (e.kind == ErrorKind::InvalidInput && e.message.contains("Invalid IAM Instance Profile name"))
+            || (e.kind == ErrorKind::InvalidInput
+                && e.message.contains("Invalid IAM Instance Profile name"))
     }
 
     /// DeleteConflict during teardown (a detach not yet visible).

@@ -11,23 +11,52 @@ pub(crate) fn kind_for_code(code: &str) -> Option<ErrorKind> {
     Some(match code {
         "NoSuchEntity" | "NoSuchEntityException" => ErrorKind::NotFound,
         "EntityAlreadyExists" | "EntityAlreadyExistsException" => ErrorKind::AlreadyExists,
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
-        | "RequestThrottled" | "RequestThrottledException" | "SlowDown" => ErrorKind::Throttled,
-        "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
-        | "IncompleteSignature" | "MissingAuthenticationToken" | "UnrecognizedClientException"
-        | "InvalidAccessKeyId" | "InvalidToken" | "AuthFailure" | "RequestExpired" => ErrorKind::Credentials,
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown" => ErrorKind::Throttled,
+        "InvalidClientTokenId"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "MissingAuthenticationToken"
+        | "UnrecognizedClientException"
+        | "InvalidAccessKeyId"
+        | "InvalidToken"
+        | "AuthFailure"
+        | "RequestExpired" => ErrorKind::Credentials,
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "OptInRequired" => {
             ErrorKind::AccessDenied
         }
-        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" | "ValidationError"
-        | "ValidationException" | "InvalidInput" | "InvalidInputException" | "InvalidParameterValue"
-        | "InvalidParameterCombination" | "MissingParameter" | "PolicyNotAttachable"
-        | "UnmodifiableEntity" | "DuplicateCertificate" | "MalformedCertificate" => ErrorKind::InvalidInput,
-        "DeleteConflict" | "DeleteConflictException" | "ConcurrentModification"
+        "MalformedPolicyDocument"
+        | "MalformedPolicyDocumentException"
+        | "ValidationError"
+        | "ValidationException"
+        | "InvalidInput"
+        | "InvalidInputException"
+        | "InvalidParameterValue"
+        | "InvalidParameterCombination"
+        | "MissingParameter"
+        | "PolicyNotAttachable"
+        | "UnmodifiableEntity"
+        | "DuplicateCertificate"
+        | "MalformedCertificate" => ErrorKind::InvalidInput,
+        "DeleteConflict"
+        | "DeleteConflictException"
+        | "ConcurrentModification"
         | "ConcurrentModificationException" => ErrorKind::Conflict,
         "LimitExceeded" | "LimitExceededException" => ErrorKind::LimitExceeded,
-        "ServiceFailure" | "ServiceFailureException" | "ServiceUnavailable" | "InternalFailure"
-        | "InternalError" | "RequestTimeout" | "RequestTimeoutException" => ErrorKind::Transient,
+        "ServiceFailure"
+        | "ServiceFailureException"
+        | "ServiceUnavailable"
+        | "InternalFailure"
+        | "InternalError"
+        | "RequestTimeout"
+        | "RequestTimeoutException" => ErrorKind::Transient,
         _ => return None,
     })
 }
@@ -74,7 +103,11 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Maps an SDK error. `endpoint` describes where requests go (for hints).
-pub(crate) fn map_sdk_error<E>(call: &str, endpoint: &str, err: SdkError<E, HttpResponse>) -> ProviderError
+pub(crate) fn map_sdk_error<E>(
+    call: &str,
+    endpoint: &str,
+    err: SdkError<E, HttpResponse>,
+) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -108,25 +141,49 @@ where
             } else {
                 ErrorKind::Other
             };
-            (kind, format!("unexpected response (HTTP {status}) from {endpoint}: {chain}"))
+            (
+                kind,
+                format!("unexpected response (HTTP {status}) from {endpoint}: {chain}"),
+            )
         }
         SdkError::DispatchFailure(df) => {
             if mentions_credentials(&chain) && !df.is_io() && !df.is_timeout() {
-                (ErrorKind::Credentials, format!("no usable AWS credentials: {chain}"))
+                (
+                    ErrorKind::Credentials,
+                    format!("no usable AWS credentials: {chain}"),
+                )
             } else if df.is_timeout() {
-                (ErrorKind::Unreachable, format!("timed out connecting to {endpoint}: {chain}"))
+                (
+                    ErrorKind::Unreachable,
+                    format!("timed out connecting to {endpoint}: {chain}"),
+                )
             } else if df.is_io() {
-                (ErrorKind::Unreachable, format!("cannot connect to {endpoint}: {chain}"))
+                (
+                    ErrorKind::Unreachable,
+                    format!("cannot connect to {endpoint}: {chain}"),
+                )
             } else {
-                (ErrorKind::Unreachable, format!("request to {endpoint} failed: {chain}"))
+                (
+                    ErrorKind::Unreachable,
+                    format!("request to {endpoint} failed: {chain}"),
+                )
             }
         }
-        SdkError::TimeoutError(_) => (ErrorKind::Transient, format!("request to {endpoint} timed out: {chain}")),
+        SdkError::TimeoutError(_) => (
+            ErrorKind::Transient,
+            format!("request to {endpoint} timed out: {chain}"),
+        ),
         SdkError::ConstructionFailure(_) => {
             if mentions_credentials(&chain) {
-                (ErrorKind::Credentials, format!("no usable AWS credentials: {chain}"))
+                (
+                    ErrorKind::Credentials,
+                    format!("no usable AWS credentials: {chain}"),
+                )
             } else {
-                (ErrorKind::Other, format!("could not build the request: {chain}"))
+                (
+                    ErrorKind::Other,
+                    format!("could not build the request: {chain}"),
+                )
             }
         }
         _ => (ErrorKind::Other, chain.clone()),
@@ -150,16 +207,34 @@ mod tests {
     #[test]
     fn codes_map_to_kinds() {
         assert_eq!(kind_for_code("NoSuchEntity"), Some(ErrorKind::NotFound));
-        assert_eq!(kind_for_code("EntityAlreadyExists"), Some(ErrorKind::AlreadyExists));
+        assert_eq!(
+            kind_for_code("EntityAlreadyExists"),
+            Some(ErrorKind::AlreadyExists)
+        );
         assert_eq!(kind_for_code("Throttling"), Some(ErrorKind::Throttled));
         assert_eq!(kind_for_code("ExpiredToken"), Some(ErrorKind::Credentials));
-        assert_eq!(kind_for_code("InvalidClientTokenId"), Some(ErrorKind::Credentials));
+        assert_eq!(
+            kind_for_code("InvalidClientTokenId"),
+            Some(ErrorKind::Credentials)
+        );
         assert_eq!(kind_for_code("AccessDenied"), Some(ErrorKind::AccessDenied));
-        assert_eq!(kind_for_code("MalformedPolicyDocument"), Some(ErrorKind::InvalidInput));
-        assert_eq!(kind_for_code("ValidationError"), Some(ErrorKind::InvalidInput));
+        assert_eq!(
+            kind_for_code("MalformedPolicyDocument"),
+            Some(ErrorKind::InvalidInput)
+        );
+        assert_eq!(
+            kind_for_code("ValidationError"),
+            Some(ErrorKind::InvalidInput)
+        );
         assert_eq!(kind_for_code("DeleteConflict"), Some(ErrorKind::Conflict));
-        assert_eq!(kind_for_code("ConcurrentModification"), Some(ErrorKind::Conflict));
-        assert_eq!(kind_for_code("LimitExceeded"), Some(ErrorKind::LimitExceeded));
+        assert_eq!(
+            kind_for_code("ConcurrentModification"),
+            Some(ErrorKind::Conflict)
+        );
+        assert_eq!(
+            kind_for_code("LimitExceeded"),
+            Some(ErrorKind::LimitExceeded)
+        );
         assert_eq!(kind_for_code("ServiceFailure"), Some(ErrorKind::Transient));
         assert_eq!(kind_for_code("Whatever"), None);
     }
@@ -171,36 +246,60 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     fn service(code: &str, message: &str, status: u16) -> ProviderError {
-        let err = GetRoleError::generic(ErrorMetadata::builder().code(code).message(message).build());
+        let err =
+            GetRoleError::generic(ErrorMetadata::builder().code(code).message(message).build());
         let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
-        map_sdk_error("iam:GetRole", "https://iam.amazonaws.com", SdkError::service_error(err, raw))
+        map_sdk_error(
+            "iam:GetRole",
+            "https://iam.amazonaws.com",
+            SdkError::service_error(err, raw),
+        )
     }
 
     #[test]
     fn service_errors_keep_call_code_and_message() {
         let e = service("Throttling", "Rate exceeded", 400);
-        assert_eq!((e.kind, e.call.as_str()), (ErrorKind::Throttled, "iam:GetRole"));
+        assert_eq!(
+            (e.kind, e.call.as_str()),
+            (ErrorKind::Throttled, "iam:GetRole")
+        );
         assert_eq!(e.message, "Throttling: Rate exceeded");
         assert!(e.is_retryable());
-        let e = service("ExpiredToken", "The security token included in the request is expired", 403);
+        let e = service(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+            403,
+        );
         assert_eq!(e.kind, ErrorKind::Credentials);
         assert!(e.hint.unwrap().contains("credentials"));
-        let e = service("AccessDenied", "User: x is not authorized to perform: iam:GetRole", 403);
+        let e = service(
+            "AccessDenied",
+            "User: x is not authorized to perform: iam:GetRole",
+            403,
+        );
         assert_eq!(e.kind, ErrorKind::AccessDenied);
         assert!(e.hint.unwrap().contains("iam:GetRole"));
-        assert_eq!(service("SomethingNew", "boom", 503).kind, ErrorKind::Transient);
+        assert_eq!(
+            service("SomethingNew", "boom", 503).kind,
+            ErrorKind::Transient
+        );
         assert_eq!(service("SomethingNew", "no", 400).kind, ErrorKind::Other);
     }
 
     #[test]
     fn transport_errors_are_unreachable_or_transient_with_endpoint_hint() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
-        let err: SdkError<GetRoleError, HttpResponse> = SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
+        let err: SdkError<GetRoleError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
         let e = map_sdk_error("iam:GetRole", "http://127.0.0.1:1", err);
         assert_eq!(e.kind, ErrorKind::Unreachable);
         assert!(e.message.contains("Connection refused"), "{e}");
         assert!(e.hint.unwrap().contains("http://127.0.0.1:1"));
-        let err: SdkError<GetRoleError, HttpResponse> = SdkError::timeout_error("operation timed out");
-        assert_eq!(map_sdk_error("iam:GetRole", "x", err).kind, ErrorKind::Transient);
+        let err: SdkError<GetRoleError, HttpResponse> =
+            SdkError::timeout_error("operation timed out");
+        assert_eq!(
+            map_sdk_error("iam:GetRole", "x", err).kind,
+            ErrorKind::Transient
+        );
     }
 }

@@ -58,13 +58,20 @@ impl fmt::Debug for AwsProvider {
             .field("iam_endpoint", &self.iam_endpoint)
             .field("sts_endpoint", &self.sts_endpoint)
             .field("allowed_account_ids", &self.settings.allowed_account_ids)
-            .field("forbidden_account_ids", &self.settings.forbidden_account_ids)
+            .field(
+                "forbidden_account_ids",
+                &self.settings.forbidden_account_ids,
+            )
             .finish_non_exhaustive()
     }
 }
 
 fn unsupported(call: &str, type_name: &str) -> ProviderError {
-    ProviderError::new(ErrorKind::InvalidInput, call, format!("resource type {type_name} is not managed by the aws provider"))
+    ProviderError::new(
+        ErrorKind::InvalidInput,
+        call,
+        format!("resource type {type_name} is not managed by the aws provider"),
+    )
 }
 
 impl AwsProvider {
@@ -89,11 +96,18 @@ impl Provider for AwsProvider {
         self.region.clone()
     }
 
-    async fn read_data_source(&self, type_name: &str, args: &Value) -> Result<Value, ProviderError> {
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        args: &Value,
+    ) -> Result<Value, ProviderError> {
         self.data_source(type_name, args).await
     }
 
-    async fn refresh(&self, items: &[RefreshItem]) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError> {
+    async fn refresh(
+        &self,
+        items: &[RefreshItem],
+    ) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError> {
         self.refresh_items(items).await
     }
 
@@ -109,7 +123,12 @@ impl Provider for AwsProvider {
         }
     }
 
-    async fn update(&self, type_name: &str, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    async fn update(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError> {
         self.checked_identity().await?;
         match type_name {
             "aws_iam_role" => self.update_role(prior, planned).await,
@@ -141,7 +160,11 @@ impl Provider for AwsProvider {
         self.import_by_id(type_name, id).await
     }
 
-    async fn find_by_name(&self, type_name: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_name(
+        &self,
+        type_name: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
         self.find_by_planned_name(type_name, planned).await
     }
 

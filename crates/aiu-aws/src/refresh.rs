@@ -50,13 +50,23 @@ fn is_role_or_policy(t: &str) -> bool {
 }
 
 fn unsupported(type_name: &str) -> ProviderError {
-    ProviderError::new(ErrorKind::InvalidInput, "aiu:refresh", format!("resource type {type_name} is not supported by the aws provider"))
+    ProviderError::new(
+        ErrorKind::InvalidInput,
+        "aiu:refresh",
+        format!("resource type {type_name} is not supported by the aws provider"),
+    )
 }
 
 impl AwsProvider {
-    pub(crate) async fn refresh_items(&self, items: &[RefreshItem]) -> Result<Vec<ItemResult>, ProviderError> {
+    pub(crate) async fn refresh_items(
+        &self,
+        items: &[RefreshItem],
+    ) -> Result<Vec<ItemResult>, ProviderError> {
         self.checked_identity().await?;
-        let heavy = items.iter().filter(|i| is_role_or_policy(&i.type_name)).count();
+        let heavy = items
+            .iter()
+            .filter(|i| is_role_or_policy(&i.type_name))
+            .count();
         if heavy > self.settings.batch_refresh_threshold {
             self.refresh_snapshot(items).await
         } else {
@@ -81,7 +91,10 @@ impl AwsProvider {
                             attached.insert(role.to_owned(), arns);
                         }
                         match &attached[role] {
-                            Ok(arns) => Ok(arns.iter().any(|a| a == arn).then(|| attachment_value(role, arn))),
+                            Ok(arns) => Ok(arns
+                                .iter()
+                                .any(|a| a == arn)
+                                .then(|| attachment_value(role, arn))),
                             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
                             Err(e) => Err(e.clone()),
                         }
@@ -94,9 +107,14 @@ impl AwsProvider {
         out
     }
 
-    async fn refresh_snapshot(&self, items: &[RefreshItem]) -> Result<Vec<ItemResult>, ProviderError> {
+    async fn refresh_snapshot(
+        &self,
+        items: &[RefreshItem],
+    ) -> Result<Vec<ItemResult>, ProviderError> {
         let has = |t: &str| items.iter().any(|i| i.type_name == t);
-        let need_roles = has("aws_iam_role") || has("aws_iam_role_policy_attachment") || has("aws_iam_role_policy");
+        let need_roles = has("aws_iam_role")
+            || has("aws_iam_role_policy_attachment")
+            || has("aws_iam_role_policy");
         let need_policies = has("aws_iam_policy");
         let mut filter = Vec::new();
         if need_roles {
@@ -120,7 +138,9 @@ impl AwsProvider {
                     .set_filter(Some(filter.clone()))
                     .max_items(self.settings.page_size)
                     .set_marker(marker.clone());
-                let out = self.iam_call("iam:GetAccountAuthorizationDetails", || req.clone().send()).await?;
+                let out = self
+                    .iam_call("iam:GetAccountAuthorizationDetails", || req.clone().send())
+                    .await?;
                 for r in out.role_detail_list() {
                     if let Some(n) = r.role_name() {
                         roles.insert(n.to_owned(), r.clone());
@@ -144,8 +164,14 @@ impl AwsProvider {
             }
             let mut marker: Option<String> = None;
             loop {
-                let req = self.iam.list_roles().max_items(self.settings.page_size).set_marker(marker.clone());
-                let out = self.iam_call("iam:ListRoles", || req.clone().send()).await?;
+                let req = self
+                    .iam
+                    .list_roles()
+                    .max_items(self.settings.page_size)
+                    .set_marker(marker.clone());
+                let out = self
+                    .iam_call("iam:ListRoles", || req.clone().send())
+                    .await?;
                 for r in out.roles() {
                     listed.insert(r.role_name().to_owned(), r.clone());
                 }
@@ -162,8 +188,14 @@ impl AwsProvider {
             }
             let mut marker: Option<String> = None;
             loop {
-                let req = self.iam.list_instance_profiles().max_items(self.settings.page_size).set_marker(marker.clone());
-                let out = self.iam_call("iam:ListInstanceProfiles", || req.clone().send()).await?;
+                let req = self
+                    .iam
+                    .list_instance_profiles()
+                    .max_items(self.settings.page_size)
+                    .set_marker(marker.clone());
+                let out = self
+                    .iam_call("iam:ListInstanceProfiles", || req.clone().send())
+                    .await?;
                 for p in out.instance_profiles() {
                     profiles.insert(p.instance_profile_name().to_owned(), p.clone());
                 }
@@ -173,26 +205,46 @@ impl AwsProvider {
                 }
             }
         };
-        let ((roles, policies), listed_roles, profiles) = tokio::try_join!(details, listed_roles, profiles)?;
-        let snap = Snapshot { roles, policies, listed_roles, profiles };
+        let ((roles, policies), listed_roles, profiles) =
+            tokio::try_join!(details, listed_roles, profiles)?;
+        let snap = Snapshot {
+            roles,
+            policies,
+            listed_roles,
+            profiles,
+        };
 
         let mut results = Vec::with_capacity(items.len());
         for item in items {
             let r = match item.type_name.as_str() {
                 "aws_iam_role" => Ok(self.snapshot_role(&snap, &item.state)),
                 "aws_iam_policy" => self.snapshot_policy(&snap, &item.state).await,
-                "aws_iam_role_policy_attachment" => self.attachment_keys(&item.state).map(|(role, arn)| {
-                    snap.roles
-                        .get(role)
-                        .filter(|r| r.attached_managed_policies().iter().any(|p| p.policy_arn() == Some(arn)))
-                        .map(|_| attachment_value(role, arn))
-                }),
+                "aws_iam_role_policy_attachment" => {
+                    self.attachment_keys(&item.state).map(|(role, arn)| {
+                        snap.roles
+                            .get(role)
+                            .filter(|r| {
+                                r.attached_managed_policies()
+                                    .iter()
+                                    .any(|p| p.policy_arn() == Some(arn))
+                            })
+                            .map(|_| attachment_value(role, arn))
+                    })
+                }
                 "aws_iam_role_policy" => self.inline_keys(&item.state).map(|(role, name)| {
                     snap.roles.get(role).and_then(|r| {
-                        r.role_policy_list().iter().find(|p| p.policy_name() == Some(name)).map(|p| {
-                            let doc = decode_document(p.policy_document().unwrap_or_default());
-                            inline_value(role, name, prefer_prior_document(doc, Some(&item.state), "policy"), Some(&item.state))
-                        })
+                        r.role_policy_list()
+                            .iter()
+                            .find(|p| p.policy_name() == Some(name))
+                            .map(|p| {
+                                let doc = decode_document(p.policy_document().unwrap_or_default());
+                                inline_value(
+                                    role,
+                                    name,
+                                    prefer_prior_document(doc, Some(&item.state), "policy"),
+                                    Some(&item.state),
+                                )
+                            })
                     })
                 }),
                 "aws_iam_instance_profile" => self.snapshot_profile(&snap, &item.state).await,
@@ -213,18 +265,28 @@ impl AwsProvider {
             arn: d.arn().unwrap_or_default().to_owned(),
             unique_id: d.role_id().unwrap_or_default().to_owned(),
             create_date: opt_date(d.create_date()),
-            trust: d.assume_role_policy_document().map(decode_document).unwrap_or_default(),
+            trust: d
+                .assume_role_policy_document()
+                .map(decode_document)
+                .unwrap_or_default(),
             description: listed.and_then(|r| r.description()).map(str::to_owned),
             max_session_duration: listed.and_then(|r| r.max_session_duration()),
-            boundary: d.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_owned),
+            boundary: d
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_owned),
             tags: tag_map(d.tags()),
         };
         Some(self.role_value(live, Some(prior)))
     }
 
     async fn snapshot_policy(&self, snap: &Snapshot, prior: &Value) -> ItemResult {
-        let Some(arn) = str_attr(prior, "arn").or_else(|| str_attr(prior, "id")) else { return Ok(None) };
-        let Some(d) = snap.policies.get(arn) else { return Ok(None) };
+        let Some(arn) = str_attr(prior, "arn").or_else(|| str_attr(prior, "id")) else {
+            return Ok(None);
+        };
+        let Some(d) = snap.policies.get(arn) else {
+            return Ok(None);
+        };
         let doc = d
             .policy_version_list()
             .iter()
@@ -232,11 +294,18 @@ impl AwsProvider {
             .and_then(|v| v.document())
             .map(decode_document)
             .unwrap_or_default();
-        let tags = if tags_attr(prior, "tags_all").is_empty() { None } else { Some(self.policy_tags(arn).await?) };
+        let tags = if tags_attr(prior, "tags_all").is_empty() {
+            None
+        } else {
+            Some(self.policy_tags(arn).await?)
+        };
         let live = LivePolicy {
             // moto's GAAD omits PolicyName and PolicyId (AWS sends them): fall back to the
             // ARN's last segment and the id in state.
-            name: d.policy_name().map_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned(), str::to_owned),
+            name: d.policy_name().map_or_else(
+                || arn.rsplit('/').next().unwrap_or_default().to_owned(),
+                str::to_owned,
+            ),
             path: d.path().unwrap_or("/").to_owned(),
             arn: arn.to_owned(),
             policy_id: d
@@ -253,8 +322,12 @@ impl AwsProvider {
     }
 
     async fn snapshot_profile(&self, snap: &Snapshot, prior: &Value) -> ItemResult {
-        let Some(name) = str_attr(prior, "name").or_else(|| str_attr(prior, "id")) else { return Ok(None) };
-        let Some(p) = snap.profiles.get(name) else { return Ok(None) };
+        let Some(name) = str_attr(prior, "name").or_else(|| str_attr(prior, "id")) else {
+            return Ok(None);
+        };
+        let Some(p) = snap.profiles.get(name) else {
+            return Ok(None);
+        };
         let mut live = LiveProfile::from_sdk(p, false);
         if !tags_attr(prior, "tags_all").is_empty() {
             live.tags = Some(self.profile_tags(name).await?);
@@ -266,8 +339,15 @@ impl AwsProvider {
         let mut tags = BTreeMap::new();
         let mut marker: Option<String> = None;
         loop {
-            let req = self.iam.list_policy_tags().policy_arn(arn).max_items(self.settings.page_size).set_marker(marker.clone());
-            let out = self.iam_call("iam:ListPolicyTags", || req.clone().send()).await?;
+            let req = self
+                .iam
+                .list_policy_tags()
+                .policy_arn(arn)
+                .max_items(self.settings.page_size)
+                .set_marker(marker.clone());
+            let out = self
+                .iam_call("iam:ListPolicyTags", || req.clone().send())
+                .await?;
             tags.extend(tag_map(out.tags()));
             match out.marker().filter(|_| out.is_truncated()) {
                 Some(m) => marker = Some(m.to_owned()),
@@ -286,7 +366,9 @@ impl AwsProvider {
                 .instance_profile_name(name)
                 .max_items(self.settings.page_size)
                 .set_marker(marker.clone());
-            let out = self.iam_call("iam:ListInstanceProfileTags", || req.clone().send()).await?;
+            let out = self
+                .iam_call("iam:ListInstanceProfileTags", || req.clone().send())
+                .await?;
             tags.extend(tag_map(out.tags()));
             match out.marker().filter(|_| out.is_truncated()) {
                 Some(m) => marker = Some(m.to_owned()),

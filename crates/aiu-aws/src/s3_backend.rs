@@ -120,7 +120,12 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        run_on(self.runtime.as_ref().expect("the runtime lives as long as the backend"), fut)
+        run_on(
+            self.runtime
+                .as_ref()
+                .expect("the runtime lives as long as the backend"),
+            fut,
+        )
     }
 }
 
@@ -135,7 +140,9 @@ where
     });
     let wait = move || rx.recv().expect("the S3 request task finished");
     match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(wait),
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(wait)
+        }
         // Plain threads and current-thread runtimes: block this thread; the request runs on
         // the backend's own worker, so nothing waits for this thread.
         _ => wait(),
@@ -175,7 +182,10 @@ impl fmt::Debug for S3Backend {
 }
 
 fn invalid(message: impl Into<String>) -> StateError {
-    StateError::Remote { what: "configuring the s3 backend".to_owned(), message: message.into() }
+    StateError::Remote {
+        what: "configuring the s3 backend".to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The key of `workspace`'s state: `key` for `default`, else `<prefix>/<workspace>/<key>`.
@@ -196,12 +206,19 @@ impl S3Backend {
             return Err(invalid("`bucket` is required"));
         }
         if settings.key.trim().is_empty() {
-            return Err(invalid("`key` is required (the object key of the state, e.g. \"iam/terraform.tfstate\")"));
+            return Err(invalid(
+                "`key` is required (the object key of the state, e.g. \"iam/terraform.tfstate\")",
+            ));
         }
         if settings.key.starts_with('/') || settings.key.ends_with('/') {
-            return Err(invalid(format!("`key` = {:?} must not start or end with \"/\"", settings.key)));
+            return Err(invalid(format!(
+                "`key` = {:?} must not start or end with \"/\"",
+                settings.key
+            )));
         }
-        if settings.workspace_key_prefix.starts_with('/') || settings.workspace_key_prefix.ends_with('/') {
+        if settings.workspace_key_prefix.starts_with('/')
+            || settings.workspace_key_prefix.ends_with('/')
+        {
             return Err(invalid(format!(
                 "`workspace_key_prefix` = {:?} must not start or end with \"/\"",
                 settings.workspace_key_prefix
@@ -209,7 +226,9 @@ impl S3Backend {
         }
         if let Some(u) = &settings.endpoint {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(invalid(format!("`endpoint` = {u:?} is not an http:// or https:// URL")));
+                return Err(invalid(format!(
+                    "`endpoint` = {u:?} is not an http:// or https:// URL"
+                )));
             }
         }
         if settings.max_attempts == 0 {
@@ -237,9 +256,12 @@ impl S3Backend {
                 credentials,
             })
             .await;
-            let region = sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
-            let mut conf =
-                aws_sdk_s3::config::Builder::from(&sdk).region(Region::new(region.clone())).force_path_style(s.use_path_style);
+            let region = sdk
+                .region()
+                .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
+            let mut conf = aws_sdk_s3::config::Builder::from(&sdk)
+                .region(Region::new(region.clone()))
+                .force_path_style(s.use_path_style);
             if let Some(e) = &s.endpoint {
                 conf = conf.endpoint_url(e);
             }
@@ -249,8 +271,16 @@ impl S3Backend {
         let endpoint = settings
             .endpoint
             .clone()
-            .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok().filter(|s| !s.is_empty()))
-            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|s| !s.is_empty()))
+            .or_else(|| {
+                std::env::var("AWS_ENDPOINT_URL_S3")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .or_else(|| {
+                std::env::var("AWS_ENDPOINT_URL")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
             .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
         let shared = Arc::new(Shared {
             runtime: Some(runtime),
@@ -261,7 +291,12 @@ impl S3Backend {
             region,
             endpoint,
         });
-        Ok(S3Backend { key: settings.key, shared, workspace: "default".to_owned(), seen: Mutex::new(Seen::Unknown) })
+        Ok(S3Backend {
+            key: settings.key,
+            shared,
+            workspace: "default".to_owned(),
+            seen: Mutex::new(Seen::Unknown),
+        })
     }
 
     /// The backend of workspace `name` in the same bucket (`default` = the configured key,
@@ -269,7 +304,9 @@ impl S3Backend {
     /// layout (empty, containing `/`).
     pub fn for_workspace(&self, name: &str) -> Result<S3Backend, StateError> {
         if name.is_empty() || name.contains('/') {
-            return Err(invalid(format!("workspace name {name:?} must be non-empty and contain no \"/\"")));
+            return Err(invalid(format!(
+                "workspace name {name:?} must be non-empty and contain no \"/\""
+            )));
         }
         Ok(S3Backend {
             shared: self.shared.clone(),
@@ -328,25 +365,40 @@ impl S3Backend {
     pub fn check_bucket(&self) -> Result<Option<String>, StateError> {
         let client = self.shared.client.clone();
         let bucket = self.shared.bucket.clone();
-        let out = self.shared.run(async move { client.get_bucket_versioning().bucket(bucket).send().await });
+        let out = self
+            .shared
+            .run(async move { client.get_bucket_versioning().bucket(bucket).send().await });
         let status = match out {
             Ok(v) => v.status().map(|s| s.as_str().to_owned()),
             // moto answers 200 with a `GetBucketVersioningResponse` root the SDK does not
             // parse; read the `Status` element from the body ourselves.
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => {
-                let body = e.raw_response().and_then(|r| r.body().bytes()).map(|b| String::from_utf8_lossy(b).into_owned());
+                let body = e
+                    .raw_response()
+                    .and_then(|r| r.body().bytes())
+                    .map(|b| String::from_utf8_lossy(b).into_owned());
                 body.as_deref().and_then(|b| {
                     let start = b.find("<Status>")? + "<Status>".len();
                     let len = b[start..].find("</Status>")?;
                     Some(b[start..start + len].trim().to_owned())
                 })
             }
-            Err(e) => return Err(self.remote_error("s3:GetBucketVersioning", &format!("s3://{}", self.shared.bucket), e)),
+            Err(e) => {
+                return Err(self.remote_error(
+                    "s3:GetBucketVersioning",
+                    &format!("s3://{}", self.shared.bucket),
+                    e,
+                ))
+            }
         };
         if status.as_deref() == Some("Enabled") {
             return Ok(None);
         }
-        let state = if status.as_deref() == Some("Suspended") { "suspended" } else { "not enabled" };
+        let state = if status.as_deref() == Some("Suspended") {
+            "suspended"
+        } else {
+            "not enabled"
+        };
         let bucket = &self.shared.bucket;
         Ok(Some(format!(
             "versioning is {state} on S3 bucket {bucket}, which holds the state; enable it (aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled) so earlier versions of the state can be restored"
@@ -362,7 +414,9 @@ impl S3Backend {
             let out = client.get_object().bucket(bucket).key(key).send().await?;
             let etag = out.e_tag().unwrap_or_default().to_owned();
             let body = out.body.collect().await.map(|b| b.into_bytes().to_vec());
-            Ok::<_, SdkError<aws_sdk_s3::operation::get_object::GetObjectError, HttpResponse>>((body, etag))
+            Ok::<_, SdkError<aws_sdk_s3::operation::get_object::GetObjectError, HttpResponse>>((
+                body, etag,
+            ))
         });
         match out {
             Ok((Ok(bytes), etag)) => Ok(Some((bytes, etag))),
@@ -370,7 +424,12 @@ impl S3Backend {
                 what: format!("s3:GetObject on {url}"),
                 message: format!("reading the object's content failed: {}", error_chain(&e)),
             }),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key() || s.code() == Some("NoSuchKey")) => Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_key() || s.code() == Some("NoSuchKey")) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(self.remote_error("s3:GetObject", url, e)),
         }
     }
@@ -378,7 +437,13 @@ impl S3Backend {
     /// `PutObject` with a precondition: `Some(etag)` = `If-Match`, `None` = `If-None-Match: *`.
     /// `Ok(Err(()))` when the precondition failed (412, or 409 for a concurrent conditional
     /// request).
-    fn put_conditional(&self, key: &str, url: &str, body: Vec<u8>, if_match: Option<String>) -> Result<Result<String, ()>, StateError> {
+    fn put_conditional(
+        &self,
+        key: &str,
+        url: &str,
+        body: Vec<u8>,
+        if_match: Option<String>,
+    ) -> Result<Result<String, ()>, StateError> {
         let client = self.shared.client.clone();
         let bucket = self.shared.bucket.clone();
         let key = key.to_owned();
@@ -459,9 +524,10 @@ impl S3Backend {
         let url = self.url();
         state.normalize();
         state.check_integrity().map_err(|e| match e {
-            StateError::Integrity { problems, .. } => {
-                StateError::Integrity { source_name: format!("being written to {url}"), problems }
-            }
+            StateError::Integrity { problems, .. } => StateError::Integrity {
+                source_name: format!("being written to {url}"),
+                problems,
+            },
             other => other,
         })?;
 
@@ -477,10 +543,15 @@ impl S3Backend {
 
         let previous = match &current {
             None => None,
-            Some((bytes, _)) => Some(
-                self.parse(bytes)
-                    .map_err(|cause| StateError::CorruptRemote { what: url.clone(), cause: Box::new(cause) })?,
-            ),
+            Some((bytes, _)) => {
+                Some(
+                    self.parse(bytes)
+                        .map_err(|cause| StateError::CorruptRemote {
+                            what: url.clone(),
+                            cause: Box::new(cause),
+                        })?,
+                )
+            }
         };
 
         let new_serial = match &previous {
@@ -495,7 +566,11 @@ impl S3Backend {
                     });
                 }
                 if remote.serial > state.serial {
-                    return Err(StateError::StaleSerial { path: PathBuf::from(&url), on_disk: remote.serial, ours: state.serial });
+                    return Err(StateError::StaleSerial {
+                        path: PathBuf::from(&url),
+                        on_disk: remote.serial,
+                        ours: state.serial,
+                    });
                 }
                 let same = remote.same_content_as(state);
                 if same && remote.serial == state.serial {
@@ -513,7 +588,8 @@ impl S3Backend {
         };
 
         let old_serial = state.serial;
-        let old_version = std::mem::replace(&mut state.aiu_version, aiu_state::AIU_VERSION.to_owned());
+        let old_version =
+            std::mem::replace(&mut state.aiu_version, aiu_state::AIU_VERSION.to_owned());
         state.serial = new_serial;
         let body = state.to_json_string().into_bytes();
         let result = match self.put_conditional(&self.key, &url, body.clone(), precondition) {
@@ -544,9 +620,11 @@ impl S3Backend {
     /// The lock object's content, `None` when there is no lock. `Err(text)` when it is not
     /// lock info.
     fn read_lock(&self) -> Result<Option<Result<LockInfo, String>>, StateError> {
-        Ok(self.get_raw(&self.lock_key(), &self.lock_url())?.map(|(bytes, _)| {
-            serde_json::from_slice::<LockInfo>(&bytes).map_err(|e| format!("{e}"))
-        }))
+        Ok(self
+            .get_raw(&self.lock_key(), &self.lock_url())?
+            .map(|(bytes, _)| {
+                serde_json::from_slice::<LockInfo>(&bytes).map_err(|e| format!("{e}"))
+            }))
     }
 
     /// Creates the lock object `<key>.tflock` (`If-None-Match: *`); `StateError::Locked`
@@ -555,14 +633,25 @@ impl S3Backend {
         info.path = self.url();
         let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
         let lock_key = self.lock_key();
-        let locked = |holder| StateError::Locked { what: format!("state {}", self.url()), holder };
+        let locked = |holder| StateError::Locked {
+            what: format!("state {}", self.url()),
+            holder,
+        };
         match self.put_conditional(&lock_key, &self.lock_url(), body, None)? {
-            Ok(_) => Ok(S3Lock { shared: self.shared.clone(), key: lock_key, url: self.lock_url(), info }),
+            Ok(_) => Ok(S3Lock {
+                shared: self.shared.clone(),
+                key: lock_key,
+                url: self.lock_url(),
+                info,
+            }),
             Err(()) => match self.read_lock()? {
                 // Our own request, retried after a first attempt that succeeded.
-                Some(Ok(holder)) if holder.id == info.id => {
-                    Ok(S3Lock { shared: self.shared.clone(), key: lock_key, url: self.lock_url(), info })
-                }
+                Some(Ok(holder)) if holder.id == info.id => Ok(S3Lock {
+                    shared: self.shared.clone(),
+                    key: lock_key,
+                    url: self.lock_url(),
+                    info,
+                }),
                 Some(Ok(holder)) => Err(locked(Some(holder))),
                 _ => Err(locked(None)),
             },
@@ -601,18 +690,40 @@ impl S3Backend {
         let p = prefix.clone();
         let keys = self.shared.run(async move {
             let mut keys = Vec::new();
-            let mut pages = client.list_objects_v2().bucket(bucket).prefix(p).into_paginator().send();
+            let mut pages = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(p)
+                .into_paginator()
+                .send();
             while let Some(page) = pages.next().await {
                 let page = page?;
-                keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+                keys.extend(
+                    page.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(str::to_owned)),
+                );
             }
-            Ok::<_, SdkError<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error, HttpResponse>>(keys)
+            Ok::<
+                _,
+                SdkError<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error, HttpResponse>,
+            >(keys)
         });
-        let keys = keys.map_err(|e| self.remote_error("s3:ListObjectsV2", &format!("s3://{}/{prefix}", self.shared.bucket), e))?;
+        let keys = keys.map_err(|e| {
+            self.remote_error(
+                "s3:ListObjectsV2",
+                &format!("s3://{}/{prefix}", self.shared.bucket),
+                e,
+            )
+        })?;
         let suffix = format!("/{}", self.shared.key);
         let mut names: Vec<String> = keys
             .iter()
-            .filter_map(|k| k.strip_prefix(&prefix)?.strip_suffix(&suffix).map(str::to_owned))
+            .filter_map(|k| {
+                k.strip_prefix(&prefix)?
+                    .strip_suffix(&suffix)
+                    .map(str::to_owned)
+            })
             .filter(|n| !n.is_empty() && !n.contains('/') && n != "default")
             .collect();
         names.sort();
@@ -638,10 +749,19 @@ fn precondition_failed<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -
     let code = e.as_service_error().and_then(|s| s.code());
     status == Some(412)
         || status == Some(409)
-        || matches!(code, Some("PreconditionFailed") | Some("ConditionalRequestConflict"))
+        || matches!(
+            code,
+            Some("PreconditionFailed") | Some("ConditionalRequestConflict")
+        )
 }
 
-fn remote_error<E>(call: &str, url: &str, endpoint: &str, bucket: &str, err: SdkError<E, HttpResponse>) -> StateError
+fn remote_error<E>(
+    call: &str,
+    url: &str,
+    endpoint: &str,
+    bucket: &str,
+    err: SdkError<E, HttpResponse>,
+) -> StateError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -700,7 +820,10 @@ pub struct S3Lock {
 
 impl fmt::Debug for S3Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("S3Lock").field("url", &self.url).field("info", &self.info).finish()
+        f.debug_struct("S3Lock")
+            .field("url", &self.url)
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -726,13 +849,25 @@ impl Drop for S3Lock {
         let key = self.key.clone();
         let id = self.info.id.clone();
         let _ = self.shared.run(async move {
-            let out = client.get_object().bucket(&bucket).key(&key).send().await.ok()?;
+            let out = client
+                .get_object()
+                .bucket(&bucket)
+                .key(&key)
+                .send()
+                .await
+                .ok()?;
             let bytes = out.body.collect().await.ok()?.into_bytes();
             let holder: LockInfo = serde_json::from_slice(&bytes).ok()?;
             if holder.id != id {
                 return None;
             }
-            client.delete_object().bucket(&bucket).key(&key).send().await.ok()
+            client
+                .delete_object()
+                .bucket(&bucket)
+                .key(&key)
+                .send()
+                .await
+                .ok()
         });
     }
 }

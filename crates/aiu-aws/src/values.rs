@@ -21,8 +21,18 @@ pub(crate) fn nonempty_attr<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     str_attr(v, key).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn required<'a>(v: &'a Value, key: &str, type_name: &str, call: &str) -> Result<&'a str, ProviderError> {
-    str_attr(v, key).ok_or_else(|| invalid(call, format!("{type_name}: attribute `{key}` must be a known string")))
+pub(crate) fn required<'a>(
+    v: &'a Value,
+    key: &str,
+    type_name: &str,
+    call: &str,
+) -> Result<&'a str, ProviderError> {
+    str_attr(v, key).ok_or_else(|| {
+        invalid(
+            call,
+            format!("{type_name}: attribute `{key}` must be a known string"),
+        )
+    })
 }
 
 pub(crate) fn num_attr(v: &Value, key: &str) -> Option<f64> {
@@ -36,13 +46,20 @@ pub(crate) fn bool_attr(v: &Value, key: &str) -> Option<bool> {
 /// A `map(string)` attribute (absent / null = empty).
 pub(crate) fn tags_attr(v: &Value, key: &str) -> BTreeMap<String, String> {
     match v.get(key) {
-        Some(Value::Object(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned()))).collect(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+            .collect(),
         _ => BTreeMap::new(),
     }
 }
 
 pub(crate) fn map_value(m: &BTreeMap<String, String>) -> Value {
-    Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+    Value::Object(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
 }
 
 /// The attribute as it was, or `default` when absent.
@@ -54,7 +71,10 @@ pub(crate) fn carry(prior: Option<&Value>, key: &str, default: Value) -> Value {
 }
 
 /// `tags_all` for configured `tags`: default tags overridden by the resource's own.
-pub(crate) fn merged_tags(default_tags: &BTreeMap<String, String>, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+pub(crate) fn merged_tags(
+    default_tags: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut all = default_tags.clone();
     all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
     all
@@ -63,7 +83,11 @@ pub(crate) fn merged_tags(default_tags: &BTreeMap<String, String>, tags: &BTreeM
 /// The `tags` attribute for live tags: live tags minus those that only come from
 /// `default_tags` (same key and value, key not configured on the resource), as Terraform does.
 /// `prior` is the state / config view; null stays null when nothing remains.
-pub(crate) fn config_tags(live: &BTreeMap<String, String>, default_tags: &BTreeMap<String, String>, prior: Option<&Value>) -> Value {
+pub(crate) fn config_tags(
+    live: &BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+    prior: Option<&Value>,
+) -> Value {
     let prior_tags = prior.map(|p| tags_attr(p, "tags")).unwrap_or_default();
     let own: BTreeMap<String, String> = live
         .iter()
@@ -79,12 +103,20 @@ pub(crate) fn config_tags(live: &BTreeMap<String, String>, default_tags: &BTreeM
 }
 
 pub(crate) fn tag_map(tags: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
-    tags.iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
 }
 
 pub(crate) fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
     tags.iter()
-        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().expect("key and value are set"))
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
         .collect()
 }
 
@@ -93,9 +125,16 @@ pub(crate) fn tag_changes(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
-    let set: BTreeMap<String, String> =
-        new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let remove: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let set: BTreeMap<String, String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
     (set, remove)
 }
 
@@ -104,11 +143,22 @@ static NAME_COUNTER: AtomicU32 = AtomicU32::new(0);
 /// A 26-character unique suffix like Terraform's `PrefixedUniqueId`: UTC timestamp to
 /// 1/10000 s (18 digits) and an 8-digit hex counter.
 pub(crate) fn unique_suffix() -> String {
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let stamp = DateTime::from_secs(now.as_secs() as i64).fmt(Format::DateTime).unwrap_or_default();
-    let digits: String = stamp.chars().filter(char::is_ascii_digit).take(14).collect();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let stamp = DateTime::from_secs(now.as_secs() as i64)
+        .fmt(Format::DateTime)
+        .unwrap_or_default();
+    let digits: String = stamp
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
     let counter = NAME_COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{digits:0<14}{:04}{counter:08x}", now.subsec_nanos() / 100_000)
+    format!(
+        "{digits:0<14}{:04}{counter:08x}",
+        now.subsec_nanos() / 100_000
+    )
 }
 
 /// The name a create uses: `name`, else `name_prefix` + unique suffix, else `aiu-` + suffix.
@@ -127,11 +177,15 @@ pub(crate) fn decode_document(doc: &str) -> String {
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return doc.to_owned();
     }
-    let decoded = percent_encoding::percent_decode_str(doc).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(doc)
+        .decode_utf8_lossy()
+        .into_owned();
     if serde_json::from_str::<serde_json::Value>(&decoded).is_err() && doc.contains('+') {
         // form encoding (`+` for space)
         let plus = doc.replace('+', "%20");
-        let alt = percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned();
+        let alt = percent_encoding::percent_decode_str(&plus)
+            .decode_utf8_lossy()
+            .into_owned();
         if serde_json::from_str::<serde_json::Value>(&alt).is_ok() {
             return alt;
         }
@@ -171,7 +225,10 @@ mod tests {
         let b = unique_suffix();
         assert_eq!(a.len(), 26, "{a}");
         assert_ne!(a, b);
-        assert!(planned_name(&Value::object([("name_prefix", Value::from("app-"))])).starts_with("app-"));
+        assert!(
+            planned_name(&Value::object([("name_prefix", Value::from("app-"))]))
+                .starts_with("app-")
+        );
         assert!(planned_name(&Value::object([("name", Value::Unknown)])).starts_with("aiu-"));
     }
 
@@ -187,9 +244,13 @@ mod tests {
 
     #[test]
     fn default_tags_are_not_config_tags() {
-        let live: BTreeMap<String, String> = [("env".into(), "prod".into()), ("team".into(), "a".into())].into();
+        let live: BTreeMap<String, String> =
+            [("env".into(), "prod".into()), ("team".into(), "a".into())].into();
         let defaults: BTreeMap<String, String> = [("env".into(), "prod".into())].into();
-        assert_eq!(config_tags(&live, &defaults, None), Value::object([("team", Value::from("a"))]));
+        assert_eq!(
+            config_tags(&live, &defaults, None),
+            Value::object([("team", Value::from("a"))])
+        );
         let (set, remove) = tag_changes(&live, &defaults);
         assert!(set.is_empty());
         assert_eq!(remove, vec!["team".to_owned()]);
@@ -200,6 +261,9 @@ mod tests {
         let a = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
         let b = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:getobject"],"Resource":["*"]}]}"#;
         assert!(documents_equivalent(a, b));
-        assert!(!documents_equivalent(a, &a.replace("GetObject", "PutObject")));
+        assert!(!documents_equivalent(
+            a,
+            &a.replace("GetObject", "PutObject")
+        ));
     }
 }

@@ -9,46 +9,91 @@ use support::*;
 #[tokio::test]
 async fn data_sources() {
     let p = provider().await;
-    let id = p.read_data_source("aws_caller_identity", &Value::object::<&str>([])).await.unwrap();
+    let id = p
+        .read_data_source("aws_caller_identity", &Value::object::<&str>([]))
+        .await
+        .unwrap();
     assert_eq!(get(&id, "account_id"), ACCOUNT);
     assert_eq!(get(&id, "id"), ACCOUNT);
     assert!(get(&id, "arn").starts_with("arn:aws:"));
 
     let before = p.call_counts();
-    let region = p.read_data_source("aws_region", &Value::object::<&str>([])).await.unwrap();
+    let region = p
+        .read_data_source("aws_region", &Value::object::<&str>([]))
+        .await
+        .unwrap();
     assert_eq!(get(&region, "name"), "us-east-1");
     assert_eq!(get(&region, "region"), "us-east-1");
     assert_eq!(p.call_counts(), before, "aws_region makes no call");
 
     let role = p
-        .create("aws_iam_role", &planned_role(&unique("data"), &[("description", s("existing")), ("tags", tags(&[("k", "v")]))]))
+        .create(
+            "aws_iam_role",
+            &planned_role(
+                &unique("data"),
+                &[
+                    ("description", s("existing")),
+                    ("tags", tags(&[("k", "v")])),
+                ],
+            ),
+        )
         .await
         .unwrap();
-    let d = p.read_data_source("aws_iam_role", &obj(&[("name", s(get(&role, "name")))])).await.unwrap();
+    let d = p
+        .read_data_source("aws_iam_role", &obj(&[("name", s(get(&role, "name")))]))
+        .await
+        .unwrap();
     assert_eq!(get(&d, "arn"), get(&role, "arn"));
     assert_eq!(get(&d, "description"), "existing");
     assert_eq!(d.get("tags"), Some(&tags(&[("k", "v")])));
     assert_eq!(json(get(&d, "assume_role_policy")), json(TRUST_EC2));
-    let schema = aiu_model::schema::schema_for(aiu_model::ResourceMode::Data, "aws_iam_role").unwrap();
+    let schema =
+        aiu_model::schema::schema_for(aiu_model::ResourceMode::Data, "aws_iam_role").unwrap();
     let mut expected: Vec<&str> = schema.attributes.iter().map(|a| a.name).collect();
     expected.sort();
-    assert_eq!(d.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), expected);
-    let err = p.read_data_source("aws_iam_role", &obj(&[("name", s(&unique("nope")))])).await.unwrap_err();
+    assert_eq!(
+        d.as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let err = p
+        .read_data_source("aws_iam_role", &obj(&[("name", s(&unique("nope")))]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
 
     let pname = unique("datapol");
     let pol = p
-        .create("aws_iam_policy", &planned_policy(&pname, &doc("s3:ListBucket"), &[("path", s("/team/")), ("description", s("desc"))]))
+        .create(
+            "aws_iam_policy",
+            &planned_policy(
+                &pname,
+                &doc("s3:ListBucket"),
+                &[("path", s("/team/")), ("description", s("desc"))],
+            ),
+        )
         .await
         .unwrap();
-    let by_arn = p.read_data_source("aws_iam_policy", &obj(&[("arn", s(get(&pol, "arn")))])).await.unwrap();
+    let by_arn = p
+        .read_data_source("aws_iam_policy", &obj(&[("arn", s(get(&pol, "arn")))]))
+        .await
+        .unwrap();
     assert_eq!(get(&by_arn, "name"), pname);
     assert_eq!(get(&by_arn, "path"), "/team/");
     assert_eq!(get(&by_arn, "description"), "desc");
     assert_eq!(json(get(&by_arn, "policy")), json(&doc("s3:ListBucket")));
-    let by_name = p.read_data_source("aws_iam_policy", &obj(&[("name", s(&pname))])).await.unwrap();
+    let by_name = p
+        .read_data_source("aws_iam_policy", &obj(&[("name", s(&pname))]))
+        .await
+        .unwrap();
     assert_eq!(get(&by_name, "arn"), get(&pol, "arn"));
-    let err = p.read_data_source("aws_iam_policy", &obj(&[("name", s(&unique("nope")))])).await.unwrap_err();
+    let err = p
+        .read_data_source("aws_iam_policy", &obj(&[("name", s(&unique("nope")))]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
 
     p.delete("aws_iam_role", &role).await.unwrap();
@@ -60,7 +105,13 @@ async fn import_found_and_not_found() {
     let p = provider().await;
     let iam = raw_iam().await;
     let rname = unique("imp");
-    iam.create_role().role_name(&rname).assume_role_policy_document(TRUST_EC2).description("made by hand").send().await.unwrap();
+    iam.create_role()
+        .role_name(&rname)
+        .assume_role_policy_document(TRUST_EC2)
+        .description("made by hand")
+        .send()
+        .await
+        .unwrap();
     let parn = iam
         .create_policy()
         .policy_name(unique("imp"))
@@ -73,57 +124,145 @@ async fn import_found_and_not_found() {
         .arn()
         .unwrap()
         .to_owned();
-    iam.attach_role_policy().role_name(&rname).policy_arn(&parn).send().await.unwrap();
-    iam.put_role_policy().role_name(&rname).policy_name("inl").policy_document(doc("sqs:*")).send().await.unwrap();
+    iam.attach_role_policy()
+        .role_name(&rname)
+        .policy_arn(&parn)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(&rname)
+        .policy_name("inl")
+        .policy_document(doc("sqs:*"))
+        .send()
+        .await
+        .unwrap();
     let prof = unique("imp");
-    iam.create_instance_profile().instance_profile_name(&prof).send().await.unwrap();
-    iam.add_role_to_instance_profile().instance_profile_name(&prof).role_name(&rname).send().await.unwrap();
+    iam.create_instance_profile()
+        .instance_profile_name(&prof)
+        .send()
+        .await
+        .unwrap();
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(&prof)
+        .role_name(&rname)
+        .send()
+        .await
+        .unwrap();
 
-    let role = p.import("aws_iam_role", &rname).await.unwrap().expect("role");
+    let role = p
+        .import("aws_iam_role", &rname)
+        .await
+        .unwrap()
+        .expect("role");
     assert_eq!(get(&role, "id"), rname);
     assert_eq!(get(&role, "description"), "made by hand");
     assert_eq!(role.get("force_detach_policies"), Some(&Value::Bool(false)));
     assert_eq!(role.get("tags"), Some(&Value::Null));
     assert_eq!(json(get(&role, "assume_role_policy")), json(TRUST_EC2));
 
-    let pol = p.import("aws_iam_policy", &parn).await.unwrap().expect("policy");
+    let pol = p
+        .import("aws_iam_policy", &parn)
+        .await
+        .unwrap()
+        .expect("policy");
     assert_eq!(get(&pol, "arn"), parn);
     assert_eq!(json(get(&pol, "policy")), json(&doc("s3:*")));
 
-    let att = p.import("aws_iam_role_policy_attachment", &format!("{rname}/{parn}")).await.unwrap().expect("attachment");
+    let att = p
+        .import("aws_iam_role_policy_attachment", &format!("{rname}/{parn}"))
+        .await
+        .unwrap()
+        .expect("attachment");
     assert_eq!(get(&att, "role"), rname);
     assert_eq!(get(&att, "policy_arn"), parn);
 
-    let inline = p.import("aws_iam_role_policy", &format!("{rname}:inl")).await.unwrap().expect("inline");
+    let inline = p
+        .import("aws_iam_role_policy", &format!("{rname}:inl"))
+        .await
+        .unwrap()
+        .expect("inline");
     assert_eq!(json(get(&inline, "policy")), json(&doc("sqs:*")));
 
-    let ip = p.import("aws_iam_instance_profile", &prof).await.unwrap().expect("profile");
+    let ip = p
+        .import("aws_iam_instance_profile", &prof)
+        .await
+        .unwrap()
+        .expect("profile");
     assert_eq!(get(&ip, "role"), rname);
 
     // Not found.
-    assert_eq!(p.import("aws_iam_role", &unique("none")).await.unwrap(), None);
-    assert_eq!(p.import("aws_iam_policy", "arn:aws:iam::123456789012:policy/none-such").await.unwrap(), None);
     assert_eq!(
-        p.import("aws_iam_role_policy_attachment", &format!("{rname}/arn:aws:iam::123456789012:policy/none-such")).await.unwrap(),
+        p.import("aws_iam_role", &unique("none")).await.unwrap(),
         None
     );
-    assert_eq!(p.import("aws_iam_role_policy", &format!("{rname}:none")).await.unwrap(), None);
-    assert_eq!(p.import("aws_iam_instance_profile", &unique("none")).await.unwrap(), None);
-    let err = p.import("aws_iam_role_policy_attachment", "no-slash").await.unwrap_err();
+    assert_eq!(
+        p.import(
+            "aws_iam_policy",
+            "arn:aws:iam::123456789012:policy/none-such"
+        )
+        .await
+        .unwrap(),
+        None
+    );
+    assert_eq!(
+        p.import(
+            "aws_iam_role_policy_attachment",
+            &format!("{rname}/arn:aws:iam::123456789012:policy/none-such")
+        )
+        .await
+        .unwrap(),
+        None
+    );
+    assert_eq!(
+        p.import("aws_iam_role_policy", &format!("{rname}:none"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        p.import("aws_iam_instance_profile", &unique("none"))
+            .await
+            .unwrap(),
+        None
+    );
+    let err = p
+        .import("aws_iam_role_policy_attachment", "no-slash")
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidInput);
 
     // find_by_name for crash recovery: by the planned name.
-    let found = p.find_by_name("aws_iam_role", &planned_role(&rname, &[])).await.unwrap().expect("found");
+    let found = p
+        .find_by_name("aws_iam_role", &planned_role(&rname, &[]))
+        .await
+        .unwrap()
+        .expect("found");
     assert_eq!(get(&found, "arn"), get(&role, "arn"));
     let pname = parn.rsplit('/').next().unwrap();
-    let found = p.find_by_name("aws_iam_policy", &planned_policy(pname, &doc("s3:*"), &[])).await.unwrap().expect("found");
+    let found = p
+        .find_by_name("aws_iam_policy", &planned_policy(pname, &doc("s3:*"), &[]))
+        .await
+        .unwrap()
+        .expect("found");
     assert_eq!(get(&found, "arn"), parn);
-    assert_eq!(p.find_by_name("aws_iam_role", &planned_role(&unique("none"), &[])).await.unwrap(), None);
+    assert_eq!(
+        p.find_by_name("aws_iam_role", &planned_role(&unique("none"), &[]))
+            .await
+            .unwrap(),
+        None
+    );
 
     // Imported objects delete cleanly (profile first, then force-detached role).
     p.delete("aws_iam_instance_profile", &ip).await.unwrap();
-    p.delete("aws_iam_role", &aiu_model::Value::object([("name", s(&rname)), ("force_detach_policies", Value::Bool(true))]))
-        .await
-        .unwrap();
+    p.delete(
+        "aws_iam_role",
+        &aiu_model::Value::object([
+            ("name", s(&rname)),
+            ("force_detach_policies", Value::Bool(true)),
+        ]),
+    )
+    .await
+    .unwrap();
     p.delete("aws_iam_policy", &pol).await.unwrap();
 }

@@ -10,8 +10,14 @@ use support::*;
 
 #[tokio::test]
 async fn allowed_account_ids_mismatch_stops_before_any_iam_call() {
-    let p = provider_with(|s| s.allowed_account_ids = vec!["111111111111".into(), "222222222222".into()]).await;
-    let err = p.create("aws_iam_role", &planned_role(&unique("never"), &[])).await.unwrap_err();
+    let p = provider_with(|s| {
+        s.allowed_account_ids = vec!["111111111111".into(), "222222222222".into()]
+    })
+    .await;
+    let err = p
+        .create("aws_iam_role", &planned_role(&unique("never"), &[]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::AccountNotAllowed, "{err}");
     assert!(err.message.contains(ACCOUNT), "{err}");
     assert!(err.message.contains("111111111111, 222222222222"), "{err}");
@@ -20,8 +26,15 @@ async fn allowed_account_ids_mismatch_stops_before_any_iam_call() {
     let err = p.import("aws_iam_role", "whatever").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::AccountNotAllowed);
     let counts = p.call_counts();
-    assert!(counts.keys().all(|k| k.starts_with("sts:")), "no IAM call: {counts:?}");
-    assert_eq!(counts.get("sts:GetCallerIdentity"), Some(&1), "identity is cached: {counts:?}");
+    assert!(
+        counts.keys().all(|k| k.starts_with("sts:")),
+        "no IAM call: {counts:?}"
+    );
+    assert_eq!(
+        counts.get("sts:GetCallerIdentity"),
+        Some(&1),
+        "identity is cached: {counts:?}"
+    );
 
     let p = provider_with(|s| s.forbidden_account_ids = vec![ACCOUNT.into()]).await;
     let err = p.caller_identity().await.unwrap_err();
@@ -51,20 +64,43 @@ async fn unreachable_endpoint_is_a_clear_error_with_a_hint() {
     .unwrap();
     let start = Instant::now();
     let err = p.caller_identity().await.unwrap_err();
-    assert!(matches!(err.kind, ErrorKind::Unreachable | ErrorKind::Transient), "{err}");
+    assert!(
+        matches!(err.kind, ErrorKind::Unreachable | ErrorKind::Transient),
+        "{err}"
+    );
     assert_eq!(err.call, "sts:GetCallerIdentity");
     let hint = err.hint.clone().unwrap_or_default();
-    assert!(hint.contains(&endpoint) && hint.contains("endpoint"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(10), "bounded retry: {:?}", start.elapsed());
-    let err = p.create("aws_iam_role", &planned_role("never", &[])).await.unwrap_err();
-    assert!(matches!(err.kind, ErrorKind::Unreachable | ErrorKind::Transient), "{err}");
+    assert!(
+        hint.contains(&endpoint) && hint.contains("endpoint"),
+        "{err}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "bounded retry: {:?}",
+        start.elapsed()
+    );
+    let err = p
+        .create("aws_iam_role", &planned_role("never", &[]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind, ErrorKind::Unreachable | ErrorKind::Transient),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn iam_rejections_map_to_kinds_with_the_call_and_message() {
     let p = provider().await;
     let err = p
-        .create("aws_iam_policy", &planned_policy(&unique("bad"), r#"{"Version":"2012-10-17","Statement":[]}"#, &[]))
+        .create(
+            "aws_iam_policy",
+            &planned_policy(
+                &unique("bad"),
+                r#"{"Version":"2012-10-17","Statement":[]}"#,
+                &[],
+            ),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
@@ -98,13 +134,23 @@ async fn credentials_never_show_in_debug_output() {
         session_token: Some("session-token-value".into()),
     });
     let text = format!("{settings:?}");
-    for secret in ["AKIAEXAMPLEKEYID0001", "very-secret-access-key-value", "session-token-value"] {
+    for secret in [
+        "AKIAEXAMPLEKEYID0001",
+        "very-secret-access-key-value",
+        "session-token-value",
+    ] {
         assert!(!text.contains(secret), "{text}");
     }
     let p = AwsProvider::connect(settings).await.unwrap();
-    assert!(p.settings().credentials.is_none(), "credentials are not kept");
+    assert!(
+        p.settings().credentials.is_none(),
+        "credentials are not kept"
+    );
     let text = format!("{p:?}");
-    assert!(!text.contains("very-secret") && !text.contains("AKIAEXAMPLE"), "{text}");
+    assert!(
+        !text.contains("very-secret") && !text.contains("AKIAEXAMPLE"),
+        "{text}"
+    );
     let err = p.import("aws_iam_policy", "not-an-arn").await.unwrap_err();
     assert!(!format!("{err:?}").contains("very-secret"));
 }
@@ -123,7 +169,10 @@ async fn missing_credentials_are_a_credentials_error_with_a_hint() {
         Err(err) => {
             assert_eq!(err.kind, ErrorKind::Credentials, "{err}");
             assert_eq!(err.call, "sts:GetCallerIdentity");
-            assert!(err.hint.as_deref().unwrap_or("").contains("AWS_PROFILE"), "{err}");
+            assert!(
+                err.hint.as_deref().unwrap_or("").contains("AWS_PROFILE"),
+                "{err}"
+            );
         }
         Ok(id) => assert!(
             std::env::var_os("AWS_ACCESS_KEY_ID").is_some(),

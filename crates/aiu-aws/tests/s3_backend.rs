@@ -15,7 +15,13 @@ use support::{endpoint, unique};
 /// One runtime for the test's own raw S3 calls (creating buckets, planting objects).
 fn rt() -> &'static tokio::runtime::Runtime {
     static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap())
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 fn raw_s3() -> aws_sdk_s3::Client {
@@ -24,13 +30,17 @@ fn raw_s3() -> aws_sdk_s3::Client {
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint())
         .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
 
 /// Runs `f` with the raw client on the test runtime (works from any thread).
-fn raw<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(f: impl FnOnce(aws_sdk_s3::Client) -> F) -> T {
+fn raw<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(
+    f: impl FnOnce(aws_sdk_s3::Client) -> F,
+) -> T {
     let fut = f(raw_s3());
     let (tx, rx) = std::sync::mpsc::channel();
     rt().spawn(async move {
@@ -44,7 +54,11 @@ fn bucket(versioned: bool) -> String {
     let name = unique("aiu-state").to_ascii_lowercase();
     let b = name.clone();
     raw(move |c| async move {
-        c.create_bucket().bucket(&b).send().await.expect("create bucket");
+        c.create_bucket()
+            .bucket(&b)
+            .send()
+            .await
+            .expect("create bucket");
         if versioned {
             c.put_bucket_versioning()
                 .bucket(&b)
@@ -93,19 +107,30 @@ fn get_object(bucket: &str, key: &str) -> Option<Vec<u8>> {
 fn put_object(bucket: &str, key: &str, bytes: &[u8]) {
     let (b, k, body) = (bucket.to_owned(), key.to_owned(), bytes.to_vec());
     raw(move |c| async move {
-        c.put_object().bucket(b).key(k).body(body.into()).send().await.expect("raw PutObject");
+        c.put_object()
+            .bucket(b)
+            .key(k)
+            .body(body.into())
+            .send()
+            .await
+            .expect("raw PutObject");
     });
 }
 
 fn with_role(mut s: State, name: &str) -> State {
     let addr: InstanceAddress = format!("aws_iam_role.{name}").parse().unwrap();
-    s.set_instance(&addr, json!({ "name": name }).as_object().unwrap().clone(), vec![]);
+    s.set_instance(
+        &addr,
+        json!({ "name": name }).as_object().unwrap().clone(),
+        vec![],
+    );
     s
 }
 
 fn stored(bucket: &str, key: &str) -> State {
     let bytes = get_object(bucket, key).expect("state object exists");
-    State::from_json_str(std::str::from_utf8(&bytes).unwrap(), "stored").expect("stored state parses")
+    State::from_json_str(std::str::from_utf8(&bytes).unwrap(), "stored")
+        .expect("stored state parses")
 }
 
 #[test]
@@ -118,7 +143,10 @@ fn round_trip_and_first_write() {
     let mut s = with_role(State::new(), "a");
     be.write(&mut s).unwrap();
     assert_eq!(s.serial, 1, "a first write gets serial 1");
-    assert_eq!(get_object(&b, "iam/terraform.tfstate").unwrap(), s.to_json_string().into_bytes());
+    assert_eq!(
+        get_object(&b, "iam/terraform.tfstate").unwrap(),
+        s.to_json_string().into_bytes()
+    );
 
     // Another backend (another run) reads exactly what was written.
     let other = backend(&b, "iam/terraform.tfstate");
@@ -154,9 +182,18 @@ fn first_write_uses_if_none_match() {
     let err = two.write(&mut s2).unwrap_err();
     assert!(matches!(err, StateError::ConcurrentWrite { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains(&format!("s3://{b}/{key}")) && msg.contains("nothing was overwritten") && msg.contains("plan again"), "{msg}");
+    assert!(
+        msg.contains(&format!("s3://{b}/{key}"))
+            && msg.contains("nothing was overwritten")
+            && msg.contains("plan again"),
+        "{msg}"
+    );
     assert_eq!(s2.serial, 0, "a refused write leaves the serial as it was");
-    assert_eq!(get_object(&b, key).unwrap(), before, "the first write is kept");
+    assert_eq!(
+        get_object(&b, key).unwrap(),
+        before,
+        "the first write is kept"
+    );
 }
 
 #[test]
@@ -179,8 +216,17 @@ fn concurrent_writer_is_detected_and_never_overwritten() {
 
     let err = c.write(&mut sc).unwrap_err();
     assert!(matches!(err, StateError::ConcurrentWrite { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("another aiu run wrote the state at s3://{b}/{key}")), "{err}");
-    assert_eq!(get_object(&b, key).unwrap(), after_a, "the object holds the first write");
+    assert!(
+        err.to_string().contains(&format!(
+            "another aiu run wrote the state at s3://{b}/{key}"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        get_object(&b, key).unwrap(),
+        after_a,
+        "the object holds the first write"
+    );
     assert_eq!(stored(&b, key), sa);
 
     // After reading again, the second run can write (its serial continues past the first's).
@@ -203,7 +249,8 @@ fn racing_writers_exactly_one_wins() {
         let handles: Vec<_> = ["x", "y"]
             .into_iter()
             .map(|who| {
-                let (b, key, barrier, base) = (b.clone(), key.clone(), barrier.clone(), base.clone());
+                let (b, key, barrier, base) =
+                    (b.clone(), key.clone(), barrier.clone(), base.clone());
                 std::thread::spawn(move || {
                     let be = backend(&b, &key);
                     let read = be.read().unwrap();
@@ -215,13 +262,24 @@ fn racing_writers_exactly_one_wins() {
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let ok: Vec<&State> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-        assert_eq!(ok.len(), 1, "round {round}: exactly one writer wins: {results:?}");
+        assert_eq!(
+            ok.len(),
+            1,
+            "round {round}: exactly one writer wins: {results:?}"
+        );
         for r in &results {
             if let Err(e) = r {
-                assert!(matches!(e, StateError::ConcurrentWrite { .. }), "round {round}: {e:?}");
+                assert!(
+                    matches!(e, StateError::ConcurrentWrite { .. }),
+                    "round {round}: {e:?}"
+                );
             }
         }
-        assert_eq!(&stored(&b, &key), ok[0], "round {round}: the object holds the winner's write");
+        assert_eq!(
+            &stored(&b, &key),
+            ok[0],
+            "round {round}: the object holds the winner's write"
+        );
     }
 }
 
@@ -235,12 +293,22 @@ fn lock_is_exclusive_names_the_holder_and_is_released_on_drop() {
     let id = info.id.clone();
     let guard = one.lock(info).unwrap();
     assert_eq!(guard.info().path, format!("s3://{b}/{key}"));
-    let stored_lock: LockInfo = serde_json::from_slice(&get_object(&b, &format!("{key}.tflock")).unwrap()).unwrap();
-    assert_eq!(stored_lock.id, id, "the lock object holds the LockInfo JSON");
+    let stored_lock: LockInfo =
+        serde_json::from_slice(&get_object(&b, &format!("{key}.tflock")).unwrap()).unwrap();
+    assert_eq!(
+        stored_lock.id, id,
+        "the lock object holds the LockInfo JSON"
+    );
 
-    let err = two.lock(LockInfo::new("plan")).err().expect("second lock refused");
+    let err = two
+        .lock(LockInfo::new("plan"))
+        .err()
+        .expect("second lock refused");
     match &err {
-        StateError::Locked { what, holder: Some(h) } => {
+        StateError::Locked {
+            what,
+            holder: Some(h),
+        } => {
             assert_eq!(what, &format!("state s3://{b}/{key}"));
             assert_eq!(h.id, id);
             assert_eq!(h.operation, "apply");
@@ -251,20 +319,29 @@ fn lock_is_exclusive_names_the_holder_and_is_released_on_drop() {
 
     // lock_with_timeout gives up after the timeout while the lock is held...
     let start = Instant::now();
-    assert!(matches!(lock_with_timeout(&two, LockInfo::new("plan"), Duration::from_millis(400)), Err(StateError::Locked { .. })));
+    assert!(matches!(
+        lock_with_timeout(&two, LockInfo::new("plan"), Duration::from_millis(400)),
+        Err(StateError::Locked { .. })
+    ));
     assert!(start.elapsed() >= Duration::from_millis(300));
 
     // ...and gets it once the holder drops its guard.
     let waiter = {
         let two = backend(&b, key);
-        std::thread::spawn(move || lock_with_timeout(&two, LockInfo::new("apply"), Duration::from_secs(10)).map(|g| g.info().id.clone()))
+        std::thread::spawn(move || {
+            lock_with_timeout(&two, LockInfo::new("apply"), Duration::from_secs(10))
+                .map(|g| g.info().id.clone())
+        })
     };
     std::thread::sleep(Duration::from_millis(300));
     drop(guard);
     let waiter_id = waiter.join().unwrap().expect("lock taken after release");
     // The waiter's guard was dropped at the end of its thread: the lock object is gone.
     assert_ne!(waiter_id, id);
-    assert!(get_object(&b, &format!("{key}.tflock")).is_none(), "released on drop");
+    assert!(
+        get_object(&b, &format!("{key}.tflock")).is_none(),
+        "released on drop"
+    );
     two.lock(LockInfo::new("apply")).expect("free again");
 }
 
@@ -279,8 +356,13 @@ fn guard_does_not_delete_someone_elses_lock() {
     let other = backend(&b, key);
     let theirs = other.lock(LockInfo::new("apply")).unwrap();
     drop(guard);
-    let held: LockInfo = serde_json::from_slice(&get_object(&b, &format!("{key}.tflock")).unwrap()).unwrap();
-    assert_eq!(held.id, theirs.info().id, "our guard left the other run's lock alone");
+    let held: LockInfo =
+        serde_json::from_slice(&get_object(&b, &format!("{key}.tflock")).unwrap()).unwrap();
+    assert_eq!(
+        held.id,
+        theirs.info().id,
+        "our guard left the other run's lock alone"
+    );
 }
 
 #[test]
@@ -296,7 +378,10 @@ fn force_unlock_with_right_and_wrong_id() {
     assert!(matches!(err, StateError::Unlock { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains(&id) && msg.contains("not-the-id"), "{msg}");
-    assert!(get_object(&b, &format!("{key}.tflock")).is_some(), "a wrong ID removes nothing");
+    assert!(
+        get_object(&b, &format!("{key}.tflock")).is_some(),
+        "a wrong ID removes nothing"
+    );
 
     be.force_unlock(&id).unwrap();
     assert!(get_object(&b, &format!("{key}.tflock")).is_none());
@@ -313,7 +398,10 @@ fn unreadable_or_foreign_state_is_refused_and_left_untouched() {
     future["format_version"] = json!(99);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("corrupt", b"{ this is not json".to_vec()),
-        ("truncated", valid.to_json_string().as_bytes()[..40].to_vec()),
+        (
+            "truncated",
+            valid.to_json_string().as_bytes()[..40].to_vec(),
+        ),
         ("not-utf8", vec![0xff, 0xfe, 0x00, 0x7b]),
         ("future", serde_json::to_vec_pretty(&future).unwrap()),
         ("duplicate", {
@@ -328,18 +416,31 @@ fn unreadable_or_foreign_state_is_refused_and_left_untouched() {
         put_object(&b, &key, &bytes);
         let be = backend(&b, &key);
         let err = be.read().unwrap_err();
-        assert!(err.to_string().contains(&format!("s3://{b}/{key}")), "{name}: {err}");
+        assert!(
+            err.to_string().contains(&format!("s3://{b}/{key}")),
+            "{name}: {err}"
+        );
         if name == "future" {
-            assert!(matches!(err, StateError::NewerVersion { found: 99, .. }), "{err:?}");
+            assert!(
+                matches!(err, StateError::NewerVersion { found: 99, .. }),
+                "{err:?}"
+            );
         }
         // A write (with or without the failed read before it) refuses to overwrite it.
         for be in [be, backend(&b, &key)] {
             let mut ours = with_role(State::new(), "mine");
             let err = be.write(&mut ours).unwrap_err();
-            assert!(matches!(err, StateError::CorruptRemote { .. }), "{name}: {err:?}");
+            assert!(
+                matches!(err, StateError::CorruptRemote { .. }),
+                "{name}: {err:?}"
+            );
             assert!(err.to_string().contains("refusing to overwrite"), "{err}");
         }
-        assert_eq!(get_object(&b, &key).unwrap(), bytes, "{name}: left byte-for-byte untouched");
+        assert_eq!(
+            get_object(&b, &key).unwrap(),
+            bytes,
+            "{name}: left byte-for-byte untouched"
+        );
     }
 
     // Another lineage: readable, but never overwritten by this state.
@@ -354,7 +455,10 @@ fn unreadable_or_foreign_state_is_refused_and_left_untouched() {
     ours.serial = 10;
     let err = be.write(&mut ours).unwrap_err();
     assert!(matches!(err, StateError::LineageMismatch { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("s3://{b}/{key}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("s3://{b}/{key}")),
+        "{err}"
+    );
     assert_eq!(get_object(&b, key).unwrap(), before);
     assert_eq!(ours.serial, 10);
 }
@@ -367,7 +471,11 @@ fn serial_never_decreases() {
     let mut s = with_role(State::new(), "a");
     s.serial = 5;
     be.write(&mut s).unwrap();
-    assert_eq!(stored(&b, key).serial, 5, "a first write keeps a higher serial");
+    assert_eq!(
+        stored(&b, key).serial,
+        5,
+        "a first write keeps a higher serial"
+    );
 
     let mut last = 5;
     for name in ["b", "c", "d"] {
@@ -386,7 +494,17 @@ fn serial_never_decreases() {
     stale = with_role(stale, "late");
     let before = get_object(&b, key).unwrap();
     let err = other.write(&mut stale).unwrap_err();
-    assert!(matches!(err, StateError::StaleSerial { on_disk: 8, ours: 3, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StateError::StaleSerial {
+                on_disk: 8,
+                ours: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(get_object(&b, key).unwrap(), before);
     assert_eq!(stored(&b, key).serial, 8);
 
@@ -406,7 +524,10 @@ fn force_write_replaces_another_lineage() {
     let mut theirs = with_role(State::new(), "theirs");
     be.write(&mut theirs).unwrap();
     let mut ours = with_role(State::new(), "ours");
-    assert!(matches!(be.write(&mut ours), Err(StateError::LineageMismatch { .. })));
+    assert!(matches!(
+        be.write(&mut ours),
+        Err(StateError::LineageMismatch { .. })
+    ));
     be.write_force(&mut ours).unwrap();
     assert_eq!(stored(&b, key), ours);
 }
@@ -417,11 +538,17 @@ fn workspaces_use_terraform_keys() {
     let be = backend(&b, "app/state.json");
     let prod = be.for_workspace("prod").unwrap();
     assert_eq!(prod.key(), "env:/prod/app/state.json");
-    assert_eq!(prod.describe(), format!("s3://{b}/env:/prod/app/state.json"));
+    assert_eq!(
+        prod.describe(),
+        format!("s3://{b}/env:/prod/app/state.json")
+    );
     let mut s = with_role(State::new(), "p");
     prod.write(&mut s).unwrap();
     assert!(get_object(&b, "env:/prod/app/state.json").is_some());
-    assert!(be.read().unwrap().is_none(), "the default workspace is separate");
+    assert!(
+        be.read().unwrap().is_none(),
+        "the default workspace is separate"
+    );
     let dev = be.for_workspace("dev").unwrap();
     let mut d = with_role(State::new(), "d");
     dev.write(&mut d).unwrap();
@@ -433,8 +560,15 @@ fn workspaces_use_terraform_keys() {
     assert_eq!(be.workspaces().unwrap(), ["default", "prod"]);
     assert!(be.for_workspace("a/b").is_err());
 
-    let custom = S3Backend::connect(S3BackendSettings { workspace_key_prefix: "workspaces".into(), ..settings(&b, "k.json") }).unwrap();
-    assert_eq!(custom.for_workspace("qa").unwrap().key(), "workspaces/qa/k.json");
+    let custom = S3Backend::connect(S3BackendSettings {
+        workspace_key_prefix: "workspaces".into(),
+        ..settings(&b, "k.json")
+    })
+    .unwrap();
+    assert_eq!(
+        custom.for_workspace("qa").unwrap().key(),
+        "workspaces/qa/k.json"
+    );
     assert_eq!(custom.for_workspace("default").unwrap().key(), "k.json");
 }
 
@@ -443,15 +577,24 @@ fn check_bucket_warns_without_versioning() {
     let versioned = bucket(true);
     assert_eq!(backend(&versioned, "k").check_bucket().unwrap(), None);
     let plain = bucket(false);
-    let warning = backend(&plain, "k").check_bucket().unwrap().expect("a warning");
-    assert!(warning.contains(&plain) && warning.contains("versioning"), "{warning}");
+    let warning = backend(&plain, "k")
+        .check_bucket()
+        .unwrap()
+        .expect("a warning");
+    assert!(
+        warning.contains(&plain) && warning.contains("versioning"),
+        "{warning}"
+    );
 
     let missing = backend(&format!("{plain}-missing"), "k");
     let err = missing.check_bucket().unwrap_err();
     assert!(matches!(err, StateError::Remote { .. }), "{err:?}");
     assert!(err.to_string().contains("NoSuchBucket"), "{err}");
     let err = missing.read().unwrap_err();
-    assert!(err.to_string().contains("does not exist"), "a missing bucket is an error, not an empty state: {err}");
+    assert!(
+        err.to_string().contains("does not exist"),
+        "a missing bucket is an error, not an empty state: {err}"
+    );
 }
 
 #[test]
@@ -465,7 +608,10 @@ fn unreachable_endpoint_is_a_clear_error() {
     .unwrap();
     let err = be.read().unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("s3:GetObject on s3://b/k") && msg.contains("127.0.0.1:9"), "{msg}");
+    assert!(
+        msg.contains("s3:GetObject on s3://b/k") && msg.contains("127.0.0.1:9"),
+        "{msg}"
+    );
 }
 
 /// The binary calls the backend from inside a multi-thread runtime, on worker threads.
@@ -506,12 +652,36 @@ fn server_refuses_failed_preconditions_with_412() {
     put_object(&b, "k", b"first");
     let bb = b.clone();
     let (none_match, wrong_match) = raw(move |c| async move {
-        let status = |e: &aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError, _>| {
-            e.raw_response().map(|r: &aws_smithy_runtime_api::client::orchestrator::HttpResponse| r.status().as_u16())
+        let status = |e: &aws_sdk_s3::error::SdkError<
+            aws_sdk_s3::operation::put_object::PutObjectError,
+            _,
+        >| {
+            e.raw_response().map(
+                |r: &aws_smithy_runtime_api::client::orchestrator::HttpResponse| {
+                    r.status().as_u16()
+                },
+            )
         };
-        let a = c.put_object().bucket(&bb).key("k").if_none_match("*").body(b"second".to_vec().into()).send().await;
-        let m = c.put_object().bucket(&bb).key("k").if_match("\"not-the-etag\"").body(b"third".to_vec().into()).send().await;
-        (a.err().as_ref().and_then(status), m.err().as_ref().and_then(status))
+        let a = c
+            .put_object()
+            .bucket(&bb)
+            .key("k")
+            .if_none_match("*")
+            .body(b"second".to_vec().into())
+            .send()
+            .await;
+        let m = c
+            .put_object()
+            .bucket(&bb)
+            .key("k")
+            .if_match("\"not-the-etag\"")
+            .body(b"third".to_vec().into())
+            .send()
+            .await;
+        (
+            a.err().as_ref().and_then(status),
+            m.err().as_ref().and_then(status),
+        )
     });
     assert_eq!((none_match, wrong_match), (Some(412), Some(412)));
     assert_eq!(get_object(&b, "k").unwrap(), b"first");
@@ -520,18 +690,57 @@ fn server_refuses_failed_preconditions_with_412() {
 #[test]
 fn settings_are_checked_and_workspace_keys_follow_terraform() {
     use aiu_aws::s3_backend::workspace_key;
-    assert_eq!(workspace_key("env:", "iam/state.json", "default"), "iam/state.json");
-    assert_eq!(workspace_key("env:", "iam/state.json", "prod"), "env:/prod/iam/state.json");
+    assert_eq!(
+        workspace_key("env:", "iam/state.json", "default"),
+        "iam/state.json"
+    );
+    assert_eq!(
+        workspace_key("env:", "iam/state.json", "prod"),
+        "env:/prod/iam/state.json"
+    );
     let base = settings("b", "k");
     for (bad, needle) in [
-        (S3BackendSettings { bucket: String::new(), ..base.clone() }, "`bucket` is required"),
-        (S3BackendSettings { key: String::new(), ..base.clone() }, "`key` is required"),
-        (S3BackendSettings { key: "k/".into(), ..base.clone() }, "must not start or end"),
-        (S3BackendSettings { endpoint: Some("localhost:9000".into()), ..base.clone() }, "not an http"),
-        (S3BackendSettings { max_attempts: 0, ..base.clone() }, "max_attempts"),
+        (
+            S3BackendSettings {
+                bucket: String::new(),
+                ..base.clone()
+            },
+            "`bucket` is required",
+        ),
+        (
+            S3BackendSettings {
+                key: String::new(),
+                ..base.clone()
+            },
+            "`key` is required",
+        ),
+        (
+            S3BackendSettings {
+                key: "k/".into(),
+                ..base.clone()
+            },
+            "must not start or end",
+        ),
+        (
+            S3BackendSettings {
+                endpoint: Some("localhost:9000".into()),
+                ..base.clone()
+            },
+            "not an http",
+        ),
+        (
+            S3BackendSettings {
+                max_attempts: 0,
+                ..base.clone()
+            },
+            "max_attempts",
+        ),
     ] {
         let err = S3Backend::connect(bad).unwrap_err();
-        assert!(matches!(err, StateError::Remote { .. }) && err.to_string().contains(needle), "{err}");
+        assert!(
+            matches!(err, StateError::Remote { .. }) && err.to_string().contains(needle),
+            "{err}"
+        );
     }
     assert_eq!(S3BackendSettings::default().workspace_key_prefix, "env:");
 }

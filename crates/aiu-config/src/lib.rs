@@ -87,15 +87,27 @@ impl Config {
     /// and resource values.
     pub fn eval_context(&self, vars: &BTreeMap<String, Value>) -> EvalContext {
         let dir = self.dir.display().to_string();
-        let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| ".".into());
+        let cwd = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| ".".into());
         let mut root = BTreeMap::new();
         root.insert("var".to_owned(), Value::Object(vars.clone()));
         root.insert(
             "path".to_owned(),
-            Value::object([("module", Value::from(dir.as_str())), ("root", Value::from(dir.as_str())), ("cwd", Value::from(cwd))]),
+            Value::object([
+                ("module", Value::from(dir.as_str())),
+                ("root", Value::from(dir.as_str())),
+                ("cwd", Value::from(cwd)),
+            ]),
         );
-        root.insert("terraform".to_owned(), Value::object([("workspace", Value::from("default"))]));
-        EvalContext { root, base_dir: self.dir.clone() }
+        root.insert(
+            "terraform".to_owned(),
+            Value::object([("workspace", Value::from("default"))]),
+        );
+        EvalContext {
+            root,
+            base_dir: self.dir.clone(),
+        }
     }
 }
 

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use aiu_lang::Reference;
 use aiu_model::schema::{schema_for, type_names};
 use aiu_model::{
-    AttributeSchema, BlockSchema, Diagnostic, Diagnostics, InstanceAddress, Presence, ResourceAddress, ResourceMode,
-    Span,
+    AttributeSchema, BlockSchema, Diagnostic, Diagnostics, InstanceAddress, Presence,
+    ResourceAddress, ResourceMode, Span,
 };
 use hcl::edit::expr::Expression as EditExpr;
-use hcl::edit::structure::{Attribute as EditAttr, Block as EditBlock, Body as EditBody, Structure};
+use hcl::edit::structure::{
+    Attribute as EditAttr, Block as EditBlock, Body as EditBody, Structure,
+};
 use hcl::edit::Span as _;
 
 use crate::model::*;
@@ -21,22 +23,48 @@ use crate::suggest::did_you_mean;
 
 /// Names that cannot be used for variables (reserved by Terraform for module calls and
 /// meta-arguments).
-const RESERVED_VARIABLE_NAMES: &[&str] =
-    &["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+const RESERVED_VARIABLE_NAMES: &[&str] = &[
+    "source",
+    "version",
+    "providers",
+    "count",
+    "for_each",
+    "lifecycle",
+    "depends_on",
+    "locals",
+];
 
-const TOP_LEVEL_BLOCKS: &[&str] =
-    &["resource", "data", "variable", "locals", "output", "provider", "terraform", "import", "check", "moved", "removed", "module"];
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "resource",
+    "data",
+    "variable",
+    "locals",
+    "output",
+    "provider",
+    "terraform",
+    "import",
+    "check",
+    "moved",
+    "removed",
+    "module",
+];
 
 /// Loads every `*.tf` and `*.hcl` file of `dir` (not recursive, sorted by name).
 pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
-    let mut config = Config { dir: dir.to_path_buf(), ..Config::default() };
+    let mut config = Config {
+        dir: dir.to_path_buf(),
+        ..Config::default()
+    };
     let mut diags = Diagnostics::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
             diags.push(Diagnostic::error(
                 "Cannot read configuration directory",
-                format!("Could not read the directory {}: {e}. Check the path and its permissions.", dir.display()),
+                format!(
+                    "Could not read the directory {}: {e}. Check the path and its permissions.",
+                    dir.display()
+                ),
             ));
             return (config, diags);
         }
@@ -52,16 +80,27 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
     let mut texts: Vec<(PathBuf, String)> = Vec::new();
     for name in names {
         let full = dir.join(&name);
-        let shown = if dir.as_os_str().is_empty() || dir == Path::new(".") { PathBuf::from(&name) } else { full.clone() };
+        let shown = if dir.as_os_str().is_empty() || dir == Path::new(".") {
+            PathBuf::from(&name)
+        } else {
+            full.clone()
+        };
         match std::fs::read(&full) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => texts.push((shown, text)),
                 Err(_) => diags.push(
                     Diagnostic::error(
                         "Invalid file encoding",
-                        format!("{} is not valid UTF-8. Configuration files must be UTF-8 text.", shown.display()),
+                        format!(
+                            "{} is not valid UTF-8. Configuration files must be UTF-8 text.",
+                            shown.display()
+                        ),
                     )
-                    .with_span(Some(Span { file: shown, start: Default::default(), end: Default::default() })),
+                    .with_span(Some(Span {
+                        file: shown,
+                        start: Default::default(),
+                        end: Default::default(),
+                    })),
                 ),
             },
             Err(e) => diags.push(Diagnostic::error(
@@ -71,7 +110,13 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         }
     }
 
-    let mut loader = Loader { config: &mut config, diags: &mut diags, pending: Vec::new(), import_targets: Vec::new(), seen: Seen::default() };
+    let mut loader = Loader {
+        config: &mut config,
+        diags: &mut diags,
+        pending: Vec::new(),
+        import_targets: Vec::new(),
+        seen: Seen::default(),
+    };
     for (path, text) in &texts {
         let idx = LineIndex::new(path.clone(), text);
         match hcl::edit::parser::parse_body(text) {
@@ -81,7 +126,11 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
                 loader.diags.push(
                     Diagnostic::error(
                         "Syntax error",
-                        format!("{}. The line reads: {}", e.message().trim_end_matches('.'), e.line().trim()),
+                        format!(
+                            "{}. The line reads: {}",
+                            e.message().trim_end_matches('.'),
+                            e.line().trim()
+                        ),
                     )
                     .with_span(Some(span)),
                 );
@@ -136,7 +185,11 @@ fn err(summary: &str, detail: impl Into<String>, span: Span) -> Diagnostic {
 }
 
 fn quote_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn literal_bool(e: &EditExpr) -> Option<bool> {
@@ -168,8 +221,13 @@ impl Loader<'_> {
         let found = refs::traversals(e);
         let mut used = Vec::new();
         for reference in aiu_lang::references(&expr) {
-            let span = refs::locate(&reference, &found, &mut used).map_or_else(|| span.clone(), |r| idx.span(r));
-            self.pending.push(PendingRef { reference, span, scope: scope.clone() });
+            let span = refs::locate(&reference, &found, &mut used)
+                .map_or_else(|| span.clone(), |r| idx.span(r));
+            self.pending.push(PendingRef {
+                reference,
+                span,
+                scope: scope.clone(),
+            });
         }
         Expr { expr, span }
     }
@@ -180,10 +238,18 @@ impl Loader<'_> {
 
     /// `resource "t" "n"` up to (not including) the opening brace.
     fn header_span(idx: &LineIndex, b: &EditBlock) -> Span {
-        let Some(range) = b.span() else { return idx.span(0..0) };
+        let Some(range) = b.span() else {
+            return idx.span(0..0);
+        };
         let text = idx.text();
-        let from = b.labels.last().and_then(|l| l.span()).map_or(range.start, |r| r.end);
-        let end = text[from.min(text.len())..range.end.min(text.len())].find('{').map_or(range.end, |i| from + i);
+        let from = b
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .map_or(range.start, |r| r.end);
+        let end = text[from.min(text.len())..range.end.min(text.len())]
+            .find('{')
+            .map_or(range.end, |i| from + i);
         let end = range.start + text[range.start..end].trim_end().len();
         idx.span(range.start..end)
     }
@@ -192,23 +258,39 @@ impl Loader<'_> {
         b.labels.iter().map(|l| l.as_str().to_owned()).collect()
     }
 
-    fn expect_labels(&mut self, idx: &LineIndex, b: &EditBlock, names: &[&str]) -> Option<Vec<String>> {
+    fn expect_labels(
+        &mut self,
+        idx: &LineIndex,
+        b: &EditBlock,
+        names: &[&str],
+    ) -> Option<Vec<String>> {
         let labels = Self::labels(b);
         if labels.len() == names.len() {
             return Some(labels);
         }
         let kind = b.ident.as_str();
         let detail = if names.is_empty() {
-            format!("A \"{kind}\" block takes no labels; remove {}.", quote_list(&labels.iter().map(String::as_str).collect::<Vec<_>>()))
+            format!(
+                "A \"{kind}\" block takes no labels; remove {}.",
+                quote_list(&labels.iter().map(String::as_str).collect::<Vec<_>>())
+            )
         } else {
             format!(
                 "A \"{kind}\" block needs {} label(s): {}, e.g. {kind} {} {{ ... }}.",
                 names.len(),
                 names.join(" and "),
-                names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" ")
+                names
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         };
-        let summary = if labels.len() < names.len() { "Missing block label" } else { "Extraneous block label" };
+        let summary = if labels.len() < names.len() {
+            "Missing block label"
+        } else {
+            "Extraneous block label"
+        };
         self.push(err(summary, detail, Self::header_span(idx, b)));
         None
     }
@@ -272,25 +354,50 @@ impl Loader<'_> {
 
     fn resource(&mut self, idx: &LineIndex, b: &EditBlock, mode: ResourceMode) {
         let kind = b.ident.as_str();
-        let Some(labels) = self.expect_labels(idx, b, &["type", "name"]) else { return };
+        let Some(labels) = self.expect_labels(idx, b, &["type", "name"]) else {
+            return;
+        };
         let header = Self::header_span(idx, b);
         let (type_name, name) = (labels[0].clone(), labels[1].clone());
-        let what = if mode == ResourceMode::Data { "data source" } else { "resource type" };
+        let what = if mode == ResourceMode::Data {
+            "data source"
+        } else {
+            "resource type"
+        };
         let Some(schema) = schema_for(mode, &type_name) else {
             let names = type_names(mode);
-            let other_mode = if mode == ResourceMode::Data { ResourceMode::Managed } else { ResourceMode::Data };
+            let other_mode = if mode == ResourceMode::Data {
+                ResourceMode::Managed
+            } else {
+                ResourceMode::Data
+            };
             let hint = if schema_for(other_mode, &type_name).is_some() {
                 format!(
                     " \"{type_name}\" exists as a {}; use a \"{}\" block for it.",
-                    if other_mode == ResourceMode::Data { "data source" } else { "managed resource" },
-                    if other_mode == ResourceMode::Data { "data" } else { "resource" }
+                    if other_mode == ResourceMode::Data {
+                        "data source"
+                    } else {
+                        "managed resource"
+                    },
+                    if other_mode == ResourceMode::Data {
+                        "data"
+                    } else {
+                        "resource"
+                    }
                 )
             } else {
                 did_you_mean(&type_name, &names)
             };
             self.push(err(
-                if mode == ResourceMode::Data { "Invalid data source" } else { "Invalid resource type" },
-                format!("The {what} \"{type_name}\" is not supported by aiu.{hint} Supported: {}.", names.join(", ")),
+                if mode == ResourceMode::Data {
+                    "Invalid data source"
+                } else {
+                    "Invalid resource type"
+                },
+                format!(
+                    "The {what} \"{type_name}\" is not supported by aiu.{hint} Supported: {}.",
+                    names.join(", ")
+                ),
                 header,
             ));
             return;
@@ -302,14 +409,26 @@ impl Loader<'_> {
                 header.clone(),
             ));
         }
-        let addr = if mode == ResourceMode::Data { ResourceAddress::data(&type_name, &name) } else { ResourceAddress::managed(&type_name, &name) };
+        let addr = if mode == ResourceMode::Data {
+            ResourceAddress::data(&type_name, &name)
+        } else {
+            ResourceAddress::managed(&type_name, &name)
+        };
         if let Some(first) = self.seen.resources.get(&addr) {
             let d = if mode == ResourceMode::Data {
                 format!("A data source \"{type_name}\" \"{name}\" was already declared at {}. Data source names must be unique per type; rename one of them.", where_of(first))
             } else {
                 format!("A resource \"{type_name}\" \"{name}\" was already declared at {}. Resource names must be unique per type; rename one of them.", where_of(first))
             };
-            self.push(err(if mode == ResourceMode::Data { "Duplicate data source" } else { "Duplicate resource" }, d, header.clone()));
+            self.push(err(
+                if mode == ResourceMode::Data {
+                    "Duplicate data source"
+                } else {
+                    "Duplicate resource"
+                },
+                d,
+                header.clone(),
+            ));
             return;
         }
         self.seen.resources.insert(addr.clone(), header.clone());
@@ -317,7 +436,11 @@ impl Loader<'_> {
         // Meta-arguments first, so the body's scope knows about count/for_each.
         let has_count = b.body.get_attribute("count").is_some();
         let has_for_each = b.body.get_attribute("for_each").is_some();
-        let scope = Scope { count: has_count, each: has_for_each, ..Scope::default() };
+        let scope = Scope {
+            count: has_count,
+            each: has_for_each,
+            ..Scope::default()
+        };
         let mut count = None;
         let mut for_each = None;
         let mut depends_on = Vec::new();
@@ -348,7 +471,11 @@ impl Loader<'_> {
             }
         }
         if let (Some(c), Some(f)) = (&count, &for_each) {
-            let later = if c.span.start > f.span.start { c.span.clone() } else { f.span.clone() };
+            let later = if c.span.start > f.span.start {
+                c.span.clone()
+            } else {
+                f.span.clone()
+            };
             self.push(err(
                 "Invalid combination of \"count\" and \"for_each\"",
                 "The \"count\" and \"for_each\" meta-arguments are mutually exclusive, only one should be used to \
@@ -357,7 +484,16 @@ impl Loader<'_> {
             ));
         }
         let meta: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycle"];
-        let body = self.body_with_schema(idx, &b.body, schema.attributes, schema.blocks, &scope, meta, &header, &format!("{kind} \"{type_name}\""));
+        let body = self.body_with_schema(
+            idx,
+            &b.body,
+            schema.attributes,
+            schema.blocks,
+            &scope,
+            meta,
+            &header,
+            &format!("{kind} \"{type_name}\""),
+        );
 
         if lifecycle.create_before_destroy && body.attributes.contains_key("name") {
             self.push(err(
@@ -504,14 +640,23 @@ impl Loader<'_> {
                     } else {
                         format!("Blocks of type \"{kind}\" are not expected in a lifecycle block.")
                     };
-                    self.push(err("Unsupported block type", detail, Self::header_span(idx, nb)));
+                    self.push(err(
+                        "Unsupported block type",
+                        detail,
+                        Self::header_span(idx, nb),
+                    ));
                 }
             }
         }
         cbd_span
     }
 
-    fn ignore_changes(&mut self, idx: &LineIndex, e: &EditExpr, schema: &'static aiu_model::ResourceSchema) -> IgnoreChanges {
+    fn ignore_changes(
+        &mut self,
+        idx: &LineIndex,
+        e: &EditExpr,
+        schema: &'static aiu_model::ResourceSchema,
+    ) -> IgnoreChanges {
         if let Some((root, steps)) = static_traversal(e) {
             if root == "all" && steps.is_empty() {
                 return IgnoreChanges::All;
@@ -528,8 +673,12 @@ impl Loader<'_> {
             ));
             return IgnoreChanges::None;
         };
-        let configurable: Vec<&str> =
-            schema.attributes.iter().filter(|a| a.presence != Presence::Computed).map(|a| a.name).collect();
+        let configurable: Vec<&str> = schema
+            .attributes
+            .iter()
+            .filter(|a| a.presence != Presence::Computed)
+            .map(|a| a.name)
+            .collect();
         let mut names = Vec::new();
         for item in items.iter() {
             let span = idx.span_opt(item.span());
@@ -538,7 +687,11 @@ impl Loader<'_> {
                 None => literal_string(item),
             };
             let Some(name) = name else {
-                self.push(err("Invalid ignore_changes", "Each ignore_changes entry must be an argument name, e.g. tags.", span));
+                self.push(err(
+                    "Invalid ignore_changes",
+                    "Each ignore_changes entry must be an argument name, e.g. tags.",
+                    span,
+                ));
                 continue;
             };
             match schema.attribute(&name) {
@@ -579,7 +732,11 @@ impl Loader<'_> {
         what: &str,
     ) -> Body {
         let mut body = Body::default();
-        let configurable: Vec<&str> = attrs.iter().filter(|a| a.presence != Presence::Computed).map(|a| a.name).collect();
+        let configurable: Vec<&str> = attrs
+            .iter()
+            .filter(|a| a.presence != Presence::Computed)
+            .map(|a| a.name)
+            .collect();
         let block_names: Vec<&str> = blocks.iter().map(|b| b.name).collect();
         let mut block_counts: BTreeMap<&str, (usize, Span)> = BTreeMap::new();
         for s in eb.iter() {
@@ -639,7 +796,7 @@ impl Loader<'_> {
                     let nspan = Self::header_span(idx, nb);
                     if name == "dynamic" && !blocks.is_empty() {
                         if let Some(d) = self.dynamic(idx, nb, blocks, scope, body.blocks.len()) {
-                                        body.dynamic_blocks.push(d);
+                            body.dynamic_blocks.push(d);
                         }
                         continue;
                     }
@@ -709,7 +866,10 @@ impl Loader<'_> {
             if body.attributes.contains_key(a.name) {
                 for other in a.conflicts_with {
                     // Report each pair once, at the argument written later.
-                    if let (Some(mine), Some(theirs)) = (body.attribute_spans.get(a.name), body.attribute_spans.get(*other)) {
+                    if let (Some(mine), Some(theirs)) = (
+                        body.attribute_spans.get(a.name),
+                        body.attribute_spans.get(*other),
+                    ) {
                         if mine.start > theirs.start {
                             self.push(err(
                                 "Conflicting configuration arguments",
@@ -744,7 +904,11 @@ impl Loader<'_> {
             let names: Vec<&str> = blocks.iter().map(|b| b.name).collect();
             self.push(err(
                 "Unsupported block type",
-                format!("A dynamic block cannot generate \"{name}\" blocks here.{} Blocks: {}.", did_you_mean(&name, &names), names.join(", ")),
+                format!(
+                    "A dynamic block cannot generate \"{name}\" blocks here.{} Blocks: {}.",
+                    did_you_mean(&name, &names),
+                    names.join(", ")
+                ),
                 span,
             ));
             return None;
@@ -802,29 +966,53 @@ impl Loader<'_> {
             }
         }
         let Some(for_each) = for_each else {
-            self.push(err("Missing required argument", "A dynamic block needs for_each = <list, set or map>.", span));
+            self.push(err(
+                "Missing required argument",
+                "A dynamic block needs for_each = <list, set or map>.",
+                span,
+            ));
             return None;
         };
         let Some(content) = content else {
-            self.push(err("Missing required block", "A dynamic block needs a content { ... } block with the generated block's body.", span));
+            self.push(err(
+                "Missing required block",
+                "A dynamic block needs a content { ... } block with the generated block's body.",
+                span,
+            ));
             return None;
         };
-        Some(DynamicBlock { name, for_each, iterator, content, position, span })
+        Some(DynamicBlock {
+            name,
+            for_each,
+            iterator,
+            content,
+            position,
+            span,
+        })
     }
 
     // ----- variables, locals, outputs -------------------------------------------------------
 
     fn variable(&mut self, idx: &LineIndex, b: &EditBlock) {
-        let Some(labels) = self.expect_labels(idx, b, &["name"]) else { return };
+        let Some(labels) = self.expect_labels(idx, b, &["name"]) else {
+            return;
+        };
         let header = Self::header_span(idx, b);
         let name = labels[0].clone();
         if !is_identifier(&name) || RESERVED_VARIABLE_NAMES.contains(&name.as_str()) {
             let why = if is_identifier(&name) {
-                format!("\"{name}\" is reserved by the language ({}).", RESERVED_VARIABLE_NAMES.join(", "))
+                format!(
+                    "\"{name}\" is reserved by the language ({}).",
+                    RESERVED_VARIABLE_NAMES.join(", ")
+                )
             } else {
                 format!("\"{name}\" is not a valid identifier: use letters, digits, underscores and dashes, not starting with a digit.")
             };
-            self.push(err("Invalid variable name", format!("{why} Choose another name."), header.clone()));
+            self.push(err(
+                "Invalid variable name",
+                format!("{why} Choose another name."),
+                header.clone(),
+            ));
         }
         if let Some(first) = self.seen.variables.get(&name) {
             self.push(err(
@@ -845,7 +1033,10 @@ impl Loader<'_> {
             validations: Vec::new(),
             span: header.clone(),
         };
-        let no_refs = Scope { no_refs: Some("a variable default"), ..Scope::default() };
+        let no_refs = Scope {
+            no_refs: Some("a variable default"),
+            ..Scope::default()
+        };
         const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
         for s in b.body.iter() {
             match s {
@@ -945,11 +1136,17 @@ impl Loader<'_> {
     }
 
     fn output(&mut self, idx: &LineIndex, b: &EditBlock) {
-        let Some(labels) = self.expect_labels(idx, b, &["name"]) else { return };
+        let Some(labels) = self.expect_labels(idx, b, &["name"]) else {
+            return;
+        };
         let header = Self::header_span(idx, b);
         let name = labels[0].clone();
         if !is_identifier(&name) {
-            self.push(err("Invalid output name", format!("\"{name}\" is not a valid identifier."), header.clone()));
+            self.push(err(
+                "Invalid output name",
+                format!("\"{name}\" is not a valid identifier."),
+                header.clone(),
+            ));
         }
         if let Some(first) = self.seen.outputs.get(&name) {
             self.push(err(
@@ -994,7 +1191,11 @@ impl Loader<'_> {
                     } else {
                         format!("Blocks of type \"{kind}\" are not expected in an output block.")
                     };
-                    self.push(err("Unsupported block type", detail, Self::header_span(idx, ob)));
+                    self.push(err(
+                        "Unsupported block type",
+                        detail,
+                        Self::header_span(idx, ob),
+                    ));
                 }
             }
         }
@@ -1011,7 +1212,9 @@ impl Loader<'_> {
     // ----- provider, terraform, import, check ------------------------------------------------
 
     fn provider(&mut self, idx: &LineIndex, b: &EditBlock) {
-        let Some(labels) = self.expect_labels(idx, b, &["name"]) else { return };
+        let Some(labels) = self.expect_labels(idx, b, &["name"]) else {
+            return;
+        };
         let header = Self::header_span(idx, b);
         if labels[0] != "aws" {
             self.push(err(
@@ -1030,8 +1233,18 @@ impl Loader<'_> {
             return;
         }
         self.seen.provider = Some(header.clone());
-        let mut p = ProviderBlock { span: Some(header), ..ProviderBlock::default() };
-        const ARGS: &[&str] = &["region", "profile", "access_key", "secret_key", "allowed_account_ids", "forbidden_account_ids"];
+        let mut p = ProviderBlock {
+            span: Some(header),
+            ..ProviderBlock::default()
+        };
+        const ARGS: &[&str] = &[
+            "region",
+            "profile",
+            "access_key",
+            "secret_key",
+            "allowed_account_ids",
+            "forbidden_account_ids",
+        ];
         const BLOCKS: &[&str] = &["endpoints", "default_tags"];
         let scope = Scope::default();
         for s in b.body.iter() {
@@ -1187,8 +1400,15 @@ impl Loader<'_> {
             match s {
                 Structure::Attribute(a) => {
                     let span = idx.span_opt(a.value.span());
-                    body.attribute_spans.insert(a.key.as_str().to_owned(), Self::attr_span(idx, a));
-                    body.attributes.insert(a.key.as_str().to_owned(), Expr { expr: a.value.clone().into(), span });
+                    body.attribute_spans
+                        .insert(a.key.as_str().to_owned(), Self::attr_span(idx, a));
+                    body.attributes.insert(
+                        a.key.as_str().to_owned(),
+                        Expr {
+                            expr: a.value.clone().into(),
+                            span,
+                        },
+                    );
                 }
                 Structure::Block(nb) => {
                     let inner = self.generic_body(idx, &nb.body);
@@ -1248,7 +1468,11 @@ impl Loader<'_> {
             }
         }
         match (to, id) {
-            (Some(to), Some(id)) => self.config.imports.push(ImportBlock { to, id, span: header }),
+            (Some(to), Some(id)) => self.config.imports.push(ImportBlock {
+                to,
+                id,
+                span: header,
+            }),
             (to, id) => {
                 let has_to = to.is_some() || b.body.get_attribute("to").is_some();
                 for (missing, what) in [(!has_to, "to"), (id.is_none(), "id")] {
@@ -1265,7 +1489,9 @@ impl Loader<'_> {
     }
 
     fn check(&mut self, idx: &LineIndex, b: &EditBlock) {
-        let Some(labels) = self.expect_labels(idx, b, &["name"]) else { return };
+        let Some(labels) = self.expect_labels(idx, b, &["name"]) else {
+            return;
+        };
         let header = Self::header_span(idx, b);
         let name = labels[0].clone();
         if let Some(first) = self.seen.checks.get(&name) {
@@ -1286,13 +1512,25 @@ impl Loader<'_> {
                 }
             }
         }
-        self.config.checks.push(CheckBlock { name, body, span: header, access });
+        self.config.checks.push(CheckBlock {
+            name,
+            body,
+            span: header,
+            access,
+        });
     }
 
     /// `assert_access { principal, action, resource | caller, context, expect }`: every
     /// expression is checked for references like any other; `expect` must be "allow" or "deny".
     fn assert_access(&mut self, idx: &LineIndex, b: &EditBlock) -> Option<AccessAssertion> {
-        const ARGS: &[&str] = &["principal", "action", "resource", "caller", "context", "expect"];
+        const ARGS: &[&str] = &[
+            "principal",
+            "action",
+            "resource",
+            "caller",
+            "context",
+            "expect",
+        ];
         self.expect_labels(idx, b, &[])?;
         let header = Self::header_span(idx, b);
         let scope = Scope::default();
@@ -1330,13 +1568,19 @@ impl Loader<'_> {
             }
         }
         let missing = |this: &mut Self, what: &str, why: &str| {
-            this.push(err("Missing required argument", format!("The argument \"{what}\" is required in an assert_access block{why}."), header.clone()));
+            this.push(err(
+                "Missing required argument",
+                format!("The argument \"{what}\" is required in an assert_access block{why}."),
+                header.clone(),
+            ));
         };
         for required in ["principal", "action", "expect"] {
             if !exprs.contains_key(required) {
                 ok = false;
                 let why = match required {
-                    "principal" => ": the role whose access is asserted, e.g. principal = aws_iam_role.engine",
+                    "principal" => {
+                        ": the role whose access is asserted, e.g. principal = aws_iam_role.engine"
+                    }
                     "action" => ", e.g. action = \"secretsmanager:GetSecretValue\"",
                     _ => ": expect = \"allow\" or expect = \"deny\"",
                 };
@@ -1370,7 +1614,11 @@ impl Loader<'_> {
                     Some("deny") => Some(AccessExpect::Deny),
                     _ => {
                         ok = false;
-                        let text = idx.text().get(e.span.start.byte..e.span.end.byte).unwrap_or("").to_owned();
+                        let text = idx
+                            .text()
+                            .get(e.span.start.byte..e.span.end.byte)
+                            .unwrap_or("")
+                            .to_owned();
                         self.push(err(
                             "Invalid expect value",
                             format!("expect must be the string \"allow\" or \"deny\", not {text}."),
@@ -1421,7 +1669,11 @@ impl Loader<'_> {
     fn finish(&mut self) {
         for (to, span) in std::mem::take(&mut self.import_targets) {
             if self.config.resource(&to.resource).is_none() {
-                let declared: Vec<String> = self.config.managed_resources().map(|d| d.addr.to_string()).collect();
+                let declared: Vec<String> = self
+                    .config
+                    .managed_resources()
+                    .map(|d| d.addr.to_string())
+                    .collect();
                 self.push(err(
                     "Import target not declared",
                     format!(
@@ -1438,7 +1690,9 @@ impl Loader<'_> {
         }
         let mut pending = std::mem::take(&mut self.pending);
         // Report in source order, whatever order the references were extracted in.
-        pending.sort_by(|a, b| (&a.span.file, a.span.start.byte).cmp(&(&b.span.file, b.span.start.byte)));
+        pending.sort_by(|a, b| {
+            (&a.span.file, a.span.start.byte).cmp(&(&b.span.file, b.span.start.byte))
+        });
         for p in pending {
             if let Some(d) = self.check_reference(&p) {
                 self.push(d.with_span(Some(p.span)));
@@ -1550,6 +1804,7 @@ impl Loader<'_> {
 
 pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
         && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
 }

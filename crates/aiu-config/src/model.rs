@@ -251,7 +251,8 @@ pub struct Config {
     pub checks: Vec<CheckBlock>,
     pub files: SourceFiles,
     /// Index of `resources` by address, built on first lookup (configs can hold thousands).
-    pub(crate) resource_index: std::sync::OnceLock<std::collections::HashMap<ResourceAddress, usize>>,
+    pub(crate) resource_index:
+        std::sync::OnceLock<std::collections::HashMap<ResourceAddress, usize>>,
 }
 
 impl Config {
@@ -285,11 +286,15 @@ impl Config {
     }
 
     pub fn managed_resources(&self) -> impl Iterator<Item = &ResourceBlock> {
-        self.resources.iter().filter(|r| r.addr.mode == ResourceMode::Managed)
+        self.resources
+            .iter()
+            .filter(|r| r.addr.mode == ResourceMode::Managed)
     }
 
     pub fn data_sources(&self) -> impl Iterator<Item = &ResourceBlock> {
-        self.resources.iter().filter(|r| r.addr.mode == ResourceMode::Data)
+        self.resources
+            .iter()
+            .filter(|r| r.addr.mode == ResourceMode::Data)
     }
 
     pub fn is_sensitive_variable(&self, name: &str) -> bool {
@@ -313,7 +318,11 @@ impl Config {
             .iter()
             .map(|v| NodeId::Variable(v.name.clone()))
             .chain(self.locals.iter().map(|l| NodeId::Local(l.name.clone())))
-            .chain(self.resources.iter().map(|r| NodeId::Resource(r.addr.clone())))
+            .chain(
+                self.resources
+                    .iter()
+                    .map(|r| NodeId::Resource(r.addr.clone())),
+            )
             .chain(self.outputs.iter().map(|o| NodeId::Output(o.name.clone())))
             .collect();
         nodes.sort();

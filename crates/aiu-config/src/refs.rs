@@ -27,7 +27,11 @@ struct Collector {
 impl Visit for Collector {
     fn visit_expr(&mut self, node: &EditExpr) {
         if let EditExpr::Variable(v) = node {
-            self.found.push(FoundTraversal { root: v.as_str().to_owned(), first_attr: None, range: v.span() });
+            self.found.push(FoundTraversal {
+                root: v.as_str().to_owned(),
+                first_attr: None,
+                range: v.span(),
+            });
         } else {
             visit::visit_expr(self, node);
         }
@@ -39,7 +43,11 @@ impl Visit for Collector {
                 TraversalOperator::GetAttr(id) => Some(id.as_str().to_owned()),
                 _ => None,
             });
-            self.found.push(FoundTraversal { root: v.as_str().to_owned(), first_attr, range: node.span() });
+            self.found.push(FoundTraversal {
+                root: v.as_str().to_owned(),
+                first_attr,
+                range: node.span(),
+            });
             for op in &node.operators {
                 self.visit_traversal_operator(op);
             }
@@ -58,9 +66,15 @@ pub(crate) fn traversals(expr: &EditExpr) -> Vec<FoundTraversal> {
 }
 
 /// The byte range of the traversal that produced `reference`, if found.
-pub(crate) fn locate(reference: &Reference, found: &[FoundTraversal], used: &mut Vec<bool>) -> Option<Range<usize>> {
+pub(crate) fn locate(
+    reference: &Reference,
+    found: &[FoundTraversal],
+    used: &mut Vec<bool>,
+) -> Option<Range<usize>> {
     let matches = |f: &FoundTraversal| {
-        f.root == reference.root && (f.first_attr.is_none() || f.first_attr.as_deref() == reference.attrs.first().map(String::as_str))
+        f.root == reference.root
+            && (f.first_attr.is_none()
+                || f.first_attr.as_deref() == reference.attrs.first().map(String::as_str))
     };
     used.resize(found.len(), false);
     let pick = found
@@ -91,9 +105,15 @@ pub(crate) fn static_traversal(expr: &EditExpr) -> Option<(String, Vec<Step>)> {
             for op in &t.operators {
                 steps.push(match op.value() {
                     TraversalOperator::GetAttr(id) => Step::Attr(id.as_str().to_owned()),
-                    TraversalOperator::Index(EditExpr::String(s)) => Step::Key(InstanceKey::Str(s.value().clone())),
-                    TraversalOperator::Index(EditExpr::Number(n)) => Step::Key(InstanceKey::Int(n.value().as_i64()?)),
-                    TraversalOperator::LegacyIndex(u) => Step::Key(InstanceKey::Int(i64::try_from(*u.value()).ok()?)),
+                    TraversalOperator::Index(EditExpr::String(s)) => {
+                        Step::Key(InstanceKey::Str(s.value().clone()))
+                    }
+                    TraversalOperator::Index(EditExpr::Number(n)) => {
+                        Step::Key(InstanceKey::Int(n.value().as_i64()?))
+                    }
+                    TraversalOperator::LegacyIndex(u) => {
+                        Step::Key(InstanceKey::Int(i64::try_from(*u.value()).ok()?))
+                    }
                     _ => return None,
                 });
             }
@@ -111,9 +131,15 @@ pub(crate) fn traversal_address(expr: &EditExpr) -> Option<InstanceAddress> {
         _ => None,
     };
     let (resource, rest) = if root == "data" {
-        (ResourceAddress::data(attr(steps.first())?, attr(steps.get(1))?), &steps[2..])
+        (
+            ResourceAddress::data(attr(steps.first())?, attr(steps.get(1))?),
+            &steps[2..],
+        )
     } else {
-        (ResourceAddress::managed(root, attr(steps.first())?), &steps[1..])
+        (
+            ResourceAddress::managed(root, attr(steps.first())?),
+            &steps[1..],
+        )
     };
     match rest {
         [] => Some(InstanceAddress::single(resource)),
@@ -126,16 +152,25 @@ pub(crate) fn traversal_address(expr: &EditExpr) -> Option<InstanceAddress> {
 /// `aws_iam_role.r[0]`, with attributes after it (`.arn`, `.name`) ignored.
 pub(crate) fn principal_address(expr: &EditExpr) -> Option<InstanceAddress> {
     let (root, steps) = static_traversal(expr)?;
-    if matches!(root.as_str(), "data" | "var" | "local" | "path" | "terraform" | "count" | "each" | "self" | "module") {
+    if matches!(
+        root.as_str(),
+        "data" | "var" | "local" | "path" | "terraform" | "count" | "each" | "self" | "module"
+    ) {
         return None;
     }
-    let Some(Step::Attr(name)) = steps.first() else { return None };
+    let Some(Step::Attr(name)) = steps.first() else {
+        return None;
+    };
     let resource = ResourceAddress::managed(root, name.clone());
     match steps.get(1) {
-        Some(Step::Key(k)) => {
-            steps[2..].iter().all(|s| matches!(s, Step::Attr(_))).then(|| resource.instance(k.clone()))
-        }
-        _ => steps[1..].iter().all(|s| matches!(s, Step::Attr(_))).then(|| InstanceAddress::single(resource)),
+        Some(Step::Key(k)) => steps[2..]
+            .iter()
+            .all(|s| matches!(s, Step::Attr(_)))
+            .then(|| resource.instance(k.clone())),
+        _ => steps[1..]
+            .iter()
+            .all(|s| matches!(s, Step::Attr(_)))
+            .then(|| InstanceAddress::single(resource)),
     }
 }
 
@@ -146,7 +181,10 @@ pub(crate) fn reference_node(reference: &Reference) -> Option<NodeId> {
         "var" => first.map(|n| NodeId::Variable(n.clone())),
         "local" => first.map(|n| NodeId::Local(n.clone())),
         "data" => match (first, reference.attrs.get(1)) {
-            (Some(t), Some(n)) => Some(NodeId::Resource(ResourceAddress::data(t.clone(), n.clone()))),
+            (Some(t), Some(n)) => Some(NodeId::Resource(ResourceAddress::data(
+                t.clone(),
+                n.clone(),
+            ))),
             _ => None,
         },
         "count" | "each" | "path" | "self" | "terraform" | "module" => None,

@@ -46,7 +46,11 @@ impl<'a> LineIndex<'a> {
     pub fn new(file: PathBuf, text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { file, text, line_starts }
+        LineIndex {
+            file,
+            text,
+            line_starts,
+        }
     }
 
     pub fn text(&self) -> &'a str {
@@ -57,12 +61,20 @@ impl<'a> LineIndex<'a> {
         let byte = byte.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
         let start = self.line_starts[line - 1];
-        let column = self.text.get(start..byte).map_or(byte - start, |s| s.chars().count()) + 1;
+        let column = self
+            .text
+            .get(start..byte)
+            .map_or(byte - start, |s| s.chars().count())
+            + 1;
         Position { line, column, byte }
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
-        Span { file: self.file.clone(), start: self.position(range.start), end: self.position(range.end) }
+        Span {
+            file: self.file.clone(),
+            start: self.position(range.start),
+            end: self.position(range.end),
+        }
     }
 
     pub fn span_opt(&self, range: Option<Range<usize>>) -> Span {
@@ -71,14 +83,25 @@ impl<'a> LineIndex<'a> {
 
     /// A span from a 1-based line and column (as parse errors report them).
     pub fn span_at_line_col(&self, line: usize, column: usize) -> Span {
-        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
         let line_text = &self.text[start..];
         let line_text = line_text.split('\n').next().unwrap_or("");
         // hcl-edit reports columns in characters; convert to a byte offset.
         let byte = start
-            + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+            + line_text
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_text.len(), |(i, _)| i);
         let pos = self.position(byte);
-        Span { file: self.file.clone(), start: pos, end: pos }
+        Span {
+            file: self.file.clone(),
+            start: pos,
+            end: pos,
+        }
     }
 }
 
@@ -89,10 +112,31 @@ mod tests {
     #[test]
     fn positions_are_one_based_and_count_characters() {
         let idx = LineIndex::new("f.tf".into(), "ab\né = 1\n");
-        assert_eq!(idx.position(0), Position { line: 1, column: 1, byte: 0 });
-        assert_eq!(idx.position(3), Position { line: 2, column: 1, byte: 3 });
+        assert_eq!(
+            idx.position(0),
+            Position {
+                line: 1,
+                column: 1,
+                byte: 0
+            }
+        );
+        assert_eq!(
+            idx.position(3),
+            Position {
+                line: 2,
+                column: 1,
+                byte: 3
+            }
+        );
         // 'é' is two bytes; '=' is the third character on line 2.
-        assert_eq!(idx.position(6), Position { line: 2, column: 3, byte: 6 });
+        assert_eq!(
+            idx.position(6),
+            Position {
+                line: 2,
+                column: 3,
+                byte: 6
+            }
+        );
         assert_eq!(idx.span_at_line_col(2, 3).start.byte, 6);
     }
 }

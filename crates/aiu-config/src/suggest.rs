@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn suggests_the_closest_plausible_name() {
-        assert_eq!(suggest("aws_iam_rol", ["aws_iam_role", "aws_iam_policy"]), Some("aws_iam_role".into()));
+        assert_eq!(
+            suggest("aws_iam_rol", ["aws_iam_role", "aws_iam_policy"]),
+            Some("aws_iam_role".into())
+        );
         assert_eq!(suggest("zzz", ["aws_iam_role"]), None);
         assert_eq!(distance("kitten", "sitting"), 3);
     }

@@ -69,7 +69,10 @@ enum Raw {
 }
 
 fn empty_ctx(config: &Config) -> EvalContext {
-    EvalContext { root: BTreeMap::new(), base_dir: config.dir.clone() }
+    EvalContext {
+        root: BTreeMap::new(),
+        base_dir: config.dir.clone(),
+    }
 }
 
 fn shown_path(dir: &Path, name: &str) -> PathBuf {
@@ -81,13 +84,20 @@ fn shown_path(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Reads one tfvars file (HCL, or JSON when the name ends in `.json`).
-fn read_tfvars(config: &Config, path: &Path, diags: &mut Diagnostics) -> Vec<(String, Value, Span)> {
+fn read_tfvars(
+    config: &Config,
+    path: &Path,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Value, Span)> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
             diags.push(Diagnostic::error(
                 "Failed to read variables file",
-                format!("Could not read {}: {e}. Check the path given to -var-file.", path.display()),
+                format!(
+                    "Could not read {}: {e}. Check the path given to -var-file.",
+                    path.display()
+                ),
             ));
             return Vec::new();
         }
@@ -102,12 +112,18 @@ fn read_tfvars(config: &Config, path: &Path, diags: &mut Diagnostics) -> Vec<(St
                 }
             }
             Ok(_) => diags.push(
-                Diagnostic::error("Invalid variables file", "A .tfvars.json file must contain a JSON object of variable names to values.")
-                    .with_span(Some(idx.span(0..0))),
+                Diagnostic::error(
+                    "Invalid variables file",
+                    "A .tfvars.json file must contain a JSON object of variable names to values.",
+                )
+                .with_span(Some(idx.span(0..0))),
             ),
             Err(e) => diags.push(
-                Diagnostic::error("Invalid variables file", format!("{} is not valid JSON: {e}.", path.display()))
-                    .with_span(Some(idx.span_at_line_col(e.line(), e.column()))),
+                Diagnostic::error(
+                    "Invalid variables file",
+                    format!("{} is not valid JSON: {e}.", path.display()),
+                )
+                .with_span(Some(idx.span_at_line_col(e.line(), e.column()))),
             ),
         }
         return out;
@@ -116,8 +132,17 @@ fn read_tfvars(config: &Config, path: &Path, diags: &mut Diagnostics) -> Vec<(St
         Ok(b) => b,
         Err(e) => {
             diags.push(
-                Diagnostic::error("Syntax error", format!("{}. The line reads: {}", e.message().trim_end_matches('.'), e.line().trim()))
-                    .with_span(Some(idx.span_at_line_col(e.location().line(), e.location().column()))),
+                Diagnostic::error(
+                    "Syntax error",
+                    format!(
+                        "{}. The line reads: {}",
+                        e.message().trim_end_matches('.'),
+                        e.line().trim()
+                    ),
+                )
+                .with_span(Some(
+                    idx.span_at_line_col(e.location().line(), e.location().column()),
+                )),
             );
             return out;
         }
@@ -151,7 +176,10 @@ fn is_literal_string_type(ty: Option<&TypeConstraint>) -> bool {
 
 /// Resolves every declared variable's value. Variables whose value could not be determined
 /// (errors reported) are `Unknown` in the result, so later evaluation does not cascade.
-pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<String, Value>, Diagnostics) {
+pub fn resolve_variables(
+    config: &Config,
+    inputs: &VarInputs,
+) -> (BTreeMap<String, Value>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut given: BTreeMap<String, (Raw, Source)> = BTreeMap::new();
     let declared = |name: &str| config.variable(name).is_some();
@@ -162,20 +190,34 @@ pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<Strin
         if let Some(d) = &v.default {
             match aiu_lang::eval(&d.expr, &empty_ctx(config)) {
                 Ok(value) => {
-                    given.insert(v.name.clone(), (Raw::Value(value), Source::Default(d.span.clone())));
+                    given.insert(
+                        v.name.clone(),
+                        (Raw::Value(value), Source::Default(d.span.clone())),
+                    );
                 }
-                Err(e) => diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(d.span.clone()))),
+                Err(e) => diags
+                    .push(Diagnostic::error(e.summary, e.detail).with_span(Some(d.span.clone()))),
             }
         }
     }
     for (key, value) in &inputs.env {
-        let Some(name) = key.strip_prefix(ENV_PREFIX) else { continue };
+        let Some(name) = key.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
         if declared(name) {
-            given.insert(name.to_owned(), (Raw::Text(value.clone()), Source::Env(key.clone())));
+            given.insert(
+                name.to_owned(),
+                (Raw::Text(value.clone()), Source::Env(key.clone())),
+            );
         }
     }
     let mut files: Vec<PathBuf> = Vec::new();
-    for name in ["terraform.tfvars", "terraform.tfvars.json", "aiu.tfvars", "aiu.tfvars.json"] {
+    for name in [
+        "terraform.tfvars",
+        "terraform.tfvars.json",
+        "aiu.tfvars",
+        "aiu.tfvars.json",
+    ] {
         if config.dir.join(name).is_file() {
             files.push(shown_path(&config.dir, name));
         }
@@ -193,7 +235,11 @@ pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<Strin
     let auto_count = files.len();
     files.extend(inputs.var_files.iter().cloned());
     for (i, file) in files.iter().enumerate() {
-        let read_from = if i < auto_count { config.dir.join(file.file_name().unwrap_or_default()) } else { file.clone() };
+        let read_from = if i < auto_count {
+            config.dir.join(file.file_name().unwrap_or_default())
+        } else {
+            file.clone()
+        };
         let mut file_diags = Diagnostics::new();
         let mut entries = read_tfvars(config, &read_from, &mut file_diags);
         // Report spans with the shown path.
@@ -243,7 +289,10 @@ pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<Strin
             ));
             continue;
         }
-        given.insert(name.to_owned(), (Raw::Text(value.to_owned()), Source::Cli(arg.clone())));
+        given.insert(
+            name.to_owned(),
+            (Raw::Text(value.to_owned()), Source::Cli(arg.clone())),
+        );
     }
 
     let mut values = BTreeMap::new();
@@ -287,18 +336,29 @@ pub fn resolve_variables(config: &Config, inputs: &VarInputs) -> (BTreeMap<Strin
                 Ok(other) => diags.push(
                     Diagnostic::error(
                         "Invalid validation result",
-                        format!("The condition of a validation rule must be true or false, got {}.", other.type_name()),
+                        format!(
+                            "The condition of a validation rule must be true or false, got {}.",
+                            other.type_name()
+                        ),
                     )
                     .with_span(Some(v.condition.span.clone())),
                 ),
-                Err(e) => diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(v.condition.span.clone()))),
+                Err(e) => diags.push(
+                    Diagnostic::error(e.summary, e.detail)
+                        .with_span(Some(v.condition.span.clone())),
+                ),
             }
         }
     }
     (values, diags)
 }
 
-fn resolve_one(config: &Config, var: &Variable, given: Option<(Raw, Source)>, diags: &mut Diagnostics) -> Option<Value> {
+fn resolve_one(
+    config: &Config,
+    var: &Variable,
+    given: Option<(Raw, Source)>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
     let Some((raw, source)) = given else {
         if var.default.is_none() {
             diags.push(
@@ -321,10 +381,12 @@ fn resolve_one(config: &Config, var: &Variable, given: Option<(Raw, Source)>, di
         Raw::Value(v) => v,
         Raw::Text(text) if is_literal_string_type(var.ty.as_ref()) => Value::String(text),
         Raw::Text(text) => {
-            let parsed = hcl::edit::parser::parse_expr(&text).map_err(|e| e.message().to_owned()).and_then(|e| {
-                let expr: hcl::Expression = e.into();
-                aiu_lang::eval(&expr, &empty_ctx(config)).map_err(|e| e.to_string())
-            });
+            let parsed = hcl::edit::parser::parse_expr(&text)
+                .map_err(|e| e.message().to_owned())
+                .and_then(|e| {
+                    let expr: hcl::Expression = e.into();
+                    aiu_lang::eval(&expr, &empty_ctx(config)).map_err(|e| e.to_string())
+                });
             match parsed {
                 Ok(v) => v,
                 Err(why) => {
@@ -372,10 +434,21 @@ fn resolve_one(config: &Config, var: &Variable, given: Option<(Raw, Source)>, di
     match aiu_lang::convert(value, &ty) {
         Ok(v) => Some(v),
         Err(why) => {
-            let summary = if matches!(source, Source::Default(_)) { "Invalid default value for variable" } else { "Invalid value for input variable" };
+            let summary = if matches!(source, Source::Default(_)) {
+                "Invalid default value for variable"
+            } else {
+                "Invalid value for input variable"
+            };
             diags.push(
-                Diagnostic::error(summary, format!("The value for variable \"{}\" from {} is not valid: {why}.", var.name, source.describe()))
-                    .with_span(Some(source.span(var))),
+                Diagnostic::error(
+                    summary,
+                    format!(
+                        "The value for variable \"{}\" from {} is not valid: {why}.",
+                        var.name,
+                        source.describe()
+                    ),
+                )
+                .with_span(Some(source.span(var))),
             );
             None
         }

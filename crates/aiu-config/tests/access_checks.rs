@@ -74,11 +74,22 @@ fn missing_action_and_bad_expect_are_reported_at_their_spans() {
     );
     assert_eq!(
         summaries(&config, &diags),
-        ["checks.tf:2:3: Missing required argument", "checks.tf:5:17: Invalid expect value"],
+        [
+            "checks.tf:2:3: Missing required argument",
+            "checks.tf:5:17: Invalid expect value"
+        ],
         "{diags:?}"
     );
-    assert!(diags.0[0].detail.contains("\"action\""), "{}", diags.0[0].detail);
-    assert!(diags.0[1].detail.contains("\"allow\" or \"deny\""), "{}", diags.0[1].detail);
+    assert!(
+        diags.0[0].detail.contains("\"action\""),
+        "{}",
+        diags.0[0].detail
+    );
+    assert!(
+        diags.0[1].detail.contains("\"allow\" or \"deny\""),
+        "{}",
+        diags.0[1].detail
+    );
     assert!(config.checks[0].access.is_empty());
 }
 
@@ -97,7 +108,10 @@ fn expect_must_be_a_literal_and_principal_a_role() {
     );
     assert_eq!(
         summaries(&config, &diags),
-        ["checks.tf:6:17: Invalid expect value", "checks.tf:3:17: Invalid principal"],
+        [
+            "checks.tf:6:17: Invalid expect value",
+            "checks.tf:3:17: Invalid principal"
+        ],
         "{diags:?}"
     );
 }
@@ -113,11 +127,17 @@ fn missing_principal_expect_and_resource_each_reported() {
 "#,
     );
     let s = summaries(&config, &diags);
-    assert_eq!(s, ["checks.tf:2:3: Missing required argument"; 3], "{diags:?}");
+    assert_eq!(
+        s, ["checks.tf:2:3: Missing required argument"; 3],
+        "{diags:?}"
+    );
     let details: Vec<&str> = diags.iter().map(|d| d.detail.as_str()).collect();
     assert!(details[0].contains("\"principal\""), "{details:?}");
     assert!(details[1].contains("\"expect\""), "{details:?}");
-    assert!(details[2].contains("\"resource\"") && details[2].contains("caller"), "{details:?}");
+    assert!(
+        details[2].contains("\"resource\"") && details[2].contains("caller"),
+        "{details:?}"
+    );
 }
 
 #[test]
@@ -139,10 +159,19 @@ fn unknown_arguments_nested_blocks_and_both_resource_and_caller_are_errors() {
     );
     assert_eq!(
         summaries(&config, &diags),
-        ["checks.tf:4:5: Unsupported argument", "checks.tf:9:5: Unsupported block type", "checks.tf:2:3: Conflicting arguments"],
+        [
+            "checks.tf:4:5: Unsupported argument",
+            "checks.tf:9:5: Unsupported block type",
+            "checks.tf:2:3: Conflicting arguments"
+        ],
         "{diags:?}"
     );
-    assert!(diags.iter().any(|d| d.detail.contains("Did you mean \"action\"")), "{diags:?}");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.detail.contains("Did you mean \"action\"")),
+        "{diags:?}"
+    );
 }
 
 #[test]
@@ -160,7 +189,10 @@ fn references_in_assertions_are_checked_like_any_other() {
     );
     assert_eq!(
         summaries(&config, &diags),
-        ["checks.tf:3:17: Reference to undeclared resource", "checks.tf:5:33: Reference to undeclared input variable"],
+        [
+            "checks.tf:3:17: Reference to undeclared resource",
+            "checks.tf:5:33: Reference to undeclared input variable"
+        ],
         "{diags:?}"
     );
 }

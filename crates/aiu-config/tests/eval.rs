@@ -11,8 +11,14 @@ use common::{check, render_in};
 
 fn ctx_with_vars(vars: &[(&str, Value)]) -> EvalContext {
     let mut root = BTreeMap::new();
-    root.insert("var".to_owned(), Value::object(vars.iter().map(|(k, v)| (*k, v.clone()))));
-    EvalContext { root, base_dir: ".".into() }
+    root.insert(
+        "var".to_owned(),
+        Value::object(vars.iter().map(|(k, v)| (*k, v.clone()))),
+    );
+    EvalContext {
+        root,
+        base_dir: ".".into(),
+    }
 }
 
 fn one_resource(text: &str) -> ResourceBlock {
@@ -56,7 +62,10 @@ resource "aws_iam_role" "r" {
         ("max_session_duration", Value::Number(7200.0)),
         ("permissions_boundary", Value::Unknown),
         ("force_detach_policies", Value::Bool(true)),
-        ("tags", Value::object([("count", Value::from("1")), ("on", Value::from("true"))])),
+        (
+            "tags",
+            Value::object([("count", Value::from("1")), ("on", Value::from("true"))]),
+        ),
     ]);
     assert_eq!(v, expected);
 }
@@ -118,18 +127,37 @@ data "aws_iam_policy_document" "d" {
         &ctx_with_vars(&[("buckets", strs(&["x", "y"]))]),
     );
     assert_eq!(diags, "");
-    let statements = v.get("statement").and_then(Value::as_list).expect("statement list");
-    let sids: Vec<&str> = statements.iter().map(|s| s.get("sid").and_then(Value::as_str).unwrap()).collect();
+    let statements = v
+        .get("statement")
+        .and_then(Value::as_list)
+        .expect("statement list");
+    let sids: Vec<&str> = statements
+        .iter()
+        .map(|s| s.get("sid").and_then(Value::as_str).unwrap())
+        .collect();
     assert_eq!(sids, ["first", "b0", "b1", "last"]);
-    assert_eq!(statements[0].get("actions"), Some(&strs(&["s3:GetObject", "s3:PutObject"])));
+    assert_eq!(
+        statements[0].get("actions"),
+        Some(&strs(&["s3:GetObject", "s3:PutObject"]))
+    );
     assert_eq!(statements[0].get("effect"), Some(&Value::from("Allow")));
     assert_eq!(statements[0].get("principals"), Some(&Value::List(vec![])));
-    assert_eq!(statements[2].get("resources"), Some(&strs(&["arn:aws:s3:::y"])));
+    assert_eq!(
+        statements[2].get("resources"),
+        Some(&strs(&["arn:aws:s3:::y"]))
+    );
     assert_eq!(
         statements[1].get("principals"),
-        Some(&Value::List(vec![Value::object([("type", Value::from("AWS")), ("identifiers", strs(&["*"]))])]))
+        Some(&Value::List(vec![Value::object([
+            ("type", Value::from("AWS")),
+            ("identifiers", strs(&["*"]))
+        ])]))
     );
-    assert_eq!(v.get("json"), None, "computed attributes are left to the planner");
+    assert_eq!(
+        v.get("json"),
+        None,
+        "computed attributes are left to the planner"
+    );
     assert_eq!(v.get("version"), Some(&Value::Null));
 }
 
@@ -152,10 +180,17 @@ data "aws_iam_policy_document" "d" {
     assert_eq!(v.get("statement"), Some(&Value::Unknown));
 }
 
-fn instances(text: &str, vars: &[(&str, Value)]) -> Result<Vec<(InstanceKey, Option<EachOrCount>)>, String> {
+fn instances(
+    text: &str,
+    vars: &[(&str, Value)],
+) -> Result<Vec<(InstanceKey, Option<EachOrCount>)>, String> {
     let r = one_resource(text);
     expand_instances(&r, &ctx_with_vars(vars)).map_err(|d| {
-        let s = d.span.as_ref().map(|s| format!("{}:{}", s.start.line, s.start.column)).unwrap_or_default();
+        let s = d
+            .span
+            .as_ref()
+            .map(|s| format!("{}:{}", s.start.line, s.start.column))
+            .unwrap_or_default();
         format!("{s}: {}: {}", d.summary, d.detail)
     })
 }
@@ -168,14 +203,20 @@ fn policy_with(meta: &str) -> String {
 
 #[test]
 fn without_count_or_for_each_there_is_one_unkeyed_instance() {
-    assert_eq!(instances(&policy_with(""), &[]), Ok(vec![(InstanceKey::None, None)]));
+    assert_eq!(
+        instances(&policy_with(""), &[]),
+        Ok(vec![(InstanceKey::None, None)])
+    );
 }
 
 #[test]
 fn count_gives_numbered_instances() {
     assert_eq!(
         instances(&policy_with("count = var.v"), &[("v", Value::Number(2.0))]),
-        Ok(vec![(InstanceKey::Int(0), Some(EachOrCount::Count(0))), (InstanceKey::Int(1), Some(EachOrCount::Count(1)))])
+        Ok(vec![
+            (InstanceKey::Int(0), Some(EachOrCount::Count(0))),
+            (InstanceKey::Int(1), Some(EachOrCount::Count(1)))
+        ])
     );
     assert_eq!(instances(&policy_with("count = 0"), &[]), Ok(vec![]));
 }
@@ -197,8 +238,20 @@ fn for_each_over_a_map_binds_key_and_value() {
     assert_eq!(
         instances(&policy_with("for_each = var.v"), &[("v", m)]),
         Ok(vec![
-            (InstanceKey::Str("a".into()), Some(EachOrCount::Each { key: "a".into(), value: Value::Number(1.0) })),
-            (InstanceKey::Str("b".into()), Some(EachOrCount::Each { key: "b".into(), value: Value::Number(2.0) })),
+            (
+                InstanceKey::Str("a".into()),
+                Some(EachOrCount::Each {
+                    key: "a".into(),
+                    value: Value::Number(1.0)
+                })
+            ),
+            (
+                InstanceKey::Str("b".into()),
+                Some(EachOrCount::Each {
+                    key: "b".into(),
+                    value: Value::Number(2.0)
+                })
+            ),
         ])
     );
 }
@@ -208,8 +261,20 @@ fn for_each_over_a_set_of_strings_uses_each_element_as_key_and_value() {
     assert_eq!(
         instances(&policy_with("for_each = toset([\"b\", \"a\", \"b\"])"), &[]),
         Ok(vec![
-            (InstanceKey::Str("a".into()), Some(EachOrCount::Each { key: "a".into(), value: Value::from("a") })),
-            (InstanceKey::Str("b".into()), Some(EachOrCount::Each { key: "b".into(), value: Value::from("b") })),
+            (
+                InstanceKey::Str("a".into()),
+                Some(EachOrCount::Each {
+                    key: "a".into(),
+                    value: Value::from("a")
+                })
+            ),
+            (
+                InstanceKey::Str("b".into()),
+                Some(EachOrCount::Each {
+                    key: "b".into(),
+                    value: Value::from("b")
+                })
+            ),
         ])
     );
 }
@@ -217,19 +282,32 @@ fn for_each_over_a_set_of_strings_uses_each_element_as_key_and_value() {
 #[test]
 fn for_each_over_a_list_is_rejected_with_the_toset_fix() {
     let err = instances(&policy_with("for_each = [\"a\", \"b\"]"), &[]).unwrap_err();
-    assert!(err.starts_with("3:14: Invalid for_each argument: "), "{err}");
+    assert!(
+        err.starts_with("3:14: Invalid for_each argument: "),
+        "{err}"
+    );
     assert!(err.contains("must be a map, or set of strings"), "{err}");
     assert!(err.contains("toset("), "{err}");
     // A list value that cannot be a set (unsorted) is rejected too.
-    let err = instances(&policy_with("for_each = var.v"), &[("v", strs(&["b", "a"]))]).unwrap_err();
+    let err = instances(
+        &policy_with("for_each = var.v"),
+        &[("v", strs(&["b", "a"]))],
+    )
+    .unwrap_err();
     assert!(err.contains("toset("), "{err}");
 }
 
 #[test]
 fn for_each_with_unknown_keys_cannot_be_planned() {
-    for v in [Value::Unknown, Value::List(vec![Value::from("a"), Value::Unknown])] {
+    for v in [
+        Value::Unknown,
+        Value::List(vec![Value::from("a"), Value::Unknown]),
+    ] {
         let err = instances(&policy_with("for_each = var.v"), &[("v", v)]).unwrap_err();
-        assert!(err.starts_with("3:14: Invalid for_each argument: "), "{err}");
+        assert!(
+            err.starts_with("3:14: Invalid for_each argument: "),
+            "{err}"
+        );
         assert!(err.contains("cannot be determined until apply"), "{err}");
     }
     let err = instances(&policy_with("for_each = var.v"), &[("v", Value::Null)]).unwrap_err();
@@ -239,8 +317,18 @@ fn for_each_with_unknown_keys_cannot_be_planned() {
 #[test]
 fn each_or_count_binds_into_a_context() {
     let mut ctx = EvalContext::default();
-    EachOrCount::Each { key: "k".into(), value: Value::from(1i64) }.bind(&mut ctx);
+    EachOrCount::Each {
+        key: "k".into(),
+        value: Value::from(1i64),
+    }
+    .bind(&mut ctx);
     EachOrCount::Count(3).bind(&mut ctx);
-    assert_eq!(ctx.root["each"], Value::object([("key", Value::from("k")), ("value", Value::from(1i64))]));
-    assert_eq!(ctx.root["count"], Value::object([("index", Value::from(3i64))]));
+    assert_eq!(
+        ctx.root["each"],
+        Value::object([("key", Value::from("k")), ("value", Value::from(1i64))])
+    );
+    assert_eq!(
+        ctx.root["count"],
+        Value::object([("index", Value::from(3i64))])
+    );
 }

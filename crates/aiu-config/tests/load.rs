@@ -15,10 +15,9 @@ resource "aws_iam_role" "app" {
 
 #[test]
 fn a_complete_configuration_loads_without_diagnostics() {
-    let (config, diags) = check(&[
-        (
-            "main.tf",
-            r#"
+    let (config, diags) = check(&[(
+        "main.tf",
+        r#"
 terraform {
   required_version = ">= 1.5"
   required_providers {
@@ -117,51 +116,88 @@ check "reader" {
   }
 }
 "#,
-        ),
-    ]);
+    )]);
     assert_eq!(render(&config, &diags), "");
     assert_eq!(config.variables.len(), 2);
     let names = config.variable("names").unwrap();
     assert!(names.sensitive && !names.nullable);
-    assert_eq!(names.ty, Some(aiu_config::TypeConstraint::Set(Box::new(aiu_config::TypeConstraint::String))));
+    assert_eq!(
+        names.ty,
+        Some(aiu_config::TypeConstraint::Set(Box::new(
+            aiu_config::TypeConstraint::String
+        )))
+    );
     assert_eq!(names.validations.len(), 1);
     assert!(config.is_sensitive_variable("names"));
     assert!(!config.is_sensitive_variable("region"));
-    assert_eq!(config.variable("region").unwrap().description.as_deref(), Some("AWS region"));
+    assert_eq!(
+        config.variable("region").unwrap().description.as_deref(),
+        Some("AWS region")
+    );
     assert_eq!(config.locals.len(), 1);
     assert_eq!(config.resources.len(), 4);
     assert_eq!(config.managed_resources().count(), 2);
     assert_eq!(config.data_sources().count(), 2);
 
-    let role = config.resource(&ResourceAddress::managed("aws_iam_role", "app")).unwrap();
+    let role = config
+        .resource(&ResourceAddress::managed("aws_iam_role", "app"))
+        .unwrap();
     assert!(role.for_each.is_some() && role.count.is_none());
     assert!(role.lifecycle.prevent_destroy);
-    assert_eq!(role.lifecycle.ignore_changes, IgnoreChanges::Attributes(vec!["tags".into(), "description".into()]));
+    assert_eq!(
+        role.lifecycle.ignore_changes,
+        IgnoreChanges::Attributes(vec!["tags".into(), "description".into()])
+    );
     assert!(role.lifecycle.ignore_changes.ignores("tags"));
-    assert_eq!(role.body.attributes.keys().collect::<Vec<_>>(), ["assume_role_policy", "name", "tags"]);
+    assert_eq!(
+        role.body.attributes.keys().collect::<Vec<_>>(),
+        ["assume_role_policy", "name", "tags"]
+    );
 
-    let profile = config.resource(&ResourceAddress::managed("aws_iam_instance_profile", "app")).unwrap();
+    let profile = config
+        .resource(&ResourceAddress::managed("aws_iam_instance_profile", "app"))
+        .unwrap();
     assert!(profile.lifecycle.create_before_destroy);
-    assert_eq!(profile.depends_on.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>(), ["aws_iam_role.app"]);
+    assert_eq!(
+        profile
+            .depends_on
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect::<Vec<_>>(),
+        ["aws_iam_role.app"]
+    );
 
-    let doc = config.resource(&ResourceAddress::data("aws_iam_policy_document", "trust")).unwrap();
+    let doc = config
+        .resource(&ResourceAddress::data("aws_iam_policy_document", "trust"))
+        .unwrap();
     assert_eq!(doc.body.blocks.len(), 1);
     assert_eq!(doc.body.blocks[0].name, "statement");
     assert_eq!(doc.body.blocks[0].body.blocks[0].name, "principals");
 
     let provider = config.provider.as_ref().unwrap();
     assert!(provider.region.is_some() && provider.profile.is_some());
-    assert_eq!(provider.endpoints.keys().collect::<Vec<_>>(), ["iam", "sts"]);
+    assert_eq!(
+        provider.endpoints.keys().collect::<Vec<_>>(),
+        ["iam", "sts"]
+    );
     assert!(provider.default_tags.is_some());
 
     let backend = config.backend.as_ref().unwrap();
     assert_eq!(backend.kind, "s3");
-    assert_eq!(backend.body.attributes.keys().collect::<Vec<_>>(), ["bucket", "key"]);
+    assert_eq!(
+        backend.body.attributes.keys().collect::<Vec<_>>(),
+        ["bucket", "key"]
+    );
     assert!(config.terraform.required_version.is_some());
     assert!(config.terraform.required_providers.contains_key("aws"));
 
     assert_eq!(config.imports.len(), 1);
-    assert_eq!(config.imports[0].to, "aws_iam_role.app[\"a\"]".parse::<InstanceAddress>().unwrap());
+    assert_eq!(
+        config.imports[0].to,
+        "aws_iam_role.app[\"a\"]"
+            .parse::<InstanceAddress>()
+            .unwrap()
+    );
 
     let output = config.output("role_arns").unwrap();
     assert_eq!(output.description.as_deref(), Some("ARNs"));
@@ -170,9 +206,19 @@ check "reader" {
     assert_eq!(config.checks.len(), 1);
     assert_eq!(config.checks[0].name, "reader");
     assert_eq!(config.checks[0].body.blocks[0].name, "assert_access");
-    assert!(config.checks[0].body.blocks[0].body.attributes.contains_key("principal"));
+    assert!(config.checks[0].body.blocks[0]
+        .body
+        .attributes
+        .contains_key("principal"));
     assert_eq!(config.checks[0].access.len(), 1);
-    assert_eq!(config.checks[0].access[0].role, Some("aws_iam_role.app[\"a\"]".parse::<InstanceAddress>().unwrap()));
+    assert_eq!(
+        config.checks[0].access[0].role,
+        Some(
+            "aws_iam_role.app[\"a\"]"
+                .parse::<InstanceAddress>()
+                .unwrap()
+        )
+    );
 }
 
 #[test]
@@ -184,7 +230,14 @@ fn files_are_read_in_name_order_and_sources_are_kept() {
         (".hidden.tf", "not hcl {"),
     ]);
     assert!(diags.is_empty(), "{diags:?}");
-    assert_eq!(config.outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        config
+            .outputs
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     let a = config.dir.join("a.hcl");
     assert_eq!(config.source(&a), Some("output \"a\" {\n  value = 1\n}\n"));
     assert_eq!(config.source(&config.dir.join("notes.txt")), None);
@@ -192,7 +245,8 @@ fn files_are_read_in_name_order_and_sources_are_kept() {
 
 #[test]
 fn a_missing_directory_is_an_error() {
-    let (config, diags) = aiu_config::load_dir(std::path::Path::new("/nonexistent/aiu-config-test"));
+    let (config, diags) =
+        aiu_config::load_dir(std::path::Path::new("/nonexistent/aiu-config-test"));
     assert!(config.resources.is_empty());
     assert_eq!(diags.0.len(), 1);
     assert_eq!(diags.0[0].summary, "Cannot read configuration directory");
@@ -208,8 +262,14 @@ fn syntax_errors_point_at_file_line_column_and_other_files_still_load() {
     ]);
     let s = summaries(&config, &diags);
     assert_eq!(s.len(), 2, "{}", render(&config, &diags));
-    assert!(s[0].starts_with("b.tf:2:") && s[0].ends_with("Syntax error"), "{s:?}");
-    assert!(s[1].starts_with("c.tf:") && s[1].ends_with("Syntax error"), "{s:?}");
+    assert!(
+        s[0].starts_with("b.tf:2:") && s[0].ends_with("Syntax error"),
+        "{s:?}"
+    );
+    assert!(
+        s[1].starts_with("c.tf:") && s[1].ends_with("Syntax error"),
+        "{s:?}"
+    );
     assert_eq!(config.outputs.len(), 1);
 }
 
@@ -243,8 +303,14 @@ stray = 1
     );
     let text = render(&config, &diags);
     assert!(text.contains("Did you mean \"resource\"?"), "{text}");
-    assert!(text.contains("\"moved\" blocks are not supported yet by aiu"), "{text}");
-    assert!(text.contains("\"removed\" blocks are not supported yet by aiu"), "{text}");
+    assert!(
+        text.contains("\"moved\" blocks are not supported yet by aiu"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"removed\" blocks are not supported yet by aiu"),
+        "{text}"
+    );
     assert!(text.contains("Modules are not supported"), "{text}");
 }
 
@@ -320,7 +386,10 @@ fn count_and_for_each_are_mutually_exclusive() {
 }
 "#,
     )]);
-    assert_eq!(summaries(&config, &diags), ["main.tf:3:14: Invalid combination of \"count\" and \"for_each\""]);
+    assert_eq!(
+        summaries(&config, &diags),
+        ["main.tf:3:14: Invalid combination of \"count\" and \"for_each\""]
+    );
 }
 
 #[test]
@@ -395,7 +464,9 @@ data "aws_region" "cur" {
 "#,
     )]);
     insta::assert_snapshot!("lifecycle_checks", render(&config, &diags));
-    let all = config.resource(&ResourceAddress::managed("aws_iam_role", "all")).unwrap();
+    let all = config
+        .resource(&ResourceAddress::managed("aws_iam_role", "all"))
+        .unwrap();
     assert_eq!(all.lifecycle.ignore_changes, IgnoreChanges::All);
 }
 
@@ -422,7 +493,9 @@ resource "aws_iam_role" "b" {
 "#,
     )]);
     assert_eq!(render(&config, &diags), "");
-    let b = config.resource(&ResourceAddress::managed("aws_iam_role", "b")).unwrap();
+    let b = config
+        .resource(&ResourceAddress::managed("aws_iam_role", "b"))
+        .unwrap();
     assert_eq!(b.provider_ref.as_deref(), Some("aws"));
 }
 
@@ -562,24 +635,44 @@ data "aws_iam_policy_document" "d" {
 }
 "#,
     )]);
-    assert_eq!(summaries(&config, &diags), ["main.tf:19:3: Unsupported block type"]);
+    assert_eq!(
+        summaries(&config, &diags),
+        ["main.tf:19:3: Unsupported block type"]
+    );
     let d = &config.resources[0];
     assert_eq!(d.body.blocks.len(), 2);
     assert_eq!(d.body.dynamic_blocks.len(), 1);
     let dynamic = &d.body.dynamic_blocks[0];
-    assert_eq!((dynamic.name.as_str(), dynamic.iterator.as_str(), dynamic.position), ("statement", "b", 1));
+    assert_eq!(
+        (
+            dynamic.name.as_str(),
+            dynamic.iterator.as_str(),
+            dynamic.position
+        ),
+        ("statement", "b", 1)
+    );
     assert!(dynamic.content.attributes.contains_key("resources"));
 }
 
 #[test]
 fn spans_have_one_based_lines_and_columns() {
-    let (config, diags) = check(&[("main.tf", "\n\n  resource \"aws_iam_policy\" \"p\"   {\n    policy = jsonencode({})\n  }\n")]);
+    let (config, diags) = check(&[(
+        "main.tf",
+        "\n\n  resource \"aws_iam_policy\" \"p\"   {\n    policy = jsonencode({})\n  }\n",
+    )]);
     assert!(diags.is_empty(), "{diags:?}");
     let p = &config.resources[0];
     assert_eq!((p.span.start.line, p.span.start.column), (3, 3));
     assert_eq!((p.span.end.line, p.span.end.column), (3, 32));
     let policy = &p.body.attributes["policy"];
-    assert_eq!((policy.span.start.line, policy.span.start.column, policy.span.start.byte), (4, 14, 51));
+    assert_eq!(
+        (
+            policy.span.start.line,
+            policy.span.start.column,
+            policy.span.start.byte
+        ),
+        (4, 14, 51)
+    );
     assert_eq!((policy.span.end.line, policy.span.end.column), (4, 28));
     assert_eq!(p.span.file, config.dir.join("main.tf"));
 }
@@ -589,7 +682,10 @@ fn columns_count_characters_not_bytes() {
     let (config, diags) = check(&[("main.tf", "locals {\n  é = \"ü\" \n  x = bogus(\n}\n")]);
     let s = summaries(&config, &diags);
     assert_eq!(s.len(), 1, "{s:?}");
-    assert!(s[0].starts_with("main.tf:3:") || s[0].starts_with("main.tf:4:"), "{s:?}");
+    assert!(
+        s[0].starts_with("main.tf:3:") || s[0].starts_with("main.tf:4:"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -630,20 +726,51 @@ output "arn" {
 "#,
     )]);
     assert_eq!(render(&config, &diags), "");
-    let deps = |n: NodeId| config.dependencies(&n).iter().map(ToString::to_string).collect::<Vec<_>>();
+    let deps = |n: NodeId| {
+        config
+            .dependencies(&n)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(deps(NodeId::Variable("env".into())), Vec::<String>::new());
     assert_eq!(deps(NodeId::Local("name".into())), ["var.env"]);
-    assert_eq!(deps(NodeId::Resource(ResourceAddress::data("aws_iam_policy_document", "trust"))), ["local.tags"]);
     assert_eq!(
-        deps(NodeId::Resource(ResourceAddress::managed("aws_iam_role", "app"))),
-        ["local.name", "local.tags", "data.aws_iam_policy_document.trust"]
+        deps(NodeId::Resource(ResourceAddress::data(
+            "aws_iam_policy_document",
+            "trust"
+        ))),
+        ["local.tags"]
     );
-    assert_eq!(deps(NodeId::Resource(ResourceAddress::managed("aws_iam_policy", "p"))), ["var.env", "aws_iam_role.app"]);
     assert_eq!(
-        deps(NodeId::Resource(ResourceAddress::managed("aws_iam_role_policy_attachment", "a"))),
+        deps(NodeId::Resource(ResourceAddress::managed(
+            "aws_iam_role",
+            "app"
+        ))),
+        [
+            "local.name",
+            "local.tags",
+            "data.aws_iam_policy_document.trust"
+        ]
+    );
+    assert_eq!(
+        deps(NodeId::Resource(ResourceAddress::managed(
+            "aws_iam_policy",
+            "p"
+        ))),
+        ["var.env", "aws_iam_role.app"]
+    );
+    assert_eq!(
+        deps(NodeId::Resource(ResourceAddress::managed(
+            "aws_iam_role_policy_attachment",
+            "a"
+        ))),
         ["aws_iam_policy.p", "aws_iam_role.app"]
     );
-    assert_eq!(deps(NodeId::Output("arn".into())), ["aws_iam_role.app", "aws_iam_role_policy_attachment.a"]);
+    assert_eq!(
+        deps(NodeId::Output("arn".into())),
+        ["aws_iam_role.app", "aws_iam_role_policy_attachment.a"]
+    );
     assert_eq!(config.nodes().len(), 8);
 }
 
@@ -651,8 +778,14 @@ output "arn" {
 fn node_ids_display_like_terraform_addresses() {
     assert_eq!(NodeId::Variable("x".into()).to_string(), "var.x");
     assert_eq!(NodeId::Local("x".into()).to_string(), "local.x");
-    assert_eq!(NodeId::Resource(ResourceAddress::managed("aws_iam_role", "r")).to_string(), "aws_iam_role.r");
-    assert_eq!(NodeId::Resource(ResourceAddress::data("aws_iam_role", "r")).to_string(), "data.aws_iam_role.r");
+    assert_eq!(
+        NodeId::Resource(ResourceAddress::managed("aws_iam_role", "r")).to_string(),
+        "aws_iam_role.r"
+    );
+    assert_eq!(
+        NodeId::Resource(ResourceAddress::data("aws_iam_role", "r")).to_string(),
+        "data.aws_iam_role.r"
+    );
     assert_eq!(NodeId::Output("x".into()).to_string(), "output.x");
     assert!(NodeId::Variable("z".into()) < NodeId::Local("a".into()));
 }

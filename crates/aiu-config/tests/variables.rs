@@ -6,11 +6,18 @@ use aiu_config::{resolve_variables, VarInputs};
 use aiu_model::Value;
 use common::{load, render_in};
 
-fn resolve(files: &[(&str, &str)], inputs: VarInputs) -> (std::collections::BTreeMap<String, Value>, String) {
+fn resolve(
+    files: &[(&str, &str)],
+    inputs: VarInputs,
+) -> (std::collections::BTreeMap<String, Value>, String) {
     let (dir, config, diags) = load(files);
     assert!(!diags.has_errors(), "{}", render_in(&diags, dir.path()));
     let inputs = VarInputs {
-        var_files: inputs.var_files.iter().map(|f| dir.path().join(f)).collect(),
+        var_files: inputs
+            .var_files
+            .iter()
+            .map(|f| dir.path().join(f))
+            .collect(),
         ..inputs
     };
     let (values, diags) = resolve_variables(&config, &inputs);
@@ -18,7 +25,10 @@ fn resolve(files: &[(&str, &str)], inputs: VarInputs) -> (std::collections::BTre
 }
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn cli(args: &[&str]) -> Vec<String> {
@@ -27,10 +37,12 @@ fn cli(args: &[&str]) -> Vec<String> {
 
 #[test]
 fn later_sources_override_earlier_ones_like_terraform() {
-    let decls: String = ["default", "env", "tfvars", "aiu", "auto", "file1", "file2", "cli"]
-        .iter()
-        .map(|n| format!("variable \"{n}\" {{\n  default = \"default\"\n}}\n"))
-        .collect();
+    let decls: String = [
+        "default", "env", "tfvars", "aiu", "auto", "file1", "file2", "cli",
+    ]
+    .iter()
+    .map(|n| format!("variable \"{n}\" {{\n  default = \"default\"\n}}\n"))
+    .collect();
     let (values, diags) = resolve(
         &[
             ("vars.tf", &decls),
@@ -49,8 +61,10 @@ fn later_sources_override_earlier_ones_like_terraform() {
         },
     );
     assert_eq!(diags, "");
-    let got: Vec<(String, String)> =
-        values.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("?").to_owned())).collect();
+    let got: Vec<(String, String)> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("?").to_owned()))
+        .collect();
     let want: Vec<(String, String)> = [
         ("aiu", "aiu.tfvars"),
         ("auto", "b.auto"),
@@ -99,9 +113,16 @@ variable "m" {
     );
     assert_eq!(diags, "");
     assert_eq!(values["n"], Value::Number(3.0));
-    assert_eq!(values["l"], Value::List(vec![Value::from("a"), Value::from("2")]));
+    assert_eq!(
+        values["l"],
+        Value::List(vec![Value::from("a"), Value::from("2")])
+    );
     assert_eq!(values["b"], Value::Bool(true));
-    assert_eq!(values["s"], Value::from("[1]"), "string variables take the raw text");
+    assert_eq!(
+        values["s"],
+        Value::from("[1]"),
+        "string variables take the raw text"
+    );
     assert_eq!(values["untyped"], Value::from("x = y"));
     assert_eq!(values["m"], Value::object([("a", Value::from("1"))]));
 }
@@ -109,8 +130,17 @@ variable "m" {
 #[test]
 fn a_value_of_the_wrong_type_names_the_variable_and_its_source() {
     let (values, diags) = resolve(
-        &[("vars.tf", "variable \"n\" {\n  type = number\n}\nvariable \"f\" {\n  type = bool\n}\n"), ("x.auto.tfvars", "f = \"maybe\"\n")],
-        VarInputs { cli_vars: cli(&["n=\"abc\""]), ..VarInputs::default() },
+        &[
+            (
+                "vars.tf",
+                "variable \"n\" {\n  type = number\n}\nvariable \"f\" {\n  type = bool\n}\n",
+            ),
+            ("x.auto.tfvars", "f = \"maybe\"\n"),
+        ],
+        VarInputs {
+            cli_vars: cli(&["n=\"abc\""]),
+            ..VarInputs::default()
+        },
     );
     let lines: Vec<&str> = diags.lines().collect();
     assert_eq!(lines.len(), 2, "{diags}");
@@ -129,7 +159,10 @@ fn a_value_of_the_wrong_type_names_the_variable_and_its_source() {
 
 #[test]
 fn a_missing_required_variable_says_how_to_set_it() {
-    let (_, diags) = resolve(&[("vars.tf", "\nvariable \"region\" {\n  type = string\n}\n")], VarInputs::default());
+    let (_, diags) = resolve(
+        &[("vars.tf", "\nvariable \"region\" {\n  type = string\n}\n")],
+        VarInputs::default(),
+    );
     assert_eq!(
         diags,
         "vars.tf:2:1: No value for required variable: The input variable \"region\" is not set, and has no default \
@@ -141,8 +174,14 @@ fn a_missing_required_variable_says_how_to_set_it() {
 #[test]
 fn values_for_undeclared_variables_warn_from_files_and_fail_from_the_command_line() {
     let (_, diags) = resolve(
-        &[("vars.tf", "variable \"region\" {\n  default = \"x\"\n}\n"), ("terraform.tfvars", "regoin = \"eu\"\n")],
-        VarInputs { cli_vars: cli(&["regin=eu", "novalue"]), ..VarInputs::default() },
+        &[
+            ("vars.tf", "variable \"region\" {\n  default = \"x\"\n}\n"),
+            ("terraform.tfvars", "regoin = \"eu\"\n"),
+        ],
+        VarInputs {
+            cli_vars: cli(&["regin=eu", "novalue"]),
+            ..VarInputs::default()
+        },
     );
     assert_eq!(
         diags,
@@ -172,9 +211,21 @@ fn validation_rules_run_with_the_resolved_value() {
 }
 "#,
     )];
-    let (_, diags) = resolve(&files, VarInputs { cli_vars: cli(&["env=dev"]), ..VarInputs::default() });
+    let (_, diags) = resolve(
+        &files,
+        VarInputs {
+            cli_vars: cli(&["env=dev"]),
+            ..VarInputs::default()
+        },
+    );
     assert_eq!(diags, "");
-    let (_, diags) = resolve(&files, VarInputs { cli_vars: cli(&["env=qa"]), ..VarInputs::default() });
+    let (_, diags) = resolve(
+        &files,
+        VarInputs {
+            cli_vars: cli(&["env=qa"]),
+            ..VarInputs::default()
+        },
+    );
     assert_eq!(
         diags,
         "vars.tf:4:21: Invalid value for variable: env must be dev or prod, got qa.\n\nThis was checked by the \
@@ -207,14 +258,23 @@ fn non_nullable_variables_fall_back_to_their_default_or_fail() {
 fn a_missing_var_file_is_an_error() {
     let (_, diags) = resolve(
         &[("vars.tf", "variable \"a\" {\n  default = 1\n}\n")],
-        VarInputs { var_files: vec!["nope.tfvars".into()], ..VarInputs::default() },
+        VarInputs {
+            var_files: vec!["nope.tfvars".into()],
+            ..VarInputs::default()
+        },
     );
-    assert!(diags.starts_with("-: Failed to read variables file: Could not read "), "{diags}");
+    assert!(
+        diags.starts_with("-: Failed to read variables file: Could not read "),
+        "{diags}"
+    );
 }
 
 #[test]
 fn sensitive_variables_are_recorded() {
-    let (_dir, config, _) = load(&[("vars.tf", "variable \"secret\" {\n  sensitive = true\n  default = \"x\"\n}\n")]);
+    let (_dir, config, _) = load(&[(
+        "vars.tf",
+        "variable \"secret\" {\n  sensitive = true\n  default = \"x\"\n}\n",
+    )]);
     assert!(config.is_sensitive_variable("secret"));
     assert!(!config.is_sensitive_variable("other"));
 }
@@ -224,7 +284,13 @@ fn missing_required_variables_can_be_treated_as_unknown_for_validate() {
     let files = [("main.tf", "variable \"region\" {\n  type = string\n}\n")];
     let (_, diags) = resolve(&files, VarInputs::default());
     assert!(diags.contains("No value for required variable"), "{diags}");
-    let (values, diags) = resolve(&files, VarInputs { missing_as_unknown: true, ..VarInputs::default() });
+    let (values, diags) = resolve(
+        &files,
+        VarInputs {
+            missing_as_unknown: true,
+            ..VarInputs::default()
+        },
+    );
     assert_eq!(diags, "");
     assert_eq!(values["region"], Value::Unknown);
 }

@@ -85,7 +85,14 @@ fn plan(dir: &Path, state: &State) -> (Plan, Duration) {
         eprintln!("  load: {:.3}s", started.elapsed().as_secs_f64());
     }
     let (variables, _) = aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
-    let input = PlanInput { config: &config, variables: &variables, prior: state, reader: &Offline, destroy: false, default_tags: BTreeMap::new() };
+    let input = PlanInput {
+        config: &config,
+        variables: &variables,
+        prior: state,
+        reader: &Offline,
+        destroy: false,
+        default_tags: BTreeMap::new(),
+    };
     let (plan, diags) = aiu_plan::plan(&input);
     assert!(!diags.has_errors(), "{diags:?}");
     (plan, started.elapsed())
@@ -113,7 +120,9 @@ fn median_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 /// measured for planning alone.
 fn child(dir: &Path, state_file: Option<&Path>) {
     let state = match state_file {
-        Some(f) => State::from_json_str(&std::fs::read_to_string(f).unwrap(), "bench state").unwrap(),
+        Some(f) => {
+            State::from_json_str(&std::fs::read_to_string(f).unwrap(), "bench state").unwrap()
+        }
         None => State::new(),
     };
     let t = median_of(5, || plan(dir, &state).1);
@@ -127,7 +136,11 @@ fn run_child(dir: &Path, state_file: Option<&Path>) -> (f64, f64) {
         cmd.arg(f);
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.split_whitespace().map(|p| p.parse::<f64>().unwrap());
     (parts.next().unwrap(), parts.next().unwrap())
@@ -139,10 +152,21 @@ fn main() {
         child(Path::new(&args[1]), args.get(2).map(Path::new));
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
-    for (style, write) in [("blocks", generate as fn(&Path, usize)), ("count", generate_with_count)] {
+    let sizes = if sizes.is_empty() {
+        vec![1_000, 10_000]
+    } else {
+        sizes
+    };
+    for (style, write) in [
+        ("blocks", generate as fn(&Path, usize)),
+        ("count", generate_with_count),
+    ] {
         println!("\nconfiguration written as {style}:");
         run_sizes(&runtime, &sizes, write);
     }
@@ -150,7 +174,10 @@ fn main() {
 
 fn run_sizes(runtime: &tokio::runtime::Runtime, sizes: &[usize], write: fn(&Path, usize)) {
     let mut empty_times = Vec::new();
-    println!("{:>9} {:>13} {:>10} {:>16} {:>10}", "resources", "plan (empty)", "peak RSS", "plan (matching)", "peak RSS");
+    println!(
+        "{:>9} {:>13} {:>10} {:>16} {:>10}",
+        "resources", "plan (empty)", "peak RSS", "plan (matching)", "peak RSS"
+    );
     for &n in sizes {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), n);
@@ -163,9 +190,19 @@ fn run_sizes(runtime: &tokio::runtime::Runtime, sizes: &[usize], write: fn(&Path
         let persist: Persist = Arc::new(|_: &mut State| Ok(()));
         let dir_path = dir.path().to_owned();
         let mut replan = move |s: &State| Ok(plan(&dir_path, s).0);
-        let options = ApplyOptions { parallelism: 10, stop: Arc::new(AtomicBool::new(false)) };
-        let (report, matching) =
-            runtime.block_on(aiu_engine::apply(provider, &first, State::new(), persist, &mut replan, &options, Arc::new(|_| {})));
+        let options = ApplyOptions {
+            parallelism: 10,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let (report, matching) = runtime.block_on(aiu_engine::apply(
+            provider,
+            &first,
+            State::new(),
+            persist,
+            &mut replan,
+            &options,
+            Arc::new(|_| {}),
+        ));
         assert!(report.failures.is_empty(), "{:?}", report.failures.first());
         let (second, _) = plan(dir.path(), &matching);
         assert!(!second.has_changes(), "matching state must plan no changes");
@@ -178,6 +215,11 @@ fn run_sizes(runtime: &tokio::runtime::Runtime, sizes: &[usize], write: fn(&Path
         println!("{n:>9} {t_empty:>12.3}s {rss_empty:>6.0} MiB {t_matching:>15.3}s {rss_matching:>6.0} MiB");
     }
     if let [(n1, e1, m1), (n2, e2, m2)] = empty_times[..] {
-        println!("growth: {}x resources -> {:.1}x time (empty state), {:.1}x time (matching state)", n2 / n1, e2 / e1, m2 / m1);
+        println!(
+            "growth: {}x resources -> {:.1}x time (empty state), {:.1}x time (matching state)",
+            n2 / n1,
+            e2 / e1,
+            m2 / m1
+        );
     }
 }

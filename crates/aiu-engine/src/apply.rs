@@ -37,9 +37,21 @@ impl fmt::Display for Op {
 /// Progress of apply, for the printer.
 #[derive(Clone, Debug)]
 pub enum ApplyEvent {
-    Started { address: InstanceAddress, verb: Verb },
-    Completed { address: InstanceAddress, verb: Verb, elapsed: Duration, id: Option<String> },
-    Failed { address: InstanceAddress, verb: Verb, error: String },
+    Started {
+        address: InstanceAddress,
+        verb: Verb,
+    },
+    Completed {
+        address: InstanceAddress,
+        verb: Verb,
+        elapsed: Duration,
+        id: Option<String>,
+    },
+    Failed {
+        address: InstanceAddress,
+        verb: Verb,
+        error: String,
+    },
 }
 
 /// What an operation does, in Terraform's words.
@@ -136,7 +148,17 @@ pub async fn apply(
             }
             break;
         }
-        let wave_failed = run_wave(&provider, &current, &ops, &state, &persist, options, &on_event, &mut report).await;
+        let wave_failed = run_wave(
+            &provider,
+            &current,
+            &ops,
+            &state,
+            &persist,
+            options,
+            &on_event,
+            &mut report,
+        )
+        .await;
         done.extend(ops.nodes().cloned());
         if wave_failed || options.stop.load(Ordering::SeqCst) {
             report.interrupted = options.stop.load(Ordering::SeqCst);
@@ -155,7 +177,10 @@ pub async fn apply(
                 current = next;
             }
             Err(e) => {
-                report.failures.push(ApplyFailure { address: None, error: format!("re-planning during apply failed: {e}") });
+                report.failures.push(ApplyFailure {
+                    address: None,
+                    error: format!("re-planning during apply failed: {e}"),
+                });
                 break;
             }
         }
@@ -169,7 +194,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn is_change(action: Action) -> bool {
-    matches!(action, Action::Create | Action::Update | Action::Replace | Action::Delete | Action::Import)
+    matches!(
+        action,
+        Action::Create | Action::Update | Action::Replace | Action::Delete | Action::Import
+    )
 }
 
 /// The operations of a plan that can run now, as a graph (dependent -> dependency): every
@@ -179,7 +207,9 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.address.resource.mode == aiu_model::ResourceMode::Managed && is_change(c.action))
+        .filter(|c| {
+            c.address.resource.mode == aiu_model::ResourceMode::Managed && is_change(c.action)
+        })
         .collect();
     // Ops per resource (not instance), since dependencies name resources.
     let mut by_resource: HashMap<String, Vec<Op>> = HashMap::new();
@@ -194,7 +224,10 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
                 candidate.insert(op, change);
             }
         }
-        if matches!(change.action, Action::Create | Action::Update | Action::Replace | Action::Import) {
+        if matches!(
+            change.action,
+            Action::Create | Action::Update | Action::Replace | Action::Import
+        ) {
             let op = Op::Write(change.address.clone());
             by_resource.entry(res).or_default().push(op.clone());
             if !arguments_known(change) {
@@ -213,14 +246,27 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
             edges.push((my_write.clone(), my_delete.clone()));
         }
         for dep in &change.dependencies {
-            let Some(dep_ops) = by_resource.get(dep) else { continue };
-            let dep_writes: Vec<&Op> = dep_ops.iter().filter(|o| matches!(o, Op::Write(_))).collect();
+            let Some(dep_ops) = by_resource.get(dep) else {
+                continue;
+            };
+            let dep_writes: Vec<&Op> = dep_ops
+                .iter()
+                .filter(|o| matches!(o, Op::Write(_)))
+                .collect();
             for dep_op in dep_ops {
                 match dep_op {
-                    Op::Write(_) if candidate.contains_key(&my_write) => edges.push((my_write.clone(), dep_op.clone())),
-                    Op::Delete(_) if dep_writes.is_empty() || candidate.contains_key(&my_delete) => {
+                    Op::Write(_) if candidate.contains_key(&my_write) => {
+                        edges.push((my_write.clone(), dep_op.clone()))
+                    }
+                    Op::Delete(_)
+                        if dep_writes.is_empty() || candidate.contains_key(&my_delete) =>
+                    {
                         // The dependency is going away: its dependents go (or let go) first.
-                        let first = if candidate.contains_key(&my_delete) { my_delete.clone() } else { my_write.clone() };
+                        let first = if candidate.contains_key(&my_delete) {
+                            my_delete.clone()
+                        } else {
+                            my_write.clone()
+                        };
                         if candidate.contains_key(&first) {
                             edges.push((dep_op.clone(), first));
                         }
@@ -265,8 +311,12 @@ async fn run_wave(
     on_event: &Arc<dyn Fn(ApplyEvent) + Send + Sync>,
     report: &mut ApplyReport,
 ) -> bool {
-    let changes: Arc<HashMap<InstanceAddress, ResourceChange>> =
-        Arc::new(plan.changes.iter().map(|c| (c.address.clone(), c.clone())).collect());
+    let changes: Arc<HashMap<InstanceAddress, ResourceChange>> = Arc::new(
+        plan.changes
+            .iter()
+            .map(|c| (c.address.clone(), c.clone()))
+            .collect(),
+    );
     let counts = Arc::new(Mutex::new(ApplyCounts::default()));
     let walk_options = WalkOptions::new(options.parallelism.max(1)).stop_flag(options.stop.clone());
     let run = {
@@ -282,7 +332,18 @@ async fn run_wave(
             let on_event = on_event.clone();
             let counts = counts.clone();
             let changes = changes.clone();
-            async move { run_op(provider.as_ref(), &changes, op, &state, &persist, on_event.as_ref(), &counts).await }
+            async move {
+                run_op(
+                    provider.as_ref(),
+                    &changes,
+                    op,
+                    &state,
+                    &persist,
+                    on_event.as_ref(),
+                    &counts,
+                )
+                .await
+            }
         }
     };
     let outcome = ops.walk_with(walk_options, run).await;
@@ -295,9 +356,18 @@ async fn run_wave(
         let address = match op {
             Op::Delete(a) | Op::Write(a) => a.clone(),
         };
-        report.failures.push(ApplyFailure { address: Some(address), error: error.clone() });
+        report.failures.push(ApplyFailure {
+            address: Some(address),
+            error: error.clone(),
+        });
     }
-    report.not_run.extend(outcome.skipped().into_iter().chain(outcome.not_run()).map(ToString::to_string));
+    report.not_run.extend(
+        outcome
+            .skipped()
+            .into_iter()
+            .chain(outcome.not_run())
+            .map(ToString::to_string),
+    );
     !outcome.is_success()
 }
 
@@ -313,7 +383,9 @@ async fn run_op(
     let address = match &op {
         Op::Delete(a) | Op::Write(a) => a.clone(),
     };
-    let Some(change) = changes.get(&address) else { return Err(format!("{address} is not in the plan")) };
+    let Some(change) = changes.get(&address) else {
+        return Err(format!("{address} is not in the plan"));
+    };
     let type_name = address.resource.type_name.clone();
     let verb = match (&op, change.action) {
         (Op::Delete(_), _) => Verb::Destroying,
@@ -321,7 +393,10 @@ async fn run_op(
         (_, Action::Import) => Verb::Importing,
         _ => Verb::Creating,
     };
-    on_event(ApplyEvent::Started { address: address.clone(), verb });
+    on_event(ApplyEvent::Started {
+        address: address.clone(),
+        verb,
+    });
     let started = Instant::now();
     let deps = change.dependencies.clone();
     let result: Result<Option<Value>, ProviderError> = match (&op, change.action) {
@@ -333,11 +408,17 @@ async fn run_op(
         (_, Action::Update) => {
             let prior = change.before.clone().unwrap_or_default();
             let planned = change.after.clone().unwrap_or_default();
-            provider.update(&type_name, &prior, &planned).await.map(Some)
+            provider
+                .update(&type_name, &prior, &planned)
+                .await
+                .map(Some)
         }
         _ => {
             let planned = change.after.clone().unwrap_or_default();
-            let intended = planned.get("name").and_then(Value::as_str).map(str::to_owned);
+            let intended = planned
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             {
                 let mut st = lock(state);
                 let attrs = match planned.to_json() {
@@ -345,9 +426,15 @@ async fn run_op(
                     _ => serde_json::Map::new(),
                 };
                 st.add_pending(
-                    PendingOperation::started_now(address.clone(), PendingOperationKind::Create, intended).with_planned(attrs, deps.clone()),
+                    PendingOperation::started_now(
+                        address.clone(),
+                        PendingOperationKind::Create,
+                        intended,
+                    )
+                    .with_planned(attrs, deps.clone()),
                 );
-                persist(&mut st).map_err(|e| format!("could not save state before creating {address}: {e}"))?;
+                persist(&mut st)
+                    .map_err(|e| format!("could not save state before creating {address}: {e}"))?;
             }
             provider.create(&type_name, &planned).await.map(Some)
         }
@@ -356,7 +443,11 @@ async fn run_op(
         Ok(value) => {
             let mut st = lock(state);
             st.clear_pending(&address);
-            let id = value.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_owned);
+            let id = value
+                .as_ref()
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             match value {
                 Some(v) => {
                     if let serde_json::Value::Object(attrs) = v.to_json() {
@@ -367,7 +458,9 @@ async fn run_op(
                     st.remove_instance(&address);
                 }
             }
-            persist(&mut st).map_err(|e| format!("{address} was changed in AWS but state could not be saved: {e}"))?;
+            persist(&mut st).map_err(|e| {
+                format!("{address} was changed in AWS but state could not be saved: {e}")
+            })?;
             drop(st);
             {
                 let mut c = lock(counts);
@@ -378,7 +471,12 @@ async fn run_op(
                     Verb::Importing => c.imported += 1,
                 }
             }
-            on_event(ApplyEvent::Completed { address, verb, elapsed: started.elapsed(), id });
+            on_event(ApplyEvent::Completed {
+                address,
+                verb,
+                elapsed: started.elapsed(),
+                id,
+            });
             Ok(())
         }
         Err(e) => {
@@ -388,7 +486,11 @@ async fn run_op(
                 let _ = persist(&mut st);
             }
             let error = e.to_string();
-            on_event(ApplyEvent::Failed { address, verb, error: error.clone() });
+            on_event(ApplyEvent::Failed {
+                address,
+                verb,
+                error: error.clone(),
+            });
             Err(error)
         }
     }
@@ -397,8 +499,13 @@ async fn run_op(
 /// Whether every argument the provider needs is known. Computed attributes (and generated
 /// names) are unknown until the provider answers; that does not block a write.
 fn arguments_known(change: &ResourceChange) -> bool {
-    let Some(after) = &change.after else { return true };
-    let Some(schema) = aiu_model::schema::schema_for(change.address.resource.mode, &change.address.resource.type_name) else {
+    let Some(after) = &change.after else {
+        return true;
+    };
+    let Some(schema) = aiu_model::schema::schema_for(
+        change.address.resource.mode,
+        &change.address.resource.type_name,
+    ) else {
         return !after.contains_unknown();
     };
     schema
@@ -442,8 +549,12 @@ fn check_consistent(reviewed: &Plan, next: &Plan) -> Result<(), ApplyFailure> {
 fn consistent(planned: &Value, actual: &Value) -> bool {
     match (planned, actual) {
         (Value::Unknown, _) => true,
-        (Value::Object(p), Value::Object(a)) => p.iter().all(|(k, pv)| a.get(k).is_some_and(|av| consistent(pv, av))),
-        (Value::List(p), Value::List(a)) => p.len() == a.len() && p.iter().zip(a).all(|(pv, av)| consistent(pv, av)),
+        (Value::Object(p), Value::Object(a)) => p
+            .iter()
+            .all(|(k, pv)| a.get(k).is_some_and(|av| consistent(pv, av))),
+        (Value::List(p), Value::List(a)) => {
+            p.len() == a.len() && p.iter().zip(a).all(|(pv, av)| consistent(pv, av))
+        }
         _ => planned == actual,
     }
 }

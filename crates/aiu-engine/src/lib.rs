@@ -9,7 +9,9 @@ pub mod pending;
 pub mod reader;
 pub mod refresh;
 
-pub use apply::{apply, ApplyCounts, ApplyEvent, ApplyFailure, ApplyOptions, ApplyReport, Op, Persist, Verb};
+pub use apply::{
+    apply, ApplyCounts, ApplyEvent, ApplyFailure, ApplyOptions, ApplyReport, Op, Persist, Verb,
+};
 pub use pending::{resolve_pending, Resolution};
 pub use reader::ProviderReader;
 pub use refresh::{refresh, Refreshed};

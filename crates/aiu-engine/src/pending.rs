@@ -21,15 +21,24 @@ pub enum Resolution {
 impl std::fmt::Display for Resolution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Resolution::Adopted(a) => write!(f, "{a}: found the object an interrupted apply created; it is now recorded in state"),
-            Resolution::Dropped(a) => write!(f, "{a}: an interrupted apply had not created it; the pending record is dropped"),
+            Resolution::Adopted(a) => write!(
+                f,
+                "{a}: found the object an interrupted apply created; it is now recorded in state"
+            ),
+            Resolution::Dropped(a) => write!(
+                f,
+                "{a}: an interrupted apply had not created it; the pending record is dropped"
+            ),
         }
     }
 }
 
 /// Resolves every pending record of `state` by looking the objects up. Returns the changed
 /// state (without pending records, except those that could not be resolved) and what was done.
-pub async fn resolve_pending(provider: &dyn Provider, state: &State) -> Result<(State, Vec<Resolution>), String> {
+pub async fn resolve_pending(
+    provider: &dyn Provider,
+    state: &State,
+) -> Result<(State, Vec<Resolution>), String> {
     let mut resolved = state.clone();
     let mut done = Vec::new();
     for op in &state.pending {
@@ -39,11 +48,16 @@ pub async fn resolve_pending(provider: &dyn Provider, state: &State) -> Result<(
             resolved.clear_pending(&address);
             continue;
         }
-        let planned = op.planned_attributes.as_ref().map_or(Value::Null, Value::from_json_object);
+        let planned = op
+            .planned_attributes
+            .as_ref()
+            .map_or(Value::Null, Value::from_json_object);
         let found = provider
             .find_by_name(&address.resource.type_name, &planned)
             .await
-            .map_err(|e| format!("{address}: could not check whether an interrupted create happened: {e}"))?;
+            .map_err(|e| {
+                format!("{address}: could not check whether an interrupted create happened: {e}")
+            })?;
         resolved.clear_pending(&address);
         match found {
             Some(live) if resolved.instance(&address).is_none() => {

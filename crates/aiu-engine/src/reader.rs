@@ -18,7 +18,9 @@ impl ProviderReader<'_> {
 
 impl DataSourceReader for ProviderReader<'_> {
     fn read(&self, type_name: &str, args: &Value) -> Result<Option<Value>, String> {
-        self.block_on(self.provider.read_data_source(type_name, args)).map(Some).map_err(|e| e.to_string())
+        self.block_on(self.provider.read_data_source(type_name, args))
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 
     fn import(&self, type_name: &str, id: &str) -> Result<Option<Value>, String> {

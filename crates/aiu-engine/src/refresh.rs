@@ -30,13 +30,21 @@ pub async fn refresh(provider: &dyn Provider, state: &State) -> Refreshed {
     let mut drift = Vec::new();
     let mut diagnostics = Diagnostics::new();
     if items.is_empty() {
-        return Refreshed { state: refreshed, drift, diagnostics };
+        return Refreshed {
+            state: refreshed,
+            drift,
+            diagnostics,
+        };
     }
     let answers = match provider.refresh(&items).await {
         Ok(answers) => answers,
         Err(e) => {
             diagnostics.push(Diagnostic::error("Refresh failed", e.to_string()));
-            return Refreshed { state: refreshed, drift, diagnostics };
+            return Refreshed {
+                state: refreshed,
+                drift,
+                diagnostics,
+            };
         }
     };
     for (item, answer) in items.into_iter().zip(answers) {
@@ -45,32 +53,52 @@ pub async fn refresh(provider: &dyn Provider, state: &State) -> Refreshed {
                 let live = keep_config_only_attributes(&item.state, live);
                 if differs(&item.address, &item.state, &live, Scope::AllAttributes) {
                     if differs(&item.address, &item.state, &live, Scope::Arguments) {
-                        drift.push(Drift { address: item.address.clone(), before: item.state.clone(), after: Some(live.clone()) });
+                        drift.push(Drift {
+                            address: item.address.clone(),
+                            before: item.state.clone(),
+                            after: Some(live.clone()),
+                        });
                     }
                     // Equivalent policy documents keep their recorded text; only real changes
                     // replace what state holds. Computed-only changes (`attachment_count`) are
                     // recorded silently: they are not drift anyone acts on.
                     let merged = merge_equivalent(&item.address, &item.state, live);
-                    let deps = state.instance(&item.address).map(|i| i.dependencies.clone()).unwrap_or_default();
+                    let deps = state
+                        .instance(&item.address)
+                        .map(|i| i.dependencies.clone())
+                        .unwrap_or_default();
                     if let serde_json::Value::Object(attrs) = merged.to_json() {
                         refreshed.set_instance(&item.address, attrs, deps);
                     }
                 }
             }
             Ok(None) => {
-                drift.push(Drift { address: item.address.clone(), before: item.state.clone(), after: None });
+                drift.push(Drift {
+                    address: item.address.clone(),
+                    before: item.state.clone(),
+                    after: None,
+                });
                 refreshed.remove_instance(&item.address);
             }
-            Err(e) => diagnostics.push(Diagnostic::error("Refresh failed", format!("{}: {e}", item.address))),
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "Refresh failed",
+                format!("{}: {e}", item.address),
+            )),
         }
     }
-    Refreshed { state: refreshed, drift, diagnostics }
+    Refreshed {
+        state: refreshed,
+        drift,
+        diagnostics,
+    }
 }
 
 /// Attributes that exist only in configuration (`CONFIG_ONLY_ATTRIBUTES`) are
 /// not readable from AWS; keep what state recorded.
 fn keep_config_only_attributes(recorded: &Value, live: Value) -> Value {
-    let Value::Object(mut live) = live else { return live };
+    let Value::Object(mut live) = live else {
+        return live;
+    };
     for key in aiu_model::schema::CONFIG_ONLY_ATTRIBUTES {
         if let Some(v) = recorded.get(key) {
             live.insert((*key).to_owned(), v.clone());
@@ -88,8 +116,12 @@ enum Scope {
 
 /// Whether any attribute in scope differs in meaning between the recorded and live object.
 fn differs(address: &InstanceAddress, recorded: &Value, live: &Value, scope: Scope) -> bool {
-    let Some(schema) = schema_for(address.resource.mode, &address.resource.type_name) else { return recorded != live };
-    let in_scope = |attr: &&aiu_model::AttributeSchema| scope == Scope::AllAttributes || attr.presence != aiu_model::Presence::Computed;
+    let Some(schema) = schema_for(address.resource.mode, &address.resource.type_name) else {
+        return recorded != live;
+    };
+    let in_scope = |attr: &&aiu_model::AttributeSchema| {
+        scope == Scope::AllAttributes || attr.presence != aiu_model::Presence::Computed
+    };
     schema.attributes.iter().filter(in_scope).any(|attr| {
         let a = recorded.get(attr.name).cloned().unwrap_or(Value::Null);
         let b = live.get(attr.name).cloned().unwrap_or(Value::Null);
@@ -99,8 +131,12 @@ fn differs(address: &InstanceAddress, recorded: &Value, live: &Value, scope: Sco
 
 /// The live object, with each attribute that is equivalent to the recorded one kept as recorded.
 fn merge_equivalent(address: &InstanceAddress, recorded: &Value, live: Value) -> Value {
-    let Some(schema) = schema_for(address.resource.mode, &address.resource.type_name) else { return live };
-    let Value::Object(mut live) = live else { return live };
+    let Some(schema) = schema_for(address.resource.mode, &address.resource.type_name) else {
+        return live;
+    };
+    let Value::Object(mut live) = live else {
+        return live;
+    };
     for attr in schema.attributes {
         let before = recorded.get(attr.name).cloned().unwrap_or(Value::Null);
         let after = live.get(attr.name).cloned().unwrap_or(Value::Null);

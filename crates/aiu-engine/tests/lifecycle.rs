@@ -58,7 +58,10 @@ impl Fixture {
     fn new(config: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.tf"), config).unwrap();
-        Fixture { dir, iam: Arc::new(MemoryIam::new()) }
+        Fixture {
+            dir,
+            iam: Arc::new(MemoryIam::new()),
+        }
     }
 
     fn set_config(&self, config: &str) {
@@ -76,9 +79,18 @@ impl Fixture {
 
     /// Like [`Fixture::apply`]; with `stop_after = Some(n)` the stop flag (Ctrl-C) is raised
     /// when the n-th operation completes.
-    async fn apply_with_stop(&self, state: State, destroy: bool, stop_after: Option<usize>) -> (ApplyReport, State, Vec<String>) {
+    async fn apply_with_stop(
+        &self,
+        state: State,
+        destroy: bool,
+        stop_after: Option<usize>,
+    ) -> (ApplyReport, State, Vec<String>) {
         let refreshed = aiu_engine::refresh(self.iam.as_ref(), &state).await;
-        assert!(refreshed.diagnostics.is_empty(), "{:?}", refreshed.diagnostics);
+        assert!(
+            refreshed.diagnostics.is_empty(),
+            "{:?}",
+            refreshed.diagnostics
+        );
         let state = refreshed.state;
         let plan = self.plan(&state, destroy);
         let saved: Arc<Mutex<Vec<State>>> = Arc::default();
@@ -109,9 +121,21 @@ impl Fixture {
         let dir = self.dir.path().to_owned();
         let iam = self.iam.clone();
         let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, destroy));
-        let options = ApplyOptions { parallelism: 4, stop };
+        let options = ApplyOptions {
+            parallelism: 4,
+            stop,
+        };
         let provider: Arc<dyn Provider> = self.iam.clone();
-        let (report, state) = aiu_engine::apply(provider, &plan, state, persist, &mut replan, &options, on_event).await;
+        let (report, state) = aiu_engine::apply(
+            provider,
+            &plan,
+            state,
+            persist,
+            &mut replan,
+            &options,
+            on_event,
+        )
+        .await;
         let events = events.lock().unwrap().clone();
         (report, state, events)
     }
@@ -124,10 +148,18 @@ impl Fixture {
 fn plan_in(dir: &Path, iam: &dyn Provider, state: &State, destroy: bool) -> Plan {
     let (config, diags) = aiu_config::load_dir(dir);
     assert!(!diags.has_errors(), "{diags:?}");
-    let (variables, diags) = aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
+    let (variables, diags) =
+        aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
     assert!(!diags.has_errors(), "{diags:?}");
     let reader = aiu_engine::ProviderReader { provider: iam };
-    let input = PlanInput { config: &config, variables: &variables, prior: state, reader: &reader, destroy, default_tags: BTreeMap::new() };
+    let input = PlanInput {
+        config: &config,
+        variables: &variables,
+        prior: state,
+        reader: &reader,
+        destroy,
+        default_tags: BTreeMap::new(),
+    };
     let (plan, diags) = aiu_plan::plan(&input);
     assert!(!diags.has_errors(), "{diags:?}");
     plan
@@ -160,17 +192,34 @@ async fn apply_creates_everything_and_a_second_plan_has_no_changes() {
 async fn a_failed_call_keeps_what_succeeded_and_the_next_apply_converges_without_duplicates() {
     let f = Fixture::new(CONFIG);
     // The first wave creates the role and the policy (2 calls); fail the policy or the role.
-    f.iam.set_faults(Faults { fail_calls: [2].into(), fail_kind: Some(ErrorKind::Throttled), ..Faults::default() });
+    f.iam.set_faults(Faults {
+        fail_calls: [2].into(),
+        fail_kind: Some(ErrorKind::Throttled),
+        ..Faults::default()
+    });
     let (report, state, _) = f.apply(State::new(), false).await;
     assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
-    assert_eq!(state.instances().count(), 1, "only the call that succeeded is recorded: {:?}", addresses(&state));
-    assert!(state.pending.is_empty(), "a failed create leaves no pending record");
+    assert_eq!(
+        state.instances().count(),
+        1,
+        "only the call that succeeded is recorded: {:?}",
+        addresses(&state)
+    );
+    assert!(
+        state.pending.is_empty(),
+        "a failed create leaves no pending record"
+    );
 
     f.iam.set_faults(Faults::default());
     let (report, state, _) = f.apply(state, false).await;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(addresses(&state), ALL);
-    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+    for t in [
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_instance_profile",
+    ] {
         assert_eq!(f.count(t), 1, "exactly one {t} exists");
     }
     assert!(!f.plan(&state, false).has_changes());
@@ -180,7 +229,10 @@ async fn a_failed_call_keeps_what_succeeded_and_the_next_apply_converges_without
 async fn an_interrupted_apply_is_finished_by_the_next_one() {
     let f = Fixture::new(CONFIG);
     // After 3 successful calls the "network" goes away, as if the process had lost its link.
-    f.iam.set_faults(Faults { stop_after: Some(3), ..Faults::default() });
+    f.iam.set_faults(Faults {
+        stop_after: Some(3),
+        ..Faults::default()
+    });
     let (report, state, _) = f.apply(State::new(), false).await;
     assert!(!report.failures.is_empty());
     assert_eq!(state.instances().count(), 3);
@@ -198,16 +250,35 @@ async fn renaming_a_role_detaches_before_deleting_and_reattaches_after_creating(
     let (_, state, _) = f.apply(State::new(), false).await;
     f.set_config(&CONFIG.replace("default = \"app\"", "default = \"app2\""));
     let plan = f.plan(&state, false);
-    let role = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_role.app").unwrap();
+    let role = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "aws_iam_role.app")
+        .unwrap();
     assert_eq!(role.action, aiu_plan::Action::Replace);
     assert_eq!(role.replace_paths, ["name"]);
 
     // MemoryIam refuses to delete a role that still has attachments, like IAM.
     let (report, state, events) = f.apply(state, false).await;
-    assert!(report.failures.is_empty(), "{:?}\n{events:?}", report.failures);
-    let pos = |e: &str| events.iter().position(|x| x == e).unwrap_or_else(|| panic!("{e} missing from {events:?}"));
-    assert!(pos("Destruction complete aws_iam_role_policy_attachment.logs") < pos("Destruction complete aws_iam_role.app"));
-    assert!(pos("Creation complete aws_iam_role.app") < pos("Creation complete aws_iam_role_policy_attachment.logs"));
+    assert!(
+        report.failures.is_empty(),
+        "{:?}\n{events:?}",
+        report.failures
+    );
+    let pos = |e: &str| {
+        events
+            .iter()
+            .position(|x| x == e)
+            .unwrap_or_else(|| panic!("{e} missing from {events:?}"))
+    };
+    assert!(
+        pos("Destruction complete aws_iam_role_policy_attachment.logs")
+            < pos("Destruction complete aws_iam_role.app")
+    );
+    assert!(
+        pos("Creation complete aws_iam_role.app")
+            < pos("Creation complete aws_iam_role_policy_attachment.logs")
+    );
     let roles = f.iam.objects("aws_iam_role");
     assert_eq!(roles.keys().collect::<Vec<_>>(), ["app2"]);
     assert!(!f.plan(&state, false).has_changes());
@@ -221,11 +292,19 @@ async fn destroy_removes_everything_dependents_first() {
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(report.counts.destroyed, 4);
     assert!(addresses(&state).is_empty());
-    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+    for t in [
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_instance_profile",
+    ] {
         assert_eq!(f.count(t), 0, "{t} left behind");
     }
     let pos = |e: &str| events.iter().position(|x| x == e).unwrap();
-    assert!(pos("Destruction complete aws_iam_role_policy_attachment.logs") < pos("Destruction complete aws_iam_policy.logs"));
+    assert!(
+        pos("Destruction complete aws_iam_role_policy_attachment.logs")
+            < pos("Destruction complete aws_iam_policy.logs")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +316,11 @@ async fn objects_deleted_outside_aiu_are_recreated() {
     assert_eq!(refreshed.drift.len(), 1);
     assert!(refreshed.drift[0].after.is_none());
     let plan = f.plan(&refreshed.state, false);
-    let profile = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_instance_profile.app").unwrap();
+    let profile = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "aws_iam_instance_profile.app")
+        .unwrap();
     assert_eq!(profile.action, aiu_plan::Action::Create);
     let (report, _, _) = f.apply(state, false).await;
     assert_eq!(report.counts.added, 1);
@@ -248,11 +331,20 @@ async fn objects_deleted_outside_aiu_are_recreated() {
 async fn drift_in_an_argument_is_reported_and_planned_back() {
     let f = Fixture::new(CONFIG);
     let (_, state, _) = f.apply(State::new(), false).await;
-    assert!(f.iam.edit_out_of_band("aws_iam_role", "app", "description", "changed by hand".into()));
+    assert!(f.iam.edit_out_of_band(
+        "aws_iam_role",
+        "app",
+        "description",
+        "changed by hand".into()
+    ));
     let refreshed = aiu_engine::refresh(f.iam.as_ref(), &state).await;
     assert_eq!(refreshed.drift.len(), 1);
     let plan = f.plan(&refreshed.state, false);
-    let role = plan.changes.iter().find(|c| c.address.to_string() == "aws_iam_role.app").unwrap();
+    let role = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "aws_iam_role.app")
+        .unwrap();
     assert_eq!(role.action, aiu_plan::Action::Update);
 }
 
@@ -274,20 +366,37 @@ async fn a_create_that_happened_before_a_crash_is_adopted_and_one_that_did_not_i
         _ => unreachable!(),
     };
     state.add_pending(
-        PendingOperation::started_now("aws_iam_role.app".parse().unwrap(), PendingOperationKind::Create, Some("app".into()))
-            .with_planned(attrs(&planned), vec![]),
+        PendingOperation::started_now(
+            "aws_iam_role.app".parse().unwrap(),
+            PendingOperationKind::Create,
+            Some("app".into()),
+        )
+        .with_planned(attrs(&planned), vec![]),
     );
-    let never = aiu_model::Value::object([("name", "logs".into()), ("path", "/".into()), ("policy", "{}".into())]);
+    let never = aiu_model::Value::object([
+        ("name", "logs".into()),
+        ("path", "/".into()),
+        ("policy", "{}".into()),
+    ]);
     state.add_pending(
-        PendingOperation::started_now("aws_iam_policy.logs".parse().unwrap(), PendingOperationKind::Create, Some("logs".into()))
-            .with_planned(attrs(&never), vec![]),
+        PendingOperation::started_now(
+            "aws_iam_policy.logs".parse().unwrap(),
+            PendingOperationKind::Create,
+            Some("logs".into()),
+        )
+        .with_planned(attrs(&never), vec![]),
     );
 
-    let (resolved, done) = aiu_engine::resolve_pending(f.iam.as_ref(), &state).await.unwrap();
+    let (resolved, done) = aiu_engine::resolve_pending(f.iam.as_ref(), &state)
+        .await
+        .unwrap();
     // Pending records are resolved in address order.
     assert_eq!(
         done,
-        [aiu_engine::Resolution::Dropped("aws_iam_policy.logs".into()), aiu_engine::Resolution::Adopted("aws_iam_role.app".into())]
+        [
+            aiu_engine::Resolution::Dropped("aws_iam_policy.logs".into()),
+            aiu_engine::Resolution::Adopted("aws_iam_role.app".into())
+        ]
     );
     assert!(resolved.pending.is_empty());
     assert_eq!(addresses(&resolved), ["aws_iam_role.app"]);
@@ -303,19 +412,38 @@ async fn a_create_that_happened_before_a_crash_is_adopted_and_one_that_did_not_i
 async fn ctrl_c_stops_new_operations_saves_what_completed_and_the_next_apply_finishes() {
     let f = Fixture::new(CONFIG);
     // Slow calls, so the stop flag is raised while work remains.
-    f.iam.set_faults(Faults { delay: Some(std::time::Duration::from_millis(20)), ..Faults::default() });
+    f.iam.set_faults(Faults {
+        delay: Some(std::time::Duration::from_millis(20)),
+        ..Faults::default()
+    });
     let (report, state, events) = f.apply_with_stop(State::new(), false, Some(1)).await;
     assert!(report.interrupted, "{report:?}");
-    assert!(report.failures.is_empty(), "an interruption is not a failure: {:?}", report.failures);
-    assert!(!events.is_empty() && events.len() < 4, "some but not all operations ran: {events:?}");
-    assert_eq!(state.instances().count(), events.len(), "every completed operation is in state");
+    assert!(
+        report.failures.is_empty(),
+        "an interruption is not a failure: {:?}",
+        report.failures
+    );
+    assert!(
+        !events.is_empty() && events.len() < 4,
+        "some but not all operations ran: {events:?}"
+    );
+    assert_eq!(
+        state.instances().count(),
+        events.len(),
+        "every completed operation is in state"
+    );
     assert!(state.pending.is_empty(), "no create is left half-recorded");
 
     f.iam.set_faults(Faults::default());
     let (report, state, _) = f.apply(state, false).await;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(addresses(&state), ALL);
-    for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_instance_profile"] {
+    for t in [
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_instance_profile",
+    ] {
         assert_eq!(f.count(t), 1, "exactly one {t}");
     }
 }

@@ -43,7 +43,10 @@ impl<N: fmt::Display> fmt::Display for CycleError<N> {
 
 impl<N> Default for Dag<N> {
     fn default() -> Self {
-        Dag { graph: DiGraph::new(), index: BTreeMap::new() }
+        Dag {
+            graph: DiGraph::new(),
+            index: BTreeMap::new(),
+        }
     }
 }
 
@@ -116,8 +119,14 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
     }
 
     fn neighbours(&self, n: &N, dir: Direction) -> Vec<N> {
-        let Some(i) = self.ix(n) else { return Vec::new() };
-        let mut v: Vec<N> = self.graph.neighbors_directed(i, dir).map(|j| self.graph[j].clone()).collect();
+        let Some(i) = self.ix(n) else {
+            return Vec::new();
+        };
+        let mut v: Vec<N> = self
+            .graph
+            .neighbors_directed(i, dir)
+            .map(|j| self.graph[j].clone())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -161,8 +170,11 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
         sorted.sort();
         let start = self.index[&sorted[0]];
         let succ = |i: NodeIndex| -> Vec<NodeIndex> {
-            let mut v: Vec<NodeIndex> =
-                self.graph.neighbors_directed(i, Direction::Outgoing).filter(|j| members.contains(j)).collect();
+            let mut v: Vec<NodeIndex> = self
+                .graph
+                .neighbors_directed(i, Direction::Outgoing)
+                .filter(|j| members.contains(j))
+                .collect();
             v.sort_by(|a, b| self.graph[*a].cmp(&self.graph[*b]));
             v.dedup();
             v
@@ -199,7 +211,9 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
     }
 
     fn cycle_error(&self) -> CycleError<N> {
-        CycleError { cycles: self.cycles() }
+        CycleError {
+            cycles: self.cycles(),
+        }
     }
 
     /// Kahn's algorithm in the given direction: a node is ready when all its neighbours in
@@ -254,11 +268,16 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
             reduced.add_node(n.clone());
         }
         for (n, &i) in &self.index {
-            let direct: BTreeSet<NodeIndex> = self.graph.neighbors_directed(i, Direction::Outgoing).collect();
+            let direct: BTreeSet<NodeIndex> = self
+                .graph
+                .neighbors_directed(i, Direction::Outgoing)
+                .collect();
             // Everything reachable from a direct dependency in one or more steps.
             let mut indirect: BTreeSet<NodeIndex> = BTreeSet::new();
-            let mut stack: Vec<NodeIndex> =
-                direct.iter().flat_map(|&d| self.graph.neighbors_directed(d, Direction::Outgoing)).collect();
+            let mut stack: Vec<NodeIndex> = direct
+                .iter()
+                .flat_map(|&d| self.graph.neighbors_directed(d, Direction::Outgoing))
+                .collect();
             while let Some(k) = stack.pop() {
                 if indirect.insert(k) {
                     stack.extend(self.graph.neighbors_directed(k, Direction::Outgoing));

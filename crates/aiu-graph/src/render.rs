@@ -52,7 +52,12 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
             let _ = writeln!(out, "  {};", dot_quote(&n.to_string()));
         }
         for (a, b) in self.edges() {
-            let _ = writeln!(out, "  {} -> {};", dot_quote(&a.to_string()), dot_quote(&b.to_string()));
+            let _ = writeln!(
+                out,
+                "  {} -> {};",
+                dot_quote(&a.to_string()),
+                dot_quote(&b.to_string())
+            );
         }
         out.push_str("}\n");
         out
@@ -68,7 +73,8 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
     ///   n0 --> n1
     /// ```
     pub fn to_mermaid(&self) -> String {
-        let ids: std::collections::BTreeMap<&N, usize> = self.nodes().enumerate().map(|(i, n)| (n, i)).collect();
+        let ids: std::collections::BTreeMap<&N, usize> =
+            self.nodes().enumerate().map(|(i, n)| (n, i)).collect();
         let mut out = String::from("flowchart TD\n");
         for (n, i) in &ids {
             let _ = writeln!(out, "  n{i}[{}]", mermaid_quote(&n.to_string()));

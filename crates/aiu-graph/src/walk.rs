@@ -26,13 +26,20 @@ pub struct WalkOptions {
 impl Default for WalkOptions {
     /// Parallelism 10 (like Terraform), forward, no stop flag.
     fn default() -> Self {
-        WalkOptions { parallelism: 10, reverse: false, stop: None }
+        WalkOptions {
+            parallelism: 10,
+            reverse: false,
+            stop: None,
+        }
     }
 }
 
 impl WalkOptions {
     pub fn new(parallelism: usize) -> Self {
-        WalkOptions { parallelism, ..Default::default() }
+        WalkOptions {
+            parallelism,
+            ..Default::default()
+        }
     }
 
     pub fn reverse(mut self, reverse: bool) -> Self {
@@ -62,7 +69,9 @@ pub enum NodeOutcome<N, E> {
     Failed(E),
     /// Not run because something it waits for (directly or not) failed; `failed` lists those
     /// failed nodes, sorted.
-    Skipped { failed: Vec<N> },
+    Skipped {
+        failed: Vec<N>,
+    },
     NotRun(NotRunReason),
 }
 
@@ -81,7 +90,9 @@ pub struct WalkReport<N, E> {
 impl<N: Ord, E> WalkReport<N, E> {
     /// True when every node succeeded.
     pub fn is_success(&self) -> bool {
-        self.outcomes.values().all(|o| matches!(o, NodeOutcome::Succeeded))
+        self.outcomes
+            .values()
+            .all(|o| matches!(o, NodeOutcome::Succeeded))
     }
 
     pub fn outcome(&self, n: &N) -> Option<&NodeOutcome<N, E>> {
@@ -90,7 +101,11 @@ impl<N: Ord, E> WalkReport<N, E> {
 
     /// Succeeded nodes, sorted.
     pub fn succeeded(&self) -> Vec<&N> {
-        self.outcomes.iter().filter(|(_, o)| matches!(o, NodeOutcome::Succeeded)).map(|(n, _)| n).collect()
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, NodeOutcome::Succeeded))
+            .map(|(n, _)| n)
+            .collect()
     }
 
     /// Failed nodes with their errors, sorted by node.
@@ -106,12 +121,20 @@ impl<N: Ord, E> WalkReport<N, E> {
 
     /// Nodes skipped because a dependency failed, sorted.
     pub fn skipped(&self) -> Vec<&N> {
-        self.outcomes.iter().filter(|(_, o)| matches!(o, NodeOutcome::Skipped { .. })).map(|(n, _)| n).collect()
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, NodeOutcome::Skipped { .. }))
+            .map(|(n, _)| n)
+            .collect()
     }
 
     /// Nodes not run because of the stop flag or a cycle, sorted.
     pub fn not_run(&self) -> Vec<&N> {
-        self.outcomes.iter().filter(|(_, o)| matches!(o, NodeOutcome::NotRun(_))).map(|(n, _)| n).collect()
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, NodeOutcome::NotRun(_)))
+            .map(|(n, _)| n)
+            .collect()
     }
 }
 
@@ -133,7 +156,8 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
         F: Fn(N) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        self.walk_with(WalkOptions::new(parallelism).reverse(true), f).await
+        self.walk_with(WalkOptions::new(parallelism).reverse(true), f)
+            .await
     }
 
     /// The general walk.
@@ -148,11 +172,18 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
         F: Fn(N) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        let mut report = WalkReport { outcomes: BTreeMap::new(), completed: Vec::new(), stopped: false, cycle: None };
+        let mut report = WalkReport {
+            outcomes: BTreeMap::new(),
+            completed: Vec::new(),
+            stopped: false,
+            cycle: None,
+        };
         let cycles = self.cycles();
         if !cycles.is_empty() {
             for n in self.nodes() {
-                report.outcomes.insert(n.clone(), NodeOutcome::NotRun(NotRunReason::Cycle));
+                report
+                    .outcomes
+                    .insert(n.clone(), NodeOutcome::NotRun(NotRunReason::Cycle));
             }
             report.cycle = Some(CycleError { cycles });
             return report;
@@ -164,7 +195,12 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
             (Direction::Outgoing, Direction::Incoming)
         };
         let parallelism = options.parallelism.max(1);
-        let stop_requested = || options.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst));
+        let stop_requested = || {
+            options
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::SeqCst))
+        };
 
         let mut remaining: BTreeMap<NodeIndex, usize> = BTreeMap::new();
         let mut ready: BTreeSet<(N, NodeIndex)> = BTreeSet::new();
@@ -191,7 +227,9 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
                 let (n, i) = ready.pop_first().expect("ready is not empty");
                 in_flight.push(run(n, i));
             }
-            let Some((n, i, result)) = in_flight.next().await else { break };
+            let Some((n, i, result)) = in_flight.next().await else {
+                break;
+            };
             report.completed.push(n.clone());
             match result {
                 Ok(()) => {
@@ -205,7 +243,8 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
                     report.outcomes.insert(n, NodeOutcome::Succeeded);
                 }
                 Err(e) => {
-                    let mut stack: Vec<NodeIndex> = self.graph.neighbors_directed(i, release_dir).collect();
+                    let mut stack: Vec<NodeIndex> =
+                        self.graph.neighbors_directed(i, release_dir).collect();
                     let mut seen: BTreeSet<NodeIndex> = BTreeSet::new();
                     while let Some(j) = stack.pop() {
                         if seen.insert(j) {
@@ -219,12 +258,19 @@ impl<N: Clone + Ord + fmt::Display> Dag<N> {
         }
 
         for (j, failed) in skipped {
-            report.outcomes.insert(self.graph[j].clone(), NodeOutcome::Skipped { failed: failed.into_iter().collect() });
+            report.outcomes.insert(
+                self.graph[j].clone(),
+                NodeOutcome::Skipped {
+                    failed: failed.into_iter().collect(),
+                },
+            );
         }
         for n in self.nodes() {
             if !report.outcomes.contains_key(n) {
                 report.stopped = true;
-                report.outcomes.insert(n.clone(), NodeOutcome::NotRun(NotRunReason::Stopped));
+                report
+                    .outcomes
+                    .insert(n.clone(), NodeOutcome::NotRun(NotRunReason::Stopped));
             }
         }
         report

@@ -36,12 +36,22 @@ fn three_node_cycle_is_named_in_full() {
 #[test]
 fn cycle_order_follows_edges_not_names() {
     let d = dag(&[("a", "c"), ("c", "b"), ("b", "a")]);
-    assert_eq!(d.topological_order().unwrap_err().to_string(), "Dependency cycle: a -> c -> b -> a");
+    assert_eq!(
+        d.topological_order().unwrap_err().to_string(),
+        "Dependency cycle: a -> c -> b -> a"
+    );
 }
 
 #[test]
 fn several_cycles_and_self_loops_are_all_reported_sorted() {
-    let d = dag(&[("x", "y"), ("y", "x"), ("s", "s"), ("a", "b"), ("b", "a"), ("ok", "a")]);
+    let d = dag(&[
+        ("x", "y"),
+        ("y", "x"),
+        ("s", "s"),
+        ("a", "b"),
+        ("b", "a"),
+        ("ok", "a"),
+    ]);
     let err: CycleError<&str> = d.topological_order().unwrap_err();
     assert_eq!(err.cycles, vec![vec!["a", "b"], vec!["s"], vec!["x", "y"]]);
     assert_eq!(
@@ -53,7 +63,14 @@ fn several_cycles_and_self_loops_are_all_reported_sorted() {
 #[test]
 fn component_without_a_simple_cycle_through_all_nodes_is_listed_sorted() {
     // Two triangles sharing node "a": strongly connected, but no cycle visits every node once.
-    let d = dag(&[("a", "b"), ("b", "c"), ("c", "a"), ("a", "d"), ("d", "e"), ("e", "a")]);
+    let d = dag(&[
+        ("a", "b"),
+        ("b", "c"),
+        ("c", "a"),
+        ("a", "d"),
+        ("d", "e"),
+        ("e", "a"),
+    ]);
     assert_eq!(d.cycles(), vec![vec!["a", "b", "c", "d", "e"]]);
 }
 
@@ -66,7 +83,13 @@ fn acyclic_graph_has_no_cycles() {
 #[test]
 fn topological_order_is_deterministic_smallest_ready_first() {
     // attachment waits for role and policy; role waits for doc.
-    let edges = [("att", "role"), ("att", "pol"), ("role", "doc"), ("zeta", "doc"), ("b_user", "doc")];
+    let edges = [
+        ("att", "role"),
+        ("att", "pol"),
+        ("role", "doc"),
+        ("zeta", "doc"),
+        ("b_user", "doc"),
+    ];
     let d = dag(&edges);
     let expected = ["doc", "b_user", "pol", "role", "att", "zeta"];
     assert_eq!(d.topological_order().unwrap(), expected);
@@ -74,14 +97,23 @@ fn topological_order_is_deterministic_smallest_ready_first() {
     let mut reversed = edges;
     reversed.reverse();
     assert_eq!(dag(&reversed).topological_order().unwrap(), expected);
-    assert_eq!(d.reverse_topological_order().unwrap(), ["att", "b_user", "pol", "role", "zeta", "doc"]);
+    assert_eq!(
+        d.reverse_topological_order().unwrap(),
+        ["att", "b_user", "pol", "role", "zeta", "doc"]
+    );
 }
 
 #[test]
 fn dot_output_is_sorted_and_quoted() {
     let mut d = Dag::new();
-    d.add_edge("aws_iam_role_policy_attachment.a[0]".to_string(), "aws_iam_role.r[\"api\"]".to_string());
-    d.add_edge("aws_iam_role_policy_attachment.a[0]".to_string(), "aws_iam_policy.p".to_string());
+    d.add_edge(
+        "aws_iam_role_policy_attachment.a[0]".to_string(),
+        "aws_iam_role.r[\"api\"]".to_string(),
+    );
+    d.add_edge(
+        "aws_iam_role_policy_attachment.a[0]".to_string(),
+        "aws_iam_policy.p".to_string(),
+    );
     d.add_node("data.aws_caller_identity.me".to_string());
     assert_eq!(
         d.to_dot(),
@@ -101,8 +133,14 @@ fn dot_output_is_sorted_and_quoted() {
 #[test]
 fn mermaid_output_is_sorted_and_quoted() {
     let mut d = Dag::new();
-    d.add_edge("aws_iam_role_policy_attachment.a[0]".to_string(), "aws_iam_role.r[\"api\"]".to_string());
-    d.add_edge("aws_iam_role_policy_attachment.a[0]".to_string(), "aws_iam_policy.p".to_string());
+    d.add_edge(
+        "aws_iam_role_policy_attachment.a[0]".to_string(),
+        "aws_iam_role.r[\"api\"]".to_string(),
+    );
+    d.add_edge(
+        "aws_iam_role_policy_attachment.a[0]".to_string(),
+        "aws_iam_policy.p".to_string(),
+    );
     d.add_node("data.aws_caller_identity.me".to_string());
     assert_eq!(
         d.to_mermaid(),
@@ -131,5 +169,7 @@ fn transitive_reduction_drops_implied_edges() {
     let r = d.transitive_reduction().unwrap();
     assert_eq!(r.edges(), [("a", "b"), ("a", "d"), ("b", "c")]);
     assert_eq!(r.nodes().count(), 4);
-    assert!(dag(&[("a", "b"), ("b", "a")]).transitive_reduction().is_err());
+    assert!(dag(&[("a", "b"), ("b", "a")])
+        .transitive_reduction()
+        .is_err());
 }

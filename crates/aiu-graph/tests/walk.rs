@@ -15,12 +15,20 @@ fn dag(edges: &[(&'static str, &'static str)]) -> Dag<&'static str> {
 
 /// Index of `n` in `log`.
 fn pos(log: &[&str], n: &str) -> usize {
-    log.iter().position(|x| *x == n).unwrap_or_else(|| panic!("{n} not in {log:?}"))
+    log.iter()
+        .position(|x| *x == n)
+        .unwrap_or_else(|| panic!("{n} not in {log:?}"))
 }
 
 #[tokio::test]
 async fn walk_runs_each_node_once_after_its_dependencies() {
-    let d = dag(&[("att", "role"), ("att", "pol"), ("role", "doc"), ("user", "doc"), ("other", "x")]);
+    let d = dag(&[
+        ("att", "role"),
+        ("att", "pol"),
+        ("role", "doc"),
+        ("user", "doc"),
+        ("other", "x"),
+    ]);
     let started = Mutex::new(Vec::new());
     let finished = Mutex::new(Vec::new());
     let report = d
@@ -39,14 +47,23 @@ async fn walk_runs_each_node_once_after_its_dependencies() {
     let finished = finished.into_inner().unwrap();
     assert_eq!(started.len(), 7);
     for (a, b) in d.edges() {
-        assert!(pos(&finished, b) < pos(&started, a), "{a} started before {b} finished: {started:?} {finished:?}");
+        assert!(
+            pos(&finished, b) < pos(&started, a),
+            "{a} started before {b} finished: {started:?} {finished:?}"
+        );
     }
     assert_eq!(report.completed, finished);
 }
 
 #[tokio::test]
 async fn walk_with_parallelism_one_follows_topological_order() {
-    let d = dag(&[("att", "role"), ("att", "pol"), ("role", "doc"), ("zeta", "doc"), ("b_user", "doc")]);
+    let d = dag(&[
+        ("att", "role"),
+        ("att", "pol"),
+        ("role", "doc"),
+        ("zeta", "doc"),
+        ("b_user", "doc"),
+    ]);
     let log = Mutex::new(Vec::new());
     let report = d
         .walk(1, |n| {
@@ -116,9 +133,17 @@ async fn failure_skips_dependents_but_not_independent_nodes() {
     ran.sort();
     assert_eq!(ran, ["pol", "role", "user", "user_att"]);
     assert!(!report.is_success());
-    assert_eq!(report.failed(), [(&"role", &"role: access denied".to_string())]);
+    assert_eq!(
+        report.failed(),
+        [(&"role", &"role: access denied".to_string())]
+    );
     assert_eq!(report.skipped(), [&"att", &"att_log"]);
-    assert_eq!(report.outcome(&"att_log"), Some(&NodeOutcome::Skipped { failed: vec!["role"] }));
+    assert_eq!(
+        report.outcome(&"att_log"),
+        Some(&NodeOutcome::Skipped {
+            failed: vec!["role"]
+        })
+    );
     assert_eq!(report.succeeded(), [&"pol", &"user", &"user_att"]);
     assert!(report.not_run().is_empty());
     assert!(!report.stopped);
@@ -127,8 +152,21 @@ async fn failure_skips_dependents_but_not_independent_nodes() {
 #[tokio::test]
 async fn skipped_nodes_name_every_failed_ancestor() {
     let d = dag(&[("c", "a"), ("c", "b")]);
-    let report = d.walk(2, |n| async move { if n == "c" { Ok(()) } else { Err(n) } }).await;
-    assert_eq!(report.outcome(&"c"), Some(&NodeOutcome::Skipped { failed: vec!["a", "b"] }));
+    let report = d
+        .walk(2, |n| async move {
+            if n == "c" {
+                Ok(())
+            } else {
+                Err(n)
+            }
+        })
+        .await;
+    assert_eq!(
+        report.outcome(&"c"),
+        Some(&NodeOutcome::Skipped {
+            failed: vec!["a", "b"]
+        })
+    );
 }
 
 #[tokio::test]
@@ -145,10 +183,21 @@ async fn reverse_walk_runs_dependents_first_and_skips_dependencies_on_failure() 
         })
         .await;
     assert!(report.is_success());
-    assert_eq!(log.into_inner().unwrap(), d.reverse_topological_order().unwrap());
+    assert_eq!(
+        log.into_inner().unwrap(),
+        d.reverse_topological_order().unwrap()
+    );
 
     // Deleting the role fails: its dependency doc is kept (skipped); pol is independent.
-    let report = d.walk_reverse(3, |n| async move { if n == "role" { Err("in use") } else { Ok(()) } }).await;
+    let report = d
+        .walk_reverse(3, |n| async move {
+            if n == "role" {
+                Err("in use")
+            } else {
+                Ok(())
+            }
+        })
+        .await;
     assert_eq!(report.succeeded(), [&"att", &"pol"]);
     assert_eq!(report.skipped(), [&"doc"]);
 }
@@ -182,7 +231,10 @@ async fn stop_flag_lets_running_nodes_finish_and_reports_the_rest_as_not_run() {
     assert!(report.stopped);
     assert_eq!(report.succeeded(), [&"a", &"b"]);
     assert_eq!(report.not_run(), [&"c", &"d", &"e"]);
-    assert_eq!(report.outcome(&"e"), Some(&NodeOutcome::NotRun(NotRunReason::Stopped)));
+    assert_eq!(
+        report.outcome(&"e"),
+        Some(&NodeOutcome::NotRun(NotRunReason::Stopped))
+    );
 }
 
 #[tokio::test]
@@ -190,7 +242,9 @@ async fn stop_flag_set_before_the_walk_runs_nothing() {
     let d = dag(&[("a", "b")]);
     let stop = Arc::new(AtomicBool::new(true));
     let report = d
-        .walk_with(WalkOptions::default().stop_flag(stop), |_n| async move { panic!("must not run") as Result<(), ()> })
+        .walk_with(WalkOptions::default().stop_flag(stop), |_n| async move {
+            panic!("must not run") as Result<(), ()>
+        })
         .await;
     assert!(report.stopped);
     assert_eq!(report.not_run(), [&"a", &"b"]);
@@ -199,10 +253,21 @@ async fn stop_flag_set_before_the_walk_runs_nothing() {
 #[tokio::test]
 async fn cyclic_graph_runs_nothing() {
     let d = dag(&[("a", "b"), ("b", "a"), ("c", "d")]);
-    let report = d.walk(4, |_n| async move { panic!("must not run") as Result<(), ()> }).await;
-    assert_eq!(report.cycle.as_ref().unwrap().to_string(), "Dependency cycle: a -> b -> a");
+    let report = d
+        .walk(
+            4,
+            |_n| async move { panic!("must not run") as Result<(), ()> },
+        )
+        .await;
+    assert_eq!(
+        report.cycle.as_ref().unwrap().to_string(),
+        "Dependency cycle: a -> b -> a"
+    );
     assert_eq!(report.not_run().len(), 4);
-    assert_eq!(report.outcome(&"c"), Some(&NodeOutcome::NotRun(NotRunReason::Cycle)));
+    assert_eq!(
+        report.outcome(&"c"),
+        Some(&NodeOutcome::NotRun(NotRunReason::Cycle))
+    );
 }
 
 #[tokio::test]
@@ -224,6 +289,10 @@ async fn walk_works_with_borrowed_non_static_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walk_future_is_send() {
     let d = dag(&[("a", "b")]);
-    let handle = tokio::spawn(async move { d.walk(2, |_n| async { Ok::<(), ()>(()) }).await.is_success() });
+    let handle = tokio::spawn(async move {
+        d.walk(2, |_n| async { Ok::<(), ()>(()) })
+            .await
+            .is_success()
+    });
     assert!(handle.await.unwrap());
 }

@@ -22,12 +22,20 @@ pub(crate) struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     pub(crate) fn new(ctx: &'a EvalContext) -> Scope<'a> {
-        Scope { ctx, bindings: Vec::new(), parent: None }
+        Scope {
+            ctx,
+            bindings: Vec::new(),
+            parent: None,
+        }
     }
 
     /// A nested scope where `bindings` shadow every outer name.
     pub(crate) fn child(&'a self, bindings: Vec<(String, Value)>) -> Scope<'a> {
-        Scope { ctx: self.ctx, bindings, parent: Some(self) }
+        Scope {
+            ctx: self.ctx,
+            bindings,
+            parent: Some(self),
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<&Value> {
@@ -42,7 +50,8 @@ impl<'a> Scope<'a> {
 
     /// True when `name` is bound by an enclosing `for` rather than coming from the root.
     fn is_bound(&self, name: &str) -> bool {
-        self.bindings.iter().any(|(n, _)| n == name) || self.parent.is_some_and(|p| p.is_bound(name))
+        self.bindings.iter().any(|(n, _)| n == name)
+            || self.parent.is_some_and(|p| p.is_bound(name))
     }
 
     fn names(&self) -> Vec<&str> {
@@ -104,7 +113,12 @@ fn eval_object<'e>(
             ObjectKey::Expression(Expression::Variable(v)) => Value::String(v.to_string()),
             ObjectKey::Expression(expr) => eval_expr(expr, scope)?,
             #[allow(unreachable_patterns)]
-            _ => return Err(EvalError::new("Invalid object key", "This object key form is not supported.")),
+            _ => {
+                return Err(EvalError::new(
+                    "Invalid object key",
+                    "This object key form is not supported.",
+                ))
+            }
         };
         let value = eval_expr(value_expr, scope)?;
         match object_key(&key)? {
@@ -164,7 +178,9 @@ fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalErr
     }
     let base = eval_expr(&traversal.expr, scope)?;
     if let Expression::Variable(root) = &traversal.expr {
-        if let (Some(TraversalOperator::GetAttr(attr)), false) = (traversal.operators.first(), scope.is_bound(root.as_str())) {
+        if let (Some(TraversalOperator::GetAttr(attr)), false) =
+            (traversal.operators.first(), scope.is_bound(root.as_str()))
+        {
             if let Some(err) = undeclared_member(root.as_str(), attr.as_str(), &base) {
                 return Err(err);
             }
@@ -178,20 +194,26 @@ fn eval_traversal(traversal: &Traversal, scope: &Scope) -> Result<Value, EvalErr
 /// not the whole table it is found in (which made each instance of a large `count` copy every
 /// instance). Returns `None` to take the general path, which also produces the error messages.
 fn borrowed_traversal(traversal: &Traversal, scope: &Scope) -> Option<Result<Value, EvalError>> {
-    let Expression::Variable(root) = &traversal.expr else { return None };
+    let Expression::Variable(root) = &traversal.expr else {
+        return None;
+    };
     let mut current = scope.lookup(root.as_str())?;
     let mut steps = 0;
     for op in &traversal.operators {
         let next = match (op, current) {
             (TraversalOperator::GetAttr(name), Value::Object(map)) => map.get(name.as_str()),
-            (TraversalOperator::Index(key_expr), Value::List(items)) => match eval_expr(key_expr, scope) {
-                Ok(Value::Number(n)) if n >= 0.0 && n.fract() == 0.0 => items.get(n as usize),
-                _ => None,
-            },
-            (TraversalOperator::Index(key_expr), Value::Object(map)) => match eval_expr(key_expr, scope) {
-                Ok(Value::String(key)) => map.get(&key),
-                _ => None,
-            },
+            (TraversalOperator::Index(key_expr), Value::List(items)) => {
+                match eval_expr(key_expr, scope) {
+                    Ok(Value::Number(n)) if n >= 0.0 && n.fract() == 0.0 => items.get(n as usize),
+                    _ => None,
+                }
+            }
+            (TraversalOperator::Index(key_expr), Value::Object(map)) => {
+                match eval_expr(key_expr, scope) {
+                    Ok(Value::String(key)) => map.get(&key),
+                    _ => None,
+                }
+            }
             (TraversalOperator::LegacyIndex(n), Value::List(items)) => items.get(*n as usize),
             _ => None,
         };
@@ -204,7 +226,11 @@ fn borrowed_traversal(traversal: &Traversal, scope: &Scope) -> Option<Result<Val
     if steps == 0 {
         return None;
     }
-    Some(apply_operators(current.clone(), &traversal.operators[steps..], scope))
+    Some(apply_operators(
+        current.clone(),
+        &traversal.operators[steps..],
+        scope,
+    ))
 }
 
 /// An error for `root.attr` when `root` itself is not declared.
@@ -275,13 +301,18 @@ pub(crate) fn apply_operators(
                 let key = eval_expr(key_expr, scope)?;
                 current = index(current, &key)?;
             }
-            TraversalOperator::LegacyIndex(n) => current = index(current, &Value::Number(*n as f64))?,
+            TraversalOperator::LegacyIndex(n) => {
+                current = index(current, &Value::Number(*n as f64))?
+            }
             TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
                 let full = matches!(operators[i], TraversalOperator::FullSplat);
                 let mut end = i + 1;
                 while end < operators.len()
                     && (full
-                        || matches!(operators[end], TraversalOperator::GetAttr(_) | TraversalOperator::LegacyIndex(_)))
+                        || matches!(
+                            operators[end],
+                            TraversalOperator::GetAttr(_) | TraversalOperator::LegacyIndex(_)
+                        ))
                 {
                     end += 1;
                 }
@@ -307,11 +338,15 @@ fn splat(value: Value, operators: &[TraversalOperator], scope: &Scope) -> Result
         Value::Unknown => Ok(Value::Unknown),
         Value::Null => Ok(Value::List(Vec::new())),
         Value::List(items) => {
-            let mapped =
-                items.into_iter().map(|item| apply_operators(item, operators, scope)).collect::<Result<Vec<_>, _>>()?;
+            let mapped = items
+                .into_iter()
+                .map(|item| apply_operators(item, operators, scope))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::List(mapped))
         }
-        single => Ok(Value::List(vec![apply_operators(single, operators, scope)?])),
+        single => Ok(Value::List(vec![apply_operators(
+            single, operators, scope,
+        )?])),
     }
 }
 
@@ -351,7 +386,10 @@ pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, EvalError> {
 /// `value[key]`: a number indexes a list, a string indexes an object.
 pub(crate) fn index(value: Value, key: &Value) -> Result<Value, EvalError> {
     if key.is_null() {
-        return Err(EvalError::new("Invalid index", "The index is null; an index must be a number or a string."));
+        return Err(EvalError::new(
+            "Invalid index",
+            "The index is null; an index must be a number or a string.",
+        ));
     }
     match value {
         Value::Unknown => Ok(Value::Unknown),
@@ -429,7 +467,10 @@ pub(crate) fn condition_value(value: &Value, what: &str) -> Result<Option<bool>,
         )),
         other => Err(EvalError::new(
             "Invalid condition",
-            format!("The {what} must be a bool, but it is a {}.", crate::util::describe(other)),
+            format!(
+                "The {what} must be a bool, but it is a {}.",
+                crate::util::describe(other)
+            ),
         )),
     }
 }
@@ -492,7 +533,12 @@ fn eval_for(f: &ForExpr, scope: &Scope) -> Result<Value, EvalError> {
     let mut object: BTreeMap<String, Value> = BTreeMap::new();
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (key, value) in pairs {
-        let child = scope.child(iteration_bindings(f.key_var.as_ref(), &f.value_var, key, value));
+        let child = scope.child(iteration_bindings(
+            f.key_var.as_ref(),
+            &f.value_var,
+            key,
+            value,
+        ));
         if let Some(cond_expr) = &f.cond_expr {
             let cond = eval_expr(cond_expr, &child)?;
             match condition_value(&cond, "'if' condition of this 'for' expression")? {
@@ -536,7 +582,12 @@ fn eval_for(f: &ForExpr, scope: &Scope) -> Result<Value, EvalError> {
     }
     Ok(match (&f.key_expr, f.grouping) {
         (None, _) => Value::List(list),
-        (Some(_), true) => Value::Object(groups.into_iter().map(|(k, v)| (k, Value::List(v))).collect()),
+        (Some(_), true) => Value::Object(
+            groups
+                .into_iter()
+                .map(|(k, v)| (k, Value::List(v)))
+                .collect(),
+        ),
         (Some(_), false) => Value::Object(object),
     })
 }
@@ -548,13 +599,31 @@ mod tests {
 
     fn roles() -> Value {
         obj([
-            ("single", obj([("arn", Value::from("arn:single")), ("name", Value::from("single"))])),
+            (
+                "single",
+                obj([
+                    ("arn", Value::from("arn:single")),
+                    ("name", Value::from("single")),
+                ]),
+            ),
             (
                 "counted",
-                Value::List(vec![obj([("arn", Value::from("arn:0"))]), obj([("arn", Value::from("arn:1"))])]),
+                Value::List(vec![
+                    obj([("arn", Value::from("arn:0"))]),
+                    obj([("arn", Value::from("arn:1"))]),
+                ]),
             ),
-            ("keyed", obj([("b", obj([("arn", Value::from("arn:b"))])), ("a", obj([("arn", Value::from("arn:a"))]))])),
-            ("pending", obj([("arn", Value::Unknown), ("name", Value::from("p"))])),
+            (
+                "keyed",
+                obj([
+                    ("b", obj([("arn", Value::from("arn:b"))])),
+                    ("a", obj([("arn", Value::from("arn:a"))])),
+                ]),
+            ),
+            (
+                "pending",
+                obj([("arn", Value::Unknown), ("name", Value::from("p"))]),
+            ),
         ])
     }
 
@@ -565,13 +634,19 @@ mod tests {
         assert_eq!(eval_str("1.5"), Value::Number(1.5));
         assert_eq!(eval_str("\"s\""), Value::from("s"));
         assert_eq!(eval_str("[\"a\", (\"b\")]"), strs(&["a", "b"]));
-        assert_eq!(eval_str("{a = 1, \"b\" = 2}"), obj([("a", Value::from(1i64)), ("b", Value::from(2i64))]));
+        assert_eq!(
+            eval_str("{a = 1, \"b\" = 2}"),
+            obj([("a", Value::from(1i64)), ("b", Value::from(2i64))])
+        );
     }
 
     #[test]
     fn object_keys_may_be_expressions() {
         let root = [("var", obj([("k", Value::from("dyn"))]))];
-        assert_eq!(eval_with("{(var.k) = 1, \"${var.k}2\" = 2}", root), obj([("dyn", Value::from(1i64)), ("dyn2", Value::from(2i64))]));
+        assert_eq!(
+            eval_with("{(var.k) = 1, \"${var.k}2\" = 2}", root),
+            obj([("dyn", Value::from(1i64)), ("dyn2", Value::from(2i64))])
+        );
         assert_eq!(err_str("{(null) = 1}").summary, "Invalid object key");
         let unknown = [("u", obj([("x", Value::Unknown)]))];
         assert_eq!(eval_with("{(u.x) = 1}", unknown), Value::Unknown);
@@ -579,29 +654,58 @@ mod tests {
 
     #[test]
     fn variables_and_attributes_resolve_through_the_root() {
-        let root = [("var", obj([("name", Value::from("r"))])), ("aws_iam_role", roles()), ("count", obj([("index", Value::from(2i64))]))];
+        let root = [
+            ("var", obj([("name", Value::from("r"))])),
+            ("aws_iam_role", roles()),
+            ("count", obj([("index", Value::from(2i64))])),
+        ];
         assert_eq!(eval_with("var.name", root.clone()), Value::from("r"));
-        assert_eq!(eval_with("aws_iam_role.single.arn", root.clone()), Value::from("arn:single"));
-        assert_eq!(eval_with("aws_iam_role.counted[1].arn", root.clone()), Value::from("arn:1"));
-        assert_eq!(eval_with("aws_iam_role.counted.0.arn", root.clone()), Value::from("arn:0"));
-        assert_eq!(eval_with("aws_iam_role.keyed[\"a\"].arn", root.clone()), Value::from("arn:a"));
+        assert_eq!(
+            eval_with("aws_iam_role.single.arn", root.clone()),
+            Value::from("arn:single")
+        );
+        assert_eq!(
+            eval_with("aws_iam_role.counted[1].arn", root.clone()),
+            Value::from("arn:1")
+        );
+        assert_eq!(
+            eval_with("aws_iam_role.counted.0.arn", root.clone()),
+            Value::from("arn:0")
+        );
+        assert_eq!(
+            eval_with("aws_iam_role.keyed[\"a\"].arn", root.clone()),
+            Value::from("arn:a")
+        );
         assert_eq!(eval_with("count.index", root), Value::from(2i64));
     }
 
     #[test]
     fn undeclared_names_get_specific_errors_with_suggestions() {
-        let root = [("var", obj([("name", Value::from("r"))])), ("aws_iam_role", roles())];
+        let root = [
+            ("var", obj([("name", Value::from("r"))])),
+            ("aws_iam_role", roles()),
+        ];
         let e = err_with("var.nme", root.clone());
         assert_eq!(e.summary, "Reference to undeclared input variable");
         assert!(e.detail.contains("Did you mean \"name\"?"), "{}", e.detail);
         let e = err_with("aws_iam_role.singel.arn", root.clone());
         assert_eq!(e.summary, "Reference to undeclared resource");
         assert!(e.detail.contains("\"single\""), "{}", e.detail);
-        assert_eq!(err_with("local.x", root.clone()).summary, "Reference to undeclared local value");
-        assert_eq!(err_with("nothing", root.clone()).summary, "Unknown variable");
+        assert_eq!(
+            err_with("local.x", root.clone()).summary,
+            "Reference to undeclared local value"
+        );
+        assert_eq!(
+            err_with("nothing", root.clone()).summary,
+            "Unknown variable"
+        );
         let e = err_with("aws_iam_role.single.arm", root);
         assert_eq!(e.summary, "Unsupported attribute");
-        assert!(e.detail.contains("\"arm\"") && e.detail.contains("Did you mean \"arn\"?"), "{}", e.detail);
+        assert!(
+            e.detail.contains("\"arm\"") && e.detail.contains("Did you mean \"arn\"?"),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]
@@ -612,46 +716,91 @@ mod tests {
 
     #[test]
     fn attribute_access_on_lists_and_null_explains_the_fix() {
-        let root = [("aws_iam_role", roles()), ("var", obj([("n", Value::Null)]))];
+        let root = [
+            ("aws_iam_role", roles()),
+            ("var", obj([("n", Value::Null)])),
+        ];
         let e = err_with("aws_iam_role.counted.arn", root.clone());
         assert!(e.detail.contains("[*].arn"), "{}", e.detail);
-        assert_eq!(err_with("var.n.x", root.clone()).summary, "Attempt to get attribute from null value");
-        assert_eq!(err_with("var.n[0]", root).summary, "Attempt to index null value");
+        assert_eq!(
+            err_with("var.n.x", root.clone()).summary,
+            "Attempt to get attribute from null value"
+        );
+        assert_eq!(
+            err_with("var.n[0]", root).summary,
+            "Attempt to index null value"
+        );
     }
 
     #[test]
     fn out_of_range_indexes_and_missing_keys_are_clear_errors() {
         let e = err_str("[\"a\", \"b\"][2]");
         assert_eq!(e.summary, "Invalid index");
-        assert!(e.detail.contains("out of range for a list of 2 elements"), "{}", e.detail);
+        assert!(
+            e.detail.contains("out of range for a list of 2 elements"),
+            "{}",
+            e.detail
+        );
         assert!(err_str("[][0]").detail.contains("empty"));
         assert!(err_str("[\"a\"][-1]").detail.contains("out of range"));
         assert!(err_str("[\"a\"][0.5]").detail.contains("out of range"));
-        assert!(err_str("{a = 1}[\"b\"]").detail.contains("\"b\" does not identify an element"));
+        assert!(err_str("{a = 1}[\"b\"]")
+            .detail
+            .contains("\"b\" does not identify an element"));
         assert!(err_str("\"abc\"[0]").detail.contains("cannot be indexed"));
         assert_eq!(eval_str("[\"a\", \"b\"][\"1\"]"), Value::from("b"));
     }
 
     #[test]
     fn splats_apply_the_following_accesses_to_every_element() {
-        let root = [("aws_iam_role", roles()), ("var", obj([("n", Value::Null), ("nested", Value::List(vec![obj([("l", strs(&["x", "y"]))])]))]))];
-        assert_eq!(eval_with("aws_iam_role.counted[*].arn", root.clone()), strs(&["arn:0", "arn:1"]));
-        assert_eq!(eval_with("aws_iam_role.counted.*.arn", root.clone()), strs(&["arn:0", "arn:1"]));
+        let root = [
+            ("aws_iam_role", roles()),
+            (
+                "var",
+                obj([
+                    ("n", Value::Null),
+                    ("nested", Value::List(vec![obj([("l", strs(&["x", "y"]))])])),
+                ]),
+            ),
+        ];
+        assert_eq!(
+            eval_with("aws_iam_role.counted[*].arn", root.clone()),
+            strs(&["arn:0", "arn:1"])
+        );
+        assert_eq!(
+            eval_with("aws_iam_role.counted.*.arn", root.clone()),
+            strs(&["arn:0", "arn:1"])
+        );
         // `.*` stops at an index, which then applies to the resulting list; `[*]` does not.
-        assert_eq!(eval_with("aws_iam_role.counted.*.arn[1]", root.clone()), Value::from("arn:1"));
+        assert_eq!(
+            eval_with("aws_iam_role.counted.*.arn[1]", root.clone()),
+            Value::from("arn:1")
+        );
         assert_eq!(eval_with("var.nested[*].l[1]", root.clone()), strs(&["y"]));
         assert_eq!(eval_with("var.n[*]", root.clone()), Value::List(vec![]));
-        assert_eq!(eval_with("aws_iam_role.single[*].arn", root), strs(&["arn:single"]));
+        assert_eq!(
+            eval_with("aws_iam_role.single[*].arn", root),
+            strs(&["arn:single"])
+        );
     }
 
     #[test]
     fn unknown_values_propagate_through_traversals() {
-        let root = [("aws_iam_role", roles()), ("u", obj([("x", Value::Unknown)]))];
-        assert_eq!(eval_with("aws_iam_role.pending.arn", root.clone()), Value::Unknown);
+        let root = [
+            ("aws_iam_role", roles()),
+            ("u", obj([("x", Value::Unknown)])),
+        ];
+        assert_eq!(
+            eval_with("aws_iam_role.pending.arn", root.clone()),
+            Value::Unknown
+        );
         assert_eq!(eval_with("u.x.anything[0]", root.clone()), Value::Unknown);
         assert_eq!(eval_with("[\"a\"][u.x]", root.clone()), Value::Unknown);
         assert_eq!(eval_with("u.x[*].arn", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("[aws_iam_role.pending.arn, \"b\"]", root), Value::List(vec![Value::Unknown, Value::from("b")]));
+        assert_eq!(
+            eval_with("[aws_iam_role.pending.arn, \"b\"]", root),
+            Value::List(vec![Value::Unknown, Value::from("b")])
+        );
     }
 
     #[test]
@@ -659,7 +808,10 @@ mod tests {
         assert_eq!(eval_str("true ? \"a\" : \"b\""), Value::from("a"));
         assert_eq!(eval_str("1 > 2 ? \"a\" : \"b\""), Value::from("b"));
         // The branch not taken is not evaluated, so it may fail.
-        assert_eq!(eval_str("length([]) > 0 ? [][0] : \"none\""), Value::from("none"));
+        assert_eq!(
+            eval_str("length([]) > 0 ? [][0] : \"none\""),
+            Value::from("none")
+        );
         assert_eq!(err_str("null ? 1 : 2").summary, "Invalid condition");
         assert_eq!(err_str("5 ? 1 : 2").summary, "Invalid condition");
     }
@@ -672,12 +824,30 @@ mod tests {
 
     #[test]
     fn for_expressions_build_lists_and_objects() {
-        assert_eq!(eval_str("[for s in [\"a\", \"b\"] : upper(s)]"), strs(&["A", "B"]));
-        assert_eq!(eval_str("[for i, s in [\"a\", \"b\"] : \"${i}${s}\"]"), strs(&["0a", "1b"]));
-        assert_eq!(eval_str("[for k, v in {b = 2, a = 1} : k]"), strs(&["a", "b"]));
-        assert_eq!(eval_str("[for v in {b = 2, a = 1} : v]"), Value::List(vec![Value::from(1i64), Value::from(2i64)]));
-        assert_eq!(eval_str("{for s in [\"a\", \"b\"] : s => upper(s)}"), obj([("a", Value::from("A")), ("b", Value::from("B"))]));
-        assert_eq!(eval_str("[for n in [1, 2, 3, 4] : n if n % 2 == 0]"), Value::List(vec![Value::from(2i64), Value::from(4i64)]));
+        assert_eq!(
+            eval_str("[for s in [\"a\", \"b\"] : upper(s)]"),
+            strs(&["A", "B"])
+        );
+        assert_eq!(
+            eval_str("[for i, s in [\"a\", \"b\"] : \"${i}${s}\"]"),
+            strs(&["0a", "1b"])
+        );
+        assert_eq!(
+            eval_str("[for k, v in {b = 2, a = 1} : k]"),
+            strs(&["a", "b"])
+        );
+        assert_eq!(
+            eval_str("[for v in {b = 2, a = 1} : v]"),
+            Value::List(vec![Value::from(1i64), Value::from(2i64)])
+        );
+        assert_eq!(
+            eval_str("{for s in [\"a\", \"b\"] : s => upper(s)}"),
+            obj([("a", Value::from("A")), ("b", Value::from("B"))])
+        );
+        assert_eq!(
+            eval_str("[for n in [1, 2, 3, 4] : n if n % 2 == 0]"),
+            Value::List(vec![Value::from(2i64), Value::from(4i64)])
+        );
     }
 
     #[test]
@@ -693,22 +863,43 @@ mod tests {
 
     #[test]
     fn for_expressions_reject_non_collections() {
-        assert_eq!(err_str("[for x in null : x]").summary, "Iteration over null value");
-        assert_eq!(err_str("[for x in \"abc\" : x]").summary, "Iteration over non-iterable value");
+        assert_eq!(
+            err_str("[for x in null : x]").summary,
+            "Iteration over null value"
+        );
+        assert_eq!(
+            err_str("[for x in \"abc\" : x]").summary,
+            "Iteration over non-iterable value"
+        );
     }
 
     #[test]
     fn for_expressions_over_or_filtering_by_unknowns_are_unknown() {
         let root = [("u", obj([("x", Value::Unknown)]))];
-        assert_eq!(eval_with("[for v in u.x : v]", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("[for v in [1, 2] : v if u.x]", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("{for v in [1] : u.x => v}", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("[for v in [1, 2] : u.x]", root), Value::List(vec![Value::Unknown, Value::Unknown]));
+        assert_eq!(
+            eval_with("[for v in u.x : v]", root.clone()),
+            Value::Unknown
+        );
+        assert_eq!(
+            eval_with("[for v in [1, 2] : v if u.x]", root.clone()),
+            Value::Unknown
+        );
+        assert_eq!(
+            eval_with("{for v in [1] : u.x => v}", root.clone()),
+            Value::Unknown
+        );
+        assert_eq!(
+            eval_with("[for v in [1, 2] : u.x]", root),
+            Value::List(vec![Value::Unknown, Value::Unknown])
+        );
     }
 
     #[test]
     fn for_bindings_shadow_root_names_only_inside_the_for() {
         let root = [("x", Value::from("outer"))];
-        assert_eq!(eval_with("[[for x in [\"inner\"] : x], x]", root), Value::List(vec![strs(&["inner"]), Value::from("outer")]));
+        assert_eq!(
+            eval_with("[[for x in [\"inner\"] : x], x]", root),
+            Value::List(vec![strs(&["inner"]), Value::from("outer")])
+        );
     }
 }

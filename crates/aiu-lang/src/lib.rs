@@ -50,7 +50,10 @@ pub struct EvalError {
 impl EvalError {
     /// Builds an error from a fixed summary and an explaining detail.
     pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> EvalError {
-        EvalError { summary: summary.into(), detail: detail.into() }
+        EvalError {
+            summary: summary.into(),
+            detail: detail.into(),
+        }
     }
 }
 

@@ -26,8 +26,12 @@ pub(crate) fn eval_operation(op: &Operation, scope: &Scope) -> Result<Value, Eva
 /// `-x` and `!x`.
 pub(crate) fn unary(op: UnaryOperator, operand: Value) -> Result<Value, EvalError> {
     match op {
-        UnaryOperator::Neg => Ok(number_operand(&operand, "-")?.map_or(Value::Unknown, |n| Value::Number(-n))),
-        UnaryOperator::Not => Ok(bool_operand(&operand, "!")?.map_or(Value::Unknown, |b| Value::Bool(!b))),
+        UnaryOperator::Neg => {
+            Ok(number_operand(&operand, "-")?.map_or(Value::Unknown, |n| Value::Number(-n)))
+        }
+        UnaryOperator::Not => {
+            Ok(bool_operand(&operand, "!")?.map_or(Value::Unknown, |b| Value::Bool(!b)))
+        }
     }
 }
 
@@ -36,7 +40,9 @@ pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value
     let symbol = op.as_str();
     match op {
         BinaryOperator::Eq => Ok(values_equal(&lhs, &rhs).map_or(Value::Unknown, Value::Bool)),
-        BinaryOperator::NotEq => Ok(values_equal(&lhs, &rhs).map_or(Value::Unknown, |eq| Value::Bool(!eq))),
+        BinaryOperator::NotEq => {
+            Ok(values_equal(&lhs, &rhs).map_or(Value::Unknown, |eq| Value::Bool(!eq)))
+        }
         BinaryOperator::And | BinaryOperator::Or => {
             let l = bool_operand(&lhs, symbol)?;
             let r = bool_operand(&rhs, symbol)?;
@@ -63,29 +69,31 @@ pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value
 }
 
 fn arithmetic_or_comparison(op: BinaryOperator, a: f64, b: f64) -> Result<Value, EvalError> {
-    let value = match op {
-        BinaryOperator::Plus => Value::Number(a + b),
-        BinaryOperator::Minus => Value::Number(a - b),
-        BinaryOperator::Mul => Value::Number(a * b),
-        BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => {
-            return Err(EvalError::new(
+    let value =
+        match op {
+            BinaryOperator::Plus => Value::Number(a + b),
+            BinaryOperator::Minus => Value::Number(a - b),
+            BinaryOperator::Mul => Value::Number(a * b),
+            BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => return Err(EvalError::new(
                 "Division by zero",
-                format!("The right-hand operand of \"{}\" is zero; division by zero is not defined.", op.as_str()),
-            ))
-        }
-        BinaryOperator::Div => Value::Number(a / b),
-        BinaryOperator::Mod => Value::Number(a % b),
-        BinaryOperator::Less => Value::Bool(a < b),
-        BinaryOperator::LessEq => Value::Bool(a <= b),
-        BinaryOperator::Greater => Value::Bool(a > b),
-        BinaryOperator::GreaterEq => Value::Bool(a >= b),
-        _ => {
-            return Err(EvalError::new(
-                "Unsupported operator",
-                format!("The operator \"{}\" is not supported.", op.as_str()),
-            ))
-        }
-    };
+                format!(
+                    "The right-hand operand of \"{}\" is zero; division by zero is not defined.",
+                    op.as_str()
+                ),
+            )),
+            BinaryOperator::Div => Value::Number(a / b),
+            BinaryOperator::Mod => Value::Number(a % b),
+            BinaryOperator::Less => Value::Bool(a < b),
+            BinaryOperator::LessEq => Value::Bool(a <= b),
+            BinaryOperator::Greater => Value::Bool(a > b),
+            BinaryOperator::GreaterEq => Value::Bool(a >= b),
+            _ => {
+                return Err(EvalError::new(
+                    "Unsupported operator",
+                    format!("The operator \"{}\" is not supported.", op.as_str()),
+                ))
+            }
+        };
     Ok(value)
 }
 
@@ -116,13 +124,16 @@ fn bool_operand(value: &Value, symbol: &str) -> Result<Option<bool>, EvalError> 
 fn operand_error(symbol: &str, required: &str, got: &Value) -> EvalError {
     EvalError::new(
         "Invalid operand",
-        format!("The operator \"{symbol}\" requires {required}, but an operand is {}.", describe(got)),
+        format!(
+            "The operator \"{symbol}\" requires {required}, but an operand is {}.",
+            describe(got)
+        ),
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{eval_str, eval_with, err_str, obj};
+    use crate::test_support::{err_str, eval_str, eval_with, obj};
     use aiu_model::Value;
 
     #[test]
@@ -152,7 +163,10 @@ mod tests {
 
     #[test]
     fn equality_is_deep_and_type_sensitive() {
-        assert_eq!(eval_str("[1, {a = \"x\"}] == [1, {a = \"x\"}]"), Value::Bool(true));
+        assert_eq!(
+            eval_str("[1, {a = \"x\"}] == [1, {a = \"x\"}]"),
+            Value::Bool(true)
+        );
         assert_eq!(eval_str("{a = 1} != {a = 2}"), Value::Bool(true));
         assert_eq!(eval_str("\"1\" == 1"), Value::Bool(false));
         assert_eq!(eval_str("null == null"), Value::Bool(true));

@@ -80,7 +80,14 @@ fn walk(expr: &Expression, bound: &mut Vec<String>, found: &mut BTreeSet<Referen
             if let Some(k) = &f.key_var {
                 bound.push(k.to_string());
             }
-            for inner in [f.key_expr.as_ref(), Some(&f.value_expr), f.cond_expr.as_ref()].into_iter().flatten() {
+            for inner in [
+                f.key_expr.as_ref(),
+                Some(&f.value_expr),
+                f.cond_expr.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 walk(inner, bound, found);
             }
             bound.truncate(before);
@@ -121,7 +128,10 @@ fn add(root: &str, attrs: Vec<String>, bound: &[String], found: &mut BTreeSet<Re
     if bound.iter().any(|b| b == root) {
         return;
     }
-    found.insert(Reference { root: root.to_owned(), attrs });
+    found.insert(Reference {
+        root: root.to_owned(),
+        attrs,
+    });
 }
 
 #[cfg(test)]
@@ -132,14 +142,22 @@ mod tests {
     fn refs(text: &str) -> Vec<String> {
         references(&parse(text))
             .into_iter()
-            .map(|Reference { root, attrs }| std::iter::once(root).chain(attrs).collect::<Vec<_>>().join("."))
+            .map(|Reference { root, attrs }| {
+                std::iter::once(root)
+                    .chain(attrs)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
             .collect()
     }
 
     #[test]
     fn traversals_report_the_root_and_leading_attribute_names() {
         assert_eq!(refs("aws_iam_role.x.arn"), ["aws_iam_role.x.arn"]);
-        assert_eq!(refs("data.aws_iam_policy_document.d.json"), ["data.aws_iam_policy_document.d.json"]);
+        assert_eq!(
+            refs("data.aws_iam_policy_document.d.json"),
+            ["data.aws_iam_policy_document.d.json"]
+        );
         assert_eq!(refs("aws_iam_role.x[0].arn"), ["aws_iam_role.x"]);
         assert_eq!(refs("aws_iam_role.x[*].arn"), ["aws_iam_role.x"]);
         assert_eq!(refs("count.index"), ["count.index"]);
@@ -148,18 +166,34 @@ mod tests {
 
     #[test]
     fn references_are_found_in_every_sub_expression_deduplicated_and_sorted() {
-        let text = "var.on ? jsonencode({a = local.b, (var.k) = [var.on]}) : \"${aws_iam_role.r.name}-x\"";
-        assert_eq!(refs(text), ["aws_iam_role.r.name", "local.b", "var.k", "var.on"]);
+        let text =
+            "var.on ? jsonencode({a = local.b, (var.k) = [var.on]}) : \"${aws_iam_role.r.name}-x\"";
+        assert_eq!(
+            refs(text),
+            ["aws_iam_role.r.name", "local.b", "var.k", "var.on"]
+        );
         assert_eq!(refs("var.m[local.key]"), ["local.key", "var.m"]);
         assert_eq!(refs("-var.n + length(var.l)"), ["var.l", "var.n"]);
-        assert_eq!(refs("<<EOT\n%{if var.a}${var.b}%{endif}\nEOT"), ["var.a", "var.b"]);
+        assert_eq!(
+            refs("<<EOT\n%{if var.a}${var.b}%{endif}\nEOT"),
+            ["var.a", "var.b"]
+        );
     }
 
     #[test]
     fn names_bound_by_for_expressions_are_not_references() {
-        assert_eq!(refs("{for k, v in var.m : k => v.arn if v != local.skip}"), ["local.skip", "var.m"]);
-        assert_eq!(refs("[for r in aws_iam_role.all : r.arn]"), ["aws_iam_role.all"]);
-        assert_eq!(refs("\"%{for x in var.xs}${x}${var.sep}%{endfor}\""), ["var.sep", "var.xs"]);
+        assert_eq!(
+            refs("{for k, v in var.m : k => v.arn if v != local.skip}"),
+            ["local.skip", "var.m"]
+        );
+        assert_eq!(
+            refs("[for r in aws_iam_role.all : r.arn]"),
+            ["aws_iam_role.all"]
+        );
+        assert_eq!(
+            refs("\"%{for x in var.xs}${x}${var.sep}%{endfor}\""),
+            ["var.sep", "var.xs"]
+        );
         // The binding ends with the `for`: a later `x` is a reference again.
         assert_eq!(refs("[[for x in var.a : x], x]"), ["var.a", "x"]);
     }

@@ -37,7 +37,10 @@ pub(crate) fn eval_template(template: &Template, scope: &Scope) -> Result<Value,
     if let [Element::Interpolation(interp)] = template.elements() {
         return eval_expr(&interp.expr, scope);
     }
-    let mut out = Rendered { text: String::new(), unknown: false };
+    let mut out = Rendered {
+        text: String::new(),
+        unknown: false,
+    };
     render(&mut out, template, scope, Strip::None, Strip::None)?;
     if out.unknown {
         return Ok(Value::Unknown);
@@ -56,7 +59,9 @@ fn element_strip(element: &Element) -> Strip {
         Element::Interpolation(interp) => interp.strip,
         Element::Directive(dir) => match dir.as_ref() {
             Directive::If(d) => Strip::from((d.if_strip.strip_start(), d.endif_strip.strip_end())),
-            Directive::For(d) => Strip::from((d.for_strip.strip_start(), d.endfor_strip.strip_end())),
+            Directive::For(d) => {
+                Strip::from((d.for_strip.strip_start(), d.endfor_strip.strip_end()))
+            }
         },
     }
 }
@@ -64,10 +69,20 @@ fn element_strip(element: &Element) -> Strip {
 /// Renders the elements of a template. `before` is the strip marker of whatever precedes the
 /// template (its `strip_end` trims the first literal's leading whitespace), `after` the one
 /// that follows it.
-fn render(out: &mut Rendered, template: &Template, scope: &Scope, before: Strip, after: Strip) -> Result<(), EvalError> {
+fn render(
+    out: &mut Rendered,
+    template: &Template,
+    scope: &Scope,
+    before: Strip,
+    after: Strip,
+) -> Result<(), EvalError> {
     let elements = template.elements();
     for (i, element) in elements.iter().enumerate() {
-        let prev = if i == 0 { before } else { element_strip(&elements[i - 1]) };
+        let prev = if i == 0 {
+            before
+        } else {
+            element_strip(&elements[i - 1])
+        };
         let next = elements.get(i + 1).map_or(after, element_strip);
         match element {
             Element::Literal(literal) => out.text.push_str(strip_literal(literal, prev, next)),
@@ -109,7 +124,11 @@ fn render_directive(out: &mut Rendered, dir: &Directive, scope: &Scope) -> Resul
             match condition_value(&cond, "condition of this %{if} directive")? {
                 None => out.unknown = true,
                 Some(true) => {
-                    let after = if d.false_template.is_some() { d.else_strip } else { d.endif_strip };
+                    let after = if d.false_template.is_some() {
+                        d.else_strip
+                    } else {
+                        d.endif_strip
+                    };
                     render(out, &d.true_template, scope, d.if_strip, after)?;
                 }
                 Some(false) => {
@@ -127,7 +146,12 @@ fn render_directive(out: &mut Rendered, dir: &Directive, scope: &Scope) -> Resul
                 return Ok(());
             };
             for (key, value) in pairs {
-                let child = scope.child(iteration_bindings(d.key_var.as_ref(), &d.value_var, key, value));
+                let child = scope.child(iteration_bindings(
+                    d.key_var.as_ref(),
+                    &d.value_var,
+                    key,
+                    value,
+                ));
                 render(out, &d.template, &child, d.for_strip, d.endfor_strip)?;
             }
             Ok(())
@@ -142,11 +166,17 @@ fn strip_literal(mut literal: &str, prev: Strip, next: Strip) -> &str {
     }
     if prev.strip_end() {
         let s = literal.trim_start_matches(is_space);
-        literal = s.strip_prefix("\r\n").or_else(|| s.strip_prefix('\n')).unwrap_or(s);
+        literal = s
+            .strip_prefix("\r\n")
+            .or_else(|| s.strip_prefix('\n'))
+            .unwrap_or(s);
     }
     if next.strip_start() {
         let s = literal.trim_end_matches(is_space);
-        literal = s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).unwrap_or(s);
+        literal = s
+            .strip_suffix("\r\n")
+            .or_else(|| s.strip_suffix('\n'))
+            .unwrap_or(s);
     }
     literal
 }
@@ -158,8 +188,18 @@ mod tests {
 
     #[test]
     fn interpolation_converts_primitives_to_strings() {
-        let root = [("var", obj([("n", Value::from(3i64)), ("s", Value::from("x")), ("b", Value::Bool(true))]))];
-        assert_eq!(eval_with("\"${var.s}-${var.n}-${var.b}\"", root), Value::from("x-3-true"));
+        let root = [(
+            "var",
+            obj([
+                ("n", Value::from(3i64)),
+                ("s", Value::from("x")),
+                ("b", Value::Bool(true)),
+            ]),
+        )];
+        assert_eq!(
+            eval_with("\"${var.s}-${var.n}-${var.b}\"", root),
+            Value::from("x-3-true")
+        );
     }
 
     #[test]
@@ -176,16 +216,28 @@ mod tests {
     #[test]
     fn null_and_collections_cannot_be_interpolated() {
         let root = [("var", obj([("n", Value::Null), ("l", strs(&["a"]))]))];
-        assert_eq!(err_with("\"a${var.n}\"", root.clone()).summary, "Invalid template interpolation value");
+        assert_eq!(
+            err_with("\"a${var.n}\"", root.clone()).summary,
+            "Invalid template interpolation value"
+        );
         assert!(err_with("\"a${var.l}\"", root).detail.contains("join()"));
     }
 
     #[test]
     fn if_and_for_directives() {
-        assert_eq!(eval_str("\"%{if 1 < 2}yes%{else}no%{endif}\""), Value::from("yes"));
+        assert_eq!(
+            eval_str("\"%{if 1 < 2}yes%{else}no%{endif}\""),
+            Value::from("yes")
+        );
         assert_eq!(eval_str("\"%{if false}yes%{endif}!\""), Value::from("!"));
-        assert_eq!(eval_str("\"%{for x in [\"a\", \"b\"]}<${x}>%{endfor}\""), Value::from("<a><b>"));
-        assert_eq!(eval_str("\"%{for k, v in {b = 2, a = 1}}${k}=${v};%{endfor}\""), Value::from("a=1;b=2;"));
+        assert_eq!(
+            eval_str("\"%{for x in [\"a\", \"b\"]}<${x}>%{endfor}\""),
+            Value::from("<a><b>")
+        );
+        assert_eq!(
+            eval_str("\"%{for k, v in {b = 2, a = 1}}${k}=${v};%{endfor}\""),
+            Value::from("a=1;b=2;")
+        );
     }
 
     #[test]
@@ -198,15 +250,27 @@ mod tests {
 
     #[test]
     fn heredocs_and_indented_heredocs() {
-        assert_eq!(eval_str("<<EOT\nhello ${\"world\"}\nEOT"), Value::from("hello world\n"));
-        assert_eq!(eval_str("<<-EOT\n    a\n      b\n    EOT"), Value::from("a\n  b\n"));
+        assert_eq!(
+            eval_str("<<EOT\nhello ${\"world\"}\nEOT"),
+            Value::from("hello world\n")
+        );
+        assert_eq!(
+            eval_str("<<-EOT\n    a\n      b\n    EOT"),
+            Value::from("a\n  b\n")
+        );
     }
 
     #[test]
     fn unknown_parts_make_the_whole_template_unknown() {
         let root = [("u", obj([("x", Value::Unknown)]))];
         assert_eq!(eval_with("\"arn:${u.x}\"", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("\"%{if u.x}a%{endif}\"", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("\"%{for v in u.x}${v}%{endfor}\"", root), Value::Unknown);
+        assert_eq!(
+            eval_with("\"%{if u.x}a%{endif}\"", root.clone()),
+            Value::Unknown
+        );
+        assert_eq!(
+            eval_with("\"%{for v in u.x}${v}%{endfor}\"", root),
+            Value::Unknown
+        );
     }
 }

@@ -9,7 +9,11 @@ use crate::{eval, EvalContext, EvalError};
 /// Parses `text` as one HCL expression; panics (test only) when it does not parse.
 pub(crate) fn parse(text: &str) -> hcl::Expression {
     let body: hcl::Body = hcl::from_str(&format!("x = {text}\n")).expect("test expression parses");
-    body.attributes().next().expect("one attribute").expr().clone()
+    body.attributes()
+        .next()
+        .expect("one attribute")
+        .expr()
+        .clone()
 }
 
 /// An object value from pairs.
@@ -25,7 +29,10 @@ pub(crate) fn strs(items: &[&str]) -> Value {
 /// A context whose root holds `entries`.
 pub(crate) fn ctx<const N: usize>(entries: [(&str, Value); N]) -> EvalContext {
     EvalContext {
-        root: entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<BTreeMap<_, _>>(),
+        root: entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect::<BTreeMap<_, _>>(),
         base_dir: std::env::temp_dir(),
     }
 }

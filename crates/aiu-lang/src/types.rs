@@ -80,16 +80,27 @@ fn object_type_key(key: &ObjectKey) -> Result<String, String> {
         ObjectKey::Identifier(ident) => Ok(ident.to_string()),
         ObjectKey::Expression(Expression::String(s)) => Ok(s.clone()),
         ObjectKey::Expression(Expression::Variable(v)) => Ok(v.to_string()),
-        _ => Err("Object type attribute names must be plain names, e.g. object({name = string}).".to_owned()),
+        _ => Err(
+            "Object type attribute names must be plain names, e.g. object({name = string})."
+                .to_owned(),
+        ),
     }
 }
 
 fn parse_object_attr(name: &str, expr: &Expression) -> Result<ObjectAttr, String> {
     let Expression::FuncCall(call) = expr else {
-        return Ok(ObjectAttr { ty: parse_type(expr)?, optional: false, default: None });
+        return Ok(ObjectAttr {
+            ty: parse_type(expr)?,
+            optional: false,
+            default: None,
+        });
     };
     if call.name.name.as_str() != "optional" {
-        return Ok(ObjectAttr { ty: parse_type(expr)?, optional: false, default: None });
+        return Ok(ObjectAttr {
+            ty: parse_type(expr)?,
+            optional: false,
+            default: None,
+        });
     }
     match call.args.as_slice() {
         [ty] => Ok(ObjectAttr { ty: parse_type(ty)?, optional: true, default: None }),
@@ -120,7 +131,9 @@ pub(crate) fn convert(value: Value, ty: &TypeConstraint) -> Result<Value, String
         },
         TypeConstraint::Number => match &value {
             Value::Number(_) => Ok(value),
-            Value::String(s) => parse_number(s).map(Value::Number).ok_or_else(|| required("a number", &value)),
+            Value::String(s) => parse_number(s)
+                .map(Value::Number)
+                .ok_or_else(|| required("a number", &value)),
             other => Err(required("a number", other)),
         },
         TypeConstraint::Bool => match &value {
@@ -141,7 +154,8 @@ pub(crate) fn convert(value: Value, ty: &TypeConstraint) -> Result<Value, String
             Value::Object(map) => {
                 let mut out = BTreeMap::new();
                 for (k, v) in map {
-                    let converted = convert(v, elem).map_err(|e| format!("element \"{k}\": {e}"))?;
+                    let converted =
+                        convert(v, elem).map_err(|e| format!("element \"{k}\": {e}"))?;
                     out.insert(k, converted);
                 }
                 Ok(Value::Object(out))
@@ -181,7 +195,8 @@ fn required(what: &str, got: &Value) -> String {
 /// Parses a number the way Terraform converts strings: decimal notation only.
 fn parse_number(s: &str) -> Option<f64> {
     let looks_numeric = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
         && s.chars().any(|c| c.is_ascii_digit());
     if !looks_numeric {
         return None;
@@ -197,11 +212,16 @@ fn convert_elements(items: Vec<Value>, elem: &TypeConstraint) -> Result<Vec<Valu
         .collect()
 }
 
-fn convert_object(mut map: BTreeMap<String, Value>, attrs: &BTreeMap<String, ObjectAttr>) -> Result<Value, String> {
+fn convert_object(
+    mut map: BTreeMap<String, Value>,
+    attrs: &BTreeMap<String, ObjectAttr>,
+) -> Result<Value, String> {
     let mut out = BTreeMap::new();
     for (name, attr) in attrs {
         let value = match map.remove(name) {
-            Some(Value::Null) | None if attr.optional => attr.default.clone().unwrap_or(Value::Null),
+            Some(Value::Null) | None if attr.optional => {
+                attr.default.clone().unwrap_or(Value::Null)
+            }
             Some(v) => convert(v, &attr.ty).map_err(|e| format!("attribute \"{name}\": {e}"))?,
             None => return Err(format!("attribute \"{name}\" is required")),
         };
@@ -223,38 +243,99 @@ mod tests {
     fn primitive_and_collection_types_parse() {
         assert_eq!(ty("string"), TypeConstraint::String);
         assert_eq!(ty("any"), TypeConstraint::Any);
-        assert_eq!(ty("list(number)"), TypeConstraint::List(Box::new(TypeConstraint::Number)));
-        assert_eq!(ty("set(string)"), TypeConstraint::Set(Box::new(TypeConstraint::String)));
-        assert_eq!(ty("map(list(bool))"), TypeConstraint::Map(Box::new(TypeConstraint::List(Box::new(TypeConstraint::Bool)))));
-        assert_eq!(ty("tuple([string, number])"), TypeConstraint::Tuple(vec![TypeConstraint::String, TypeConstraint::Number]));
+        assert_eq!(
+            ty("list(number)"),
+            TypeConstraint::List(Box::new(TypeConstraint::Number))
+        );
+        assert_eq!(
+            ty("set(string)"),
+            TypeConstraint::Set(Box::new(TypeConstraint::String))
+        );
+        assert_eq!(
+            ty("map(list(bool))"),
+            TypeConstraint::Map(Box::new(TypeConstraint::List(Box::new(
+                TypeConstraint::Bool
+            ))))
+        );
+        assert_eq!(
+            ty("tuple([string, number])"),
+            TypeConstraint::Tuple(vec![TypeConstraint::String, TypeConstraint::Number])
+        );
     }
 
     #[test]
     fn object_types_parse_optional_attributes_with_defaults() {
-        let TypeConstraint::Object(attrs) = ty("object({a = string, b = optional(number, \"5\"), c = optional(bool)})") else {
+        let TypeConstraint::Object(attrs) =
+            ty("object({a = string, b = optional(number, \"5\"), c = optional(bool)})")
+        else {
             panic!("not an object type");
         };
-        assert_eq!(attrs["a"], ObjectAttr { ty: TypeConstraint::String, optional: false, default: None });
-        assert_eq!(attrs["b"], ObjectAttr { ty: TypeConstraint::Number, optional: true, default: Some(Value::Number(5.0)) });
-        assert_eq!(attrs["c"], ObjectAttr { ty: TypeConstraint::Bool, optional: true, default: None });
+        assert_eq!(
+            attrs["a"],
+            ObjectAttr {
+                ty: TypeConstraint::String,
+                optional: false,
+                default: None
+            }
+        );
+        assert_eq!(
+            attrs["b"],
+            ObjectAttr {
+                ty: TypeConstraint::Number,
+                optional: true,
+                default: Some(Value::Number(5.0))
+            }
+        );
+        assert_eq!(
+            attrs["c"],
+            ObjectAttr {
+                ty: TypeConstraint::Bool,
+                optional: true,
+                default: None
+            }
+        );
     }
 
     #[test]
     fn bad_types_are_rejected_with_a_hint() {
-        assert!(parse_type(&parse("strin")).unwrap_err().contains("not a valid type"));
-        assert!(parse_type(&parse("list")).unwrap_err().contains("list(string)"));
-        assert!(parse_type(&parse("\"string\"")).unwrap_err().contains("must not be quoted"));
-        assert!(parse_type(&parse("list(string, number)")).unwrap_err().contains("exactly one argument"));
-        assert!(parse_type(&parse("optional(string)")).unwrap_err().contains("object"));
-        assert!(parse_type(&parse("object({a = optional(number, \"x\")})")).unwrap_err().contains("\"a\""));
+        assert!(parse_type(&parse("strin"))
+            .unwrap_err()
+            .contains("not a valid type"));
+        assert!(parse_type(&parse("list"))
+            .unwrap_err()
+            .contains("list(string)"));
+        assert!(parse_type(&parse("\"string\""))
+            .unwrap_err()
+            .contains("must not be quoted"));
+        assert!(parse_type(&parse("list(string, number)"))
+            .unwrap_err()
+            .contains("exactly one argument"));
+        assert!(parse_type(&parse("optional(string)"))
+            .unwrap_err()
+            .contains("object"));
+        assert!(parse_type(&parse("object({a = optional(number, \"x\")})"))
+            .unwrap_err()
+            .contains("\"a\""));
     }
 
     #[test]
     fn primitives_convert_between_strings_numbers_and_bools() {
-        assert_eq!(convert(Value::from("3600"), &TypeConstraint::Number), Ok(Value::Number(3600.0)));
-        assert_eq!(convert(Value::Number(5.0), &TypeConstraint::String), Ok(Value::from("5")));
-        assert_eq!(convert(Value::from("true"), &TypeConstraint::Bool), Ok(Value::Bool(true)));
-        assert_eq!(convert(Value::Bool(false), &TypeConstraint::String), Ok(Value::from("false")));
+        assert_eq!(
+            convert(Value::from("3600"), &TypeConstraint::Number),
+            Ok(Value::Number(3600.0))
+        );
+        assert_eq!(
+            convert(Value::Number(5.0), &TypeConstraint::String),
+            Ok(Value::from("5"))
+        );
+        assert_eq!(
+            convert(Value::from("true"), &TypeConstraint::Bool),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            convert(Value::Bool(false), &TypeConstraint::String),
+            Ok(Value::from("false"))
+        );
     }
 
     #[test]
@@ -263,8 +344,13 @@ mod tests {
             convert(Value::from("abc"), &TypeConstraint::Number),
             Err("a number is required, got string \"abc\"".to_owned())
         );
-        assert_eq!(convert(Value::from("yes"), &TypeConstraint::Bool), Err("a bool is required, got string \"yes\"".to_owned()));
-        assert!(convert(strs(&["a"]), &TypeConstraint::String).unwrap_err().contains("a string is required, got list"));
+        assert_eq!(
+            convert(Value::from("yes"), &TypeConstraint::Bool),
+            Err("a bool is required, got string \"yes\"".to_owned())
+        );
+        assert!(convert(strs(&["a"]), &TypeConstraint::String)
+            .unwrap_err()
+            .contains("a string is required, got list"));
         assert_eq!(
             convert(Value::List(vec![Value::from("x")]), &ty("list(number)")),
             Err("element 0: a number is required, got string \"x\"".to_owned())
@@ -273,40 +359,72 @@ mod tests {
 
     #[test]
     fn null_and_unknown_pass_any_type() {
-        assert_eq!(convert(Value::Null, &TypeConstraint::Number), Ok(Value::Null));
-        assert_eq!(convert(Value::Unknown, &ty("object({a = string})")), Ok(Value::Unknown));
+        assert_eq!(
+            convert(Value::Null, &TypeConstraint::Number),
+            Ok(Value::Null)
+        );
+        assert_eq!(
+            convert(Value::Unknown, &ty("object({a = string})")),
+            Ok(Value::Unknown)
+        );
     }
 
     #[test]
     fn lists_sets_and_tuples_convert() {
-        assert_eq!(convert(strs(&["b", "a", "b"]), &ty("set(string)")), Ok(strs(&["a", "b"])));
         assert_eq!(
-            convert(Value::List(vec![Value::from(1i64), Value::from("x")]), &ty("list(string)")),
+            convert(strs(&["b", "a", "b"]), &ty("set(string)")),
+            Ok(strs(&["a", "b"]))
+        );
+        assert_eq!(
+            convert(
+                Value::List(vec![Value::from(1i64), Value::from("x")]),
+                &ty("list(string)")
+            ),
             Ok(strs(&["1", "x"]))
         );
-        assert!(convert(strs(&["a"]), &ty("tuple([string, string])")).unwrap_err().contains("tuple of 2 elements"));
-        assert!(convert(obj([]), &ty("list(string)")).unwrap_err().contains("a list is required"));
+        assert!(convert(strs(&["a"]), &ty("tuple([string, string])"))
+            .unwrap_err()
+            .contains("tuple of 2 elements"));
+        assert!(convert(obj([]), &ty("list(string)"))
+            .unwrap_err()
+            .contains("a list is required"));
     }
 
     #[test]
     fn objects_convert_to_maps_with_every_value_converted() {
         let v = obj([("a", Value::from(1i64)), ("b", Value::Bool(true))]);
-        assert_eq!(convert(v, &ty("map(string)")), Ok(obj([("a", Value::from("1")), ("b", Value::from("true"))])));
+        assert_eq!(
+            convert(v, &ty("map(string)")),
+            Ok(obj([("a", Value::from("1")), ("b", Value::from("true"))]))
+        );
         let bad = obj([("a", strs(&[]))]);
-        assert!(convert(bad, &ty("map(string)")).unwrap_err().starts_with("element \"a\": a string is required"));
+        assert!(convert(bad, &ty("map(string)"))
+            .unwrap_err()
+            .starts_with("element \"a\": a string is required"));
     }
 
     #[test]
     fn object_attributes_are_checked_filled_and_trimmed() {
-        let t = ty("object({name = string, size = optional(number, 5), tags = optional(map(string))})");
+        let t =
+            ty("object({name = string, size = optional(number, 5), tags = optional(map(string))})");
         let v = obj([("name", Value::from("x")), ("extra", Value::Bool(true))]);
         assert_eq!(
             convert(v, &t),
-            Ok(obj([("name", Value::from("x")), ("size", Value::from(5i64)), ("tags", Value::Null)]))
+            Ok(obj([
+                ("name", Value::from("x")),
+                ("size", Value::from(5i64)),
+                ("tags", Value::Null)
+            ]))
         );
-        assert_eq!(convert(obj([("size", Value::from("7"))]), &t), Err("attribute \"name\" is required".to_owned()));
         assert_eq!(
-            convert(obj([("name", Value::from("x")), ("size", Value::from("big"))]), &t),
+            convert(obj([("size", Value::from("7"))]), &t),
+            Err("attribute \"name\" is required".to_owned())
+        );
+        assert_eq!(
+            convert(
+                obj([("name", Value::from("x")), ("size", Value::from("big"))]),
+                &t
+            ),
             Err("attribute \"size\": a number is required, got string \"big\"".to_owned())
         );
     }

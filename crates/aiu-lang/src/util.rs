@@ -96,14 +96,18 @@ pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
 /// string; this does the same so `toset(["a", 1])` is `["1", "a"]`.
 pub(crate) fn unify_primitives(items: Vec<Value>) -> Vec<Value> {
     let has_string = items.iter().any(|v| matches!(v, Value::String(_)));
-    let has_other = items.iter().any(|v| matches!(v, Value::Number(_) | Value::Bool(_)));
+    let has_other = items
+        .iter()
+        .any(|v| matches!(v, Value::Number(_) | Value::Bool(_)));
     if !(has_string && has_other) {
         return items;
     }
     items
         .into_iter()
         .map(|v| match &v {
-            Value::Number(_) | Value::Bool(_) => primitive_string(&v).map(Value::String).unwrap_or(v),
+            Value::Number(_) | Value::Bool(_) => {
+                primitive_string(&v).map(Value::String).unwrap_or(v)
+            }
             _ => v,
         })
         .collect()
@@ -135,7 +139,10 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
@@ -146,7 +153,10 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
 }
 
 /// ` Did you mean "x"?` or nothing.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
     match suggest(name, candidates) {
         Some(s) => format!(" Did you mean \"{s}\"?"),
         None => String::new(),
@@ -177,19 +187,33 @@ mod tests {
 
     #[test]
     fn typos_get_a_suggestion_and_unrelated_names_do_not() {
-        assert_eq!(suggest("jsonencod", ["jsonencode", "join"]), Some("jsonencode"));
+        assert_eq!(
+            suggest("jsonencod", ["jsonencode", "join"]),
+            Some("jsonencode")
+        );
         assert_eq!(suggest("frobnicate", ["jsonencode", "join"]), None);
     }
 
     #[test]
     fn sets_are_sorted_and_deduplicated_with_mixed_types_unified_to_strings() {
-        let set = to_set(vec![Value::from("b"), Value::from(1i64), Value::from("a"), Value::from("b")]);
-        assert_eq!(set, vec![Value::from("1"), Value::from("a"), Value::from("b")]);
+        let set = to_set(vec![
+            Value::from("b"),
+            Value::from(1i64),
+            Value::from("a"),
+            Value::from("b"),
+        ]);
+        assert_eq!(
+            set,
+            vec![Value::from("1"), Value::from("a"), Value::from("b")]
+        );
     }
 
     #[test]
     fn equality_with_an_unknown_side_is_undecided() {
         assert_eq!(values_equal(&Value::Unknown, &Value::Null), None);
-        assert_eq!(values_equal(&Value::from(1i64), &Value::Number(1.0)), Some(true));
+        assert_eq!(
+            values_equal(&Value::from(1i64), &Value::Number(1.0)),
+            Some(true)
+        );
     }
 }

@@ -35,21 +35,35 @@ pub struct InstanceAddress {
 
 impl ResourceAddress {
     pub fn managed(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        ResourceAddress { mode: ResourceMode::Managed, type_name: type_name.into(), name: name.into() }
+        ResourceAddress {
+            mode: ResourceMode::Managed,
+            type_name: type_name.into(),
+            name: name.into(),
+        }
     }
 
     pub fn data(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        ResourceAddress { mode: ResourceMode::Data, type_name: type_name.into(), name: name.into() }
+        ResourceAddress {
+            mode: ResourceMode::Data,
+            type_name: type_name.into(),
+            name: name.into(),
+        }
     }
 
     pub fn instance(&self, key: InstanceKey) -> InstanceAddress {
-        InstanceAddress { resource: self.clone(), key }
+        InstanceAddress {
+            resource: self.clone(),
+            key,
+        }
     }
 }
 
 impl InstanceAddress {
     pub fn single(resource: ResourceAddress) -> Self {
-        InstanceAddress { resource, key: InstanceKey::None }
+        InstanceAddress {
+            resource,
+            key: InstanceKey::None,
+        }
     }
 }
 
@@ -90,7 +104,10 @@ impl FromStr for InstanceAddress {
     type Err = AddressParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| AddressParseError { input: input.to_owned(), reason };
+        let err = |reason| AddressParseError {
+            input: input.to_owned(),
+            reason,
+        };
         let (head, key) = match input.find('[') {
             Some(open) => {
                 let inner = input[open..]
@@ -98,7 +115,8 @@ impl FromStr for InstanceAddress {
                     .and_then(|s| s.strip_suffix(']'))
                     .ok_or_else(|| err("unbalanced brackets"))?;
                 let key = if inner.starts_with('"') {
-                    let s: String = serde_json::from_str(inner).map_err(|_| err("bad string key"))?;
+                    let s: String =
+                        serde_json::from_str(inner).map_err(|_| err("bad string key"))?;
                     InstanceKey::Str(s)
                 } else {
                     InstanceKey::Int(inner.parse().map_err(|_| err("index is not an integer"))?)
@@ -115,14 +133,19 @@ impl FromStr for InstanceAddress {
         };
         let ident = |s: &str| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
         if !ident(type_name) || !ident(name) {
             return Err(err("type and name must be identifiers"));
         }
         Ok(InstanceAddress {
-            resource: ResourceAddress { mode, type_name: type_name.to_owned(), name: name.to_owned() },
+            resource: ResourceAddress {
+                mode,
+                type_name: type_name.to_owned(),
+                name: name.to_owned(),
+            },
             key,
         })
     }
@@ -134,7 +157,11 @@ mod tests {
 
     #[test]
     fn addresses_round_trip_through_display_and_parse() {
-        for text in ["aws_iam_role.r", "aws_iam_role.r[0]", "data.aws_iam_role.r[\"api\"]"] {
+        for text in [
+            "aws_iam_role.r",
+            "aws_iam_role.r[0]",
+            "data.aws_iam_role.r[\"api\"]",
+        ] {
             let addr: InstanceAddress = text.parse().unwrap();
             assert_eq!(addr.to_string(), text);
         }
@@ -150,9 +177,15 @@ mod tests {
     #[test]
     fn instances_sort_by_type_name_then_key() {
         let mut v: Vec<InstanceAddress> =
-            ["aws_iam_role.b", "aws_iam_role.a[1]", "aws_iam_role.a[0]"].iter().map(|s| s.parse().unwrap()).collect();
+            ["aws_iam_role.b", "aws_iam_role.a[1]", "aws_iam_role.a[0]"]
+                .iter()
+                .map(|s| s.parse().unwrap())
+                .collect();
         v.sort();
         let shown: Vec<String> = v.iter().map(|a| a.to_string()).collect();
-        assert_eq!(shown, ["aws_iam_role.a[0]", "aws_iam_role.a[1]", "aws_iam_role.b"]);
+        assert_eq!(
+            shown,
+            ["aws_iam_role.a[0]", "aws_iam_role.a[1]", "aws_iam_role.b"]
+        );
     }
 }

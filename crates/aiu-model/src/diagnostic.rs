@@ -29,7 +29,13 @@ pub struct Span {
 impl fmt::Display for Span {
     /// `file:line:col`, the form editors and terminals link to.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.start.line, self.start.column)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.file.display(),
+            self.start.line,
+            self.start.column
+        )
     }
 }
 
@@ -45,11 +51,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), span: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            span: None,
+        }
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), span: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            span: None,
+        }
     }
 
     pub fn with_span(mut self, span: Option<Span>) -> Self {

@@ -104,33 +104,67 @@ impl BlockSchema {
 }
 
 const fn attr(name: &'static str, ty: AttrType, presence: Presence) -> AttributeSchema {
-    AttributeSchema { name, ty, presence, force_new: false, default: None, conflicts_with: &[] }
+    AttributeSchema {
+        name,
+        ty,
+        presence,
+        force_new: false,
+        default: None,
+        conflicts_with: &[],
+    }
 }
 
 const fn replaces(a: AttributeSchema) -> AttributeSchema {
-    AttributeSchema { force_new: true, ..a }
+    AttributeSchema {
+        force_new: true,
+        ..a
+    }
 }
 
 const fn defaults(a: AttributeSchema, d: DefaultValue) -> AttributeSchema {
-    AttributeSchema { default: Some(d), ..a }
+    AttributeSchema {
+        default: Some(d),
+        ..a
+    }
 }
 
 const fn conflicts(a: AttributeSchema, with: &'static [&'static str]) -> AttributeSchema {
-    AttributeSchema { conflicts_with: with, ..a }
+    AttributeSchema {
+        conflicts_with: with,
+        ..a
+    }
 }
 
 use AttrType as T;
 use Presence as P;
 
 const ROLE_ATTRS: &[AttributeSchema] = &[
-    replaces(conflicts(attr("name", T::String, P::OptionalComputed), &["name_prefix"])),
-    replaces(conflicts(attr("name_prefix", T::String, P::Optional), &["name"])),
-    replaces(defaults(attr("path", T::String, P::Optional), DefaultValue::Str("/"))),
+    replaces(conflicts(
+        attr("name", T::String, P::OptionalComputed),
+        &["name_prefix"],
+    )),
+    replaces(conflicts(
+        attr("name_prefix", T::String, P::Optional),
+        &["name"],
+    )),
+    replaces(defaults(
+        attr("path", T::String, P::Optional),
+        DefaultValue::Str("/"),
+    )),
     attr("assume_role_policy", T::PolicyJson, P::Required),
-    defaults(attr("description", T::String, P::Optional), DefaultValue::Str("")),
-    defaults(attr("max_session_duration", T::Number, P::Optional), DefaultValue::Num(3600.0)),
+    defaults(
+        attr("description", T::String, P::Optional),
+        DefaultValue::Str(""),
+    ),
+    defaults(
+        attr("max_session_duration", T::Number, P::Optional),
+        DefaultValue::Num(3600.0),
+    ),
     attr("permissions_boundary", T::String, P::Optional),
-    defaults(attr("force_detach_policies", T::Bool, P::Optional), DefaultValue::Bool(false)),
+    defaults(
+        attr("force_detach_policies", T::Bool, P::Optional),
+        DefaultValue::Bool(false),
+    ),
     attr("tags", T::MapOfString, P::Optional),
     attr("tags_all", T::MapOfString, P::Computed),
     attr("id", T::String, P::Computed),
@@ -140,10 +174,22 @@ const ROLE_ATTRS: &[AttributeSchema] = &[
 ];
 
 const POLICY_ATTRS: &[AttributeSchema] = &[
-    replaces(conflicts(attr("name", T::String, P::OptionalComputed), &["name_prefix"])),
-    replaces(conflicts(attr("name_prefix", T::String, P::Optional), &["name"])),
-    replaces(defaults(attr("path", T::String, P::Optional), DefaultValue::Str("/"))),
-    replaces(defaults(attr("description", T::String, P::Optional), DefaultValue::Str(""))),
+    replaces(conflicts(
+        attr("name", T::String, P::OptionalComputed),
+        &["name_prefix"],
+    )),
+    replaces(conflicts(
+        attr("name_prefix", T::String, P::Optional),
+        &["name"],
+    )),
+    replaces(defaults(
+        attr("path", T::String, P::Optional),
+        DefaultValue::Str("/"),
+    )),
+    replaces(defaults(
+        attr("description", T::String, P::Optional),
+        DefaultValue::Str(""),
+    )),
     attr("policy", T::PolicyJson, P::Required),
     attr("tags", T::MapOfString, P::Optional),
     attr("tags_all", T::MapOfString, P::Computed),
@@ -160,17 +206,32 @@ const ATTACHMENT_ATTRS: &[AttributeSchema] = &[
 ];
 
 const ROLE_POLICY_ATTRS: &[AttributeSchema] = &[
-    replaces(conflicts(attr("name", T::String, P::OptionalComputed), &["name_prefix"])),
-    replaces(conflicts(attr("name_prefix", T::String, P::Optional), &["name"])),
+    replaces(conflicts(
+        attr("name", T::String, P::OptionalComputed),
+        &["name_prefix"],
+    )),
+    replaces(conflicts(
+        attr("name_prefix", T::String, P::Optional),
+        &["name"],
+    )),
     replaces(attr("role", T::String, P::Required)),
     attr("policy", T::PolicyJson, P::Required),
     attr("id", T::String, P::Computed),
 ];
 
 const INSTANCE_PROFILE_ATTRS: &[AttributeSchema] = &[
-    replaces(conflicts(attr("name", T::String, P::OptionalComputed), &["name_prefix"])),
-    replaces(conflicts(attr("name_prefix", T::String, P::Optional), &["name"])),
-    replaces(defaults(attr("path", T::String, P::Optional), DefaultValue::Str("/"))),
+    replaces(conflicts(
+        attr("name", T::String, P::OptionalComputed),
+        &["name_prefix"],
+    )),
+    replaces(conflicts(
+        attr("name_prefix", T::String, P::Optional),
+        &["name"],
+    )),
+    replaces(defaults(
+        attr("path", T::String, P::Optional),
+        DefaultValue::Str("/"),
+    )),
     attr("role", T::String, P::Optional),
     attr("tags", T::MapOfString, P::Optional),
     attr("tags_all", T::MapOfString, P::Computed),
@@ -182,12 +243,18 @@ const INSTANCE_PROFILE_ATTRS: &[AttributeSchema] = &[
 
 const PRINCIPALS_BLOCK: BlockSchema = BlockSchema {
     name: "principals",
-    attributes: &[attr("type", T::String, P::Required), attr("identifiers", T::SetOfString, P::Required)],
+    attributes: &[
+        attr("type", T::String, P::Required),
+        attr("identifiers", T::SetOfString, P::Required),
+    ],
     blocks: &[],
     single: false,
 };
 
-const NOT_PRINCIPALS_BLOCK: BlockSchema = BlockSchema { name: "not_principals", ..PRINCIPALS_BLOCK };
+const NOT_PRINCIPALS_BLOCK: BlockSchema = BlockSchema {
+    name: "not_principals",
+    ..PRINCIPALS_BLOCK
+};
 
 const CONDITION_BLOCK: BlockSchema = BlockSchema {
     name: "condition",
@@ -204,7 +271,10 @@ const STATEMENT_BLOCK: BlockSchema = BlockSchema {
     name: "statement",
     attributes: &[
         attr("sid", T::String, P::Optional),
-        defaults(attr("effect", T::String, P::Optional), DefaultValue::Str("Allow")),
+        defaults(
+            attr("effect", T::String, P::Optional),
+            DefaultValue::Str("Allow"),
+        ),
         attr("actions", T::SetOfString, P::Optional),
         attr("not_actions", T::SetOfString, P::Optional),
         attr("resources", T::SetOfString, P::Optional),
@@ -270,8 +340,20 @@ pub const CONFIG_ONLY_ATTRIBUTES: &[&str] = &["force_detach_policies", "name_pre
 
 /// Every supported resource type and data source.
 pub const SCHEMAS: &[ResourceSchema] = &[
-    ResourceSchema { mode: ResourceMode::Managed, type_name: "aws_iam_role", attributes: ROLE_ATTRS, blocks: &[], identity: "name" },
-    ResourceSchema { mode: ResourceMode::Managed, type_name: "aws_iam_policy", attributes: POLICY_ATTRS, blocks: &[], identity: "arn" },
+    ResourceSchema {
+        mode: ResourceMode::Managed,
+        type_name: "aws_iam_role",
+        attributes: ROLE_ATTRS,
+        blocks: &[],
+        identity: "name",
+    },
+    ResourceSchema {
+        mode: ResourceMode::Managed,
+        type_name: "aws_iam_policy",
+        attributes: POLICY_ATTRS,
+        blocks: &[],
+        identity: "arn",
+    },
     ResourceSchema {
         mode: ResourceMode::Managed,
         type_name: "aws_iam_role_policy_attachment",
@@ -279,7 +361,13 @@ pub const SCHEMAS: &[ResourceSchema] = &[
         blocks: &[],
         identity: "id",
     },
-    ResourceSchema { mode: ResourceMode::Managed, type_name: "aws_iam_role_policy", attributes: ROLE_POLICY_ATTRS, blocks: &[], identity: "id" },
+    ResourceSchema {
+        mode: ResourceMode::Managed,
+        type_name: "aws_iam_role_policy",
+        attributes: ROLE_POLICY_ATTRS,
+        blocks: &[],
+        identity: "id",
+    },
     ResourceSchema {
         mode: ResourceMode::Managed,
         type_name: "aws_iam_instance_profile",
@@ -294,20 +382,50 @@ pub const SCHEMAS: &[ResourceSchema] = &[
         blocks: &[STATEMENT_BLOCK],
         identity: "id",
     },
-    ResourceSchema { mode: ResourceMode::Data, type_name: "aws_caller_identity", attributes: CALLER_IDENTITY_ATTRS, blocks: &[], identity: "id" },
-    ResourceSchema { mode: ResourceMode::Data, type_name: "aws_region", attributes: REGION_ATTRS, blocks: &[], identity: "id" },
-    ResourceSchema { mode: ResourceMode::Data, type_name: "aws_iam_role", attributes: DATA_ROLE_ATTRS, blocks: &[], identity: "name" },
-    ResourceSchema { mode: ResourceMode::Data, type_name: "aws_iam_policy", attributes: DATA_POLICY_ATTRS, blocks: &[], identity: "arn" },
+    ResourceSchema {
+        mode: ResourceMode::Data,
+        type_name: "aws_caller_identity",
+        attributes: CALLER_IDENTITY_ATTRS,
+        blocks: &[],
+        identity: "id",
+    },
+    ResourceSchema {
+        mode: ResourceMode::Data,
+        type_name: "aws_region",
+        attributes: REGION_ATTRS,
+        blocks: &[],
+        identity: "id",
+    },
+    ResourceSchema {
+        mode: ResourceMode::Data,
+        type_name: "aws_iam_role",
+        attributes: DATA_ROLE_ATTRS,
+        blocks: &[],
+        identity: "name",
+    },
+    ResourceSchema {
+        mode: ResourceMode::Data,
+        type_name: "aws_iam_policy",
+        attributes: DATA_POLICY_ATTRS,
+        blocks: &[],
+        identity: "arn",
+    },
 ];
 
 /// Looks up a schema by mode and type name.
 pub fn schema_for(mode: ResourceMode, type_name: &str) -> Option<&'static ResourceSchema> {
-    SCHEMAS.iter().find(|s| s.mode == mode && s.type_name == type_name)
+    SCHEMAS
+        .iter()
+        .find(|s| s.mode == mode && s.type_name == type_name)
 }
 
 /// The type names of one mode, for "did you mean" and "supported types are" messages.
 pub fn type_names(mode: ResourceMode) -> Vec<&'static str> {
-    SCHEMAS.iter().filter(|s| s.mode == mode).map(|s| s.type_name).collect()
+    SCHEMAS
+        .iter()
+        .filter(|s| s.mode == mode)
+        .map(|s| s.type_name)
+        .collect()
 }
 
 #[cfg(test)]
@@ -319,7 +437,12 @@ mod tests {
         for schema in SCHEMAS {
             for a in schema.attributes {
                 for other in a.conflicts_with {
-                    assert!(schema.attribute(other).is_some(), "{}.{} conflicts with unknown {other}", schema.type_name, a.name);
+                    assert!(
+                        schema.attribute(other).is_some(),
+                        "{}.{} conflicts with unknown {other}",
+                        schema.type_name,
+                        a.name
+                    );
                 }
             }
         }
@@ -327,7 +450,12 @@ mod tests {
 
     #[test]
     fn named_iam_objects_are_replaced_when_renamed() {
-        for t in ["aws_iam_role", "aws_iam_policy", "aws_iam_instance_profile", "aws_iam_role_policy"] {
+        for t in [
+            "aws_iam_role",
+            "aws_iam_policy",
+            "aws_iam_instance_profile",
+            "aws_iam_role_policy",
+        ] {
             let s = schema_for(ResourceMode::Managed, t).unwrap();
             assert!(s.attribute("name").unwrap().force_new, "{t}");
         }

@@ -6,7 +6,10 @@ use percent_encoding::percent_decode_str;
 
 /// Looks up a header by name, case-insensitively.
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
@@ -49,7 +52,10 @@ pub fn action_name(headers: &[(String, String)], target: &str, body: &[u8]) -> O
     if !body.is_empty() {
         let is_json = header(headers, "content-type").is_some_and(|c| c.contains("json"));
         if !is_json {
-            if let Some(a) = std::str::from_utf8(body).ok().and_then(|b| form_value(b.trim(), "Action")) {
+            if let Some(a) = std::str::from_utf8(body)
+                .ok()
+                .and_then(|b| form_value(b.trim(), "Action"))
+            {
                 if !a.is_empty() {
                     return Some(a);
                 }
@@ -75,14 +81,20 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     const AUTH_IAM: &str = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=abc";
 
     #[test]
     fn query_protocol_form_body() {
-        let headers = h(&[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", AUTH_IAM)]);
+        let headers = h(&[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Authorization", AUTH_IAM),
+        ]);
         let body = b"Action=GetRole&Version=2010-05-08&RoleName=bench-role-1";
         assert_eq!(action_name(&headers, "/", body).as_deref(), Some("GetRole"));
         assert_eq!(action_key(&headers, "/", body), "iam:GetRole");
@@ -90,7 +102,10 @@ mod tests {
 
     #[test]
     fn action_not_first_and_encoded() {
-        let headers = h(&[("content-type", "application/x-www-form-urlencoded; charset=utf-8")]);
+        let headers = h(&[(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )]);
         let body = b"Version=2010-05-08&RoleName=a%2Bb&Action=List%52oles";
         assert_eq!(action_key(&headers, "/", body), "ListRoles");
     }
@@ -108,26 +123,46 @@ mod tests {
             ("Content-Type", "application/x-amz-json-1.1"),
             ("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20260101/eu-west-1/ssm/aws4_request, SignedHeaders=host, Signature=x"),
         ]);
-        assert_eq!(action_key(&headers, "/", br#"{"Name":"x"}"#), "ssm:GetParameter");
+        assert_eq!(
+            action_key(&headers, "/", br#"{"Name":"x"}"#),
+            "ssm:GetParameter"
+        );
     }
 
     #[test]
     fn url_query_action() {
         let headers = h(&[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/sts/aws4_request,SignedHeaders=host,Signature=x")]);
-        assert_eq!(action_key(&headers, "/?Action=GetCallerIdentity&Version=2011-06-15", b""), "sts:GetCallerIdentity");
+        assert_eq!(
+            action_key(
+                &headers,
+                "/?Action=GetCallerIdentity&Version=2011-06-15",
+                b""
+            ),
+            "sts:GetCallerIdentity"
+        );
     }
 
     #[test]
     fn unknown_when_nothing_names_an_action() {
         assert_eq!(action_key(&[], "/moto-api/", b""), "Unknown");
         assert_eq!(action_key(&[], "/", b"Version=1&Action="), "Unknown");
-        assert_eq!(action_key(&h(&[("Content-Type", "application/json")]), "/", b"Action=X"), "Unknown");
+        assert_eq!(
+            action_key(
+                &h(&[("Content-Type", "application/json")]),
+                "/",
+                b"Action=X"
+            ),
+            "Unknown"
+        );
     }
 
     #[test]
     fn sigv4_scope_parsing() {
         assert_eq!(sigv4_service(AUTH_IAM).as_deref(), Some("iam"));
         assert_eq!(sigv4_service("Bearer xyz"), None);
-        assert_eq!(sigv4_service("AWS4-HMAC-SHA256 Credential=AK/x/aws4_request"), None);
+        assert_eq!(
+            sigv4_service("AWS4-HMAC-SHA256 Credential=AK/x/aws4_request"),
+            None
+        );
     }
 }

@@ -16,8 +16,17 @@ impl TokenBucket {
     /// A full bucket. `rate` <= 0 or non-finite means "unlimited" (every take succeeds).
     /// A `burst` below 1 is raised to 1 so that a positive rate can ever admit a request.
     pub fn new(rate: f64, burst: f64, now: Instant) -> TokenBucket {
-        let capacity = if burst.is_finite() { burst.max(1.0) } else { 1.0 };
-        TokenBucket { rate, capacity, tokens: capacity, last: now }
+        let capacity = if burst.is_finite() {
+            burst.max(1.0)
+        } else {
+            1.0
+        };
+        TokenBucket {
+            rate,
+            capacity,
+            tokens: capacity,
+            last: now,
+        }
     }
 
     pub fn unlimited(&self) -> bool {
@@ -75,7 +84,10 @@ mod tests {
         for _ in 0..5 {
             assert!(b.try_take(t0));
         }
-        assert!(!b.try_take(t0), "the 6th request in the same instant is over the rate");
+        assert!(
+            !b.try_take(t0),
+            "the 6th request in the same instant is over the rate"
+        );
     }
 
     #[test]
@@ -83,8 +95,14 @@ mod tests {
         let t0 = Instant::now();
         let mut b = TokenBucket::new(20.0, 1.0, t0);
         assert!(b.try_take(t0));
-        assert!(!b.try_take(t0 + Duration::from_millis(40)), "0.8 token after 40 ms at 20/s");
-        assert!(b.try_take(t0 + Duration::from_millis(50)), "1 token after 50 ms at 20/s");
+        assert!(
+            !b.try_take(t0 + Duration::from_millis(40)),
+            "0.8 token after 40 ms at 20/s"
+        );
+        assert!(
+            b.try_take(t0 + Duration::from_millis(50)),
+            "1 token after 50 ms at 20/s"
+        );
         assert!(!b.try_take(t0 + Duration::from_millis(50)));
     }
 

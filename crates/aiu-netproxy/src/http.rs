@@ -4,7 +4,9 @@
 //! encoding, or — responses only — connection close) and written with `Content-Length`.
 
 use std::io;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
+};
 
 use crate::action::header;
 
@@ -96,9 +98,15 @@ pub fn is_hop_by_hop(name: &str) -> bool {
 }
 
 /// Reads one CRLF- (or LF-) terminated line; `None` at a clean EOF before any byte.
-async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, budget: &mut usize) -> io::Result<Option<String>> {
+async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    budget: &mut usize,
+) -> io::Result<Option<String>> {
     let mut buf = Vec::new();
-    let n = (&mut *r).take(*budget as u64 + 1).read_until(b'\n', &mut buf).await?;
+    let n = (&mut *r)
+        .take(*budget as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .await?;
     if n == 0 {
         return Ok(None);
     }
@@ -107,22 +115,34 @@ async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, budget: &mut usize) -> io
     }
     *budget -= n;
     if buf.last() != Some(&b'\n') {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed inside a line"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed inside a line",
+        ));
     }
     while matches!(buf.last(), Some(b'\n' | b'\r')) {
         buf.pop();
     }
-    String::from_utf8(buf).map(Some).map_err(|_| bad("non-UTF-8 header line"))
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| bad("non-UTF-8 header line"))
 }
 
-async fn read_headers<R: AsyncBufRead + Unpin>(r: &mut R, budget: &mut usize) -> io::Result<Vec<(String, String)>> {
+async fn read_headers<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    budget: &mut usize,
+) -> io::Result<Vec<(String, String)>> {
     let mut headers = Vec::new();
     loop {
-        let line = read_line(r, budget).await?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "EOF in headers"))?;
+        let line = read_line(r, budget)
+            .await?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "EOF in headers"))?;
         if line.is_empty() {
             return Ok(headers);
         }
-        let (k, v) = line.split_once(':').ok_or_else(|| bad(format!("malformed header line {line:?}")))?;
+        let (k, v) = line
+            .split_once(':')
+            .ok_or_else(|| bad(format!("malformed header line {line:?}")))?;
         headers.push((k.trim().to_owned(), v.trim().to_owned()));
     }
 }
@@ -135,7 +155,9 @@ fn content_length(headers: &[(String, String)]) -> io::Result<Option<usize>> {
     match header(headers, "content-length") {
         None => Ok(None),
         Some(v) => {
-            let n: usize = v.parse().map_err(|_| bad(format!("bad Content-Length {v:?}")))?;
+            let n: usize = v
+                .parse()
+                .map_err(|_| bad(format!("bad Content-Length {v:?}")))?;
             if n > MAX_BODY {
                 return Err(bad("body too large"));
             }
@@ -148,9 +170,12 @@ async fn read_chunked<R: AsyncBufRead + Unpin>(r: &mut R) -> io::Result<Vec<u8>>
     let mut body = Vec::new();
     let mut budget = MAX_HEAD;
     loop {
-        let line = read_line(r, &mut budget).await?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "EOF in chunked body"))?;
+        let line = read_line(r, &mut budget)
+            .await?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "EOF in chunked body"))?;
         let size_hex = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16).map_err(|_| bad(format!("bad chunk size {size_hex:?}")))?;
+        let size = usize::from_str_radix(size_hex, 16)
+            .map_err(|_| bad(format!("bad chunk size {size_hex:?}")))?;
         if size == 0 {
             // Trailers up to the empty line.
             read_headers(r, &mut budget).await?;
@@ -184,7 +209,8 @@ where
         }
     };
     let mut parts = line.split_whitespace();
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad(format!("malformed request line {line:?}")));
     };
     if !version.starts_with("HTTP/1.") {
@@ -192,7 +218,9 @@ where
     }
     let headers = read_headers(r, &mut budget).await?;
     if header(&headers, "expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
-        continue_to.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+        continue_to
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await?;
         continue_to.flush().await?;
     }
     let body = if is_chunked(&headers) {
@@ -204,20 +232,38 @@ where
     } else {
         Vec::new()
     };
-    Ok(Some(Request { method: method.to_owned(), target: target.to_owned(), version: version.to_owned(), headers, body }))
+    Ok(Some(Request {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        version: version.to_owned(),
+        headers,
+        body,
+    }))
 }
 
 /// Reads one response to a request of `method` from a connection that the peer closes after it.
-pub async fn read_response<R: AsyncBufRead + Unpin>(r: &mut R, method: &str) -> io::Result<Response> {
+pub async fn read_response<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    method: &str,
+) -> io::Result<Response> {
     let mut budget = MAX_HEAD;
     let (status, reason, headers) = loop {
-        let line = read_line(r, &mut budget).await?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "upstream closed before responding"))?;
+        let line = read_line(r, &mut budget).await?.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "upstream closed before responding",
+            )
+        })?;
         let mut parts = line.splitn(3, ' ');
         let version = parts.next().unwrap_or("");
         if !version.starts_with("HTTP/1.") {
             return Err(bad(format!("malformed status line {line:?}")));
         }
-        let status: u16 = parts.next().unwrap_or("").parse().map_err(|_| bad(format!("malformed status line {line:?}")))?;
+        let status: u16 = parts
+            .next()
+            .unwrap_or("")
+            .parse()
+            .map_err(|_| bad(format!("malformed status line {line:?}")))?;
         let reason = parts.next().unwrap_or("").to_owned();
         let headers = read_headers(r, &mut budget).await?;
         if (100..200).contains(&status) {
@@ -239,7 +285,12 @@ pub async fn read_response<R: AsyncBufRead + Unpin>(r: &mut R, method: &str) -> 
         (&mut *r).take(MAX_BODY as u64).read_to_end(&mut b).await?;
         b
     };
-    Ok(Response { status, reason, headers, body })
+    Ok(Response {
+        status,
+        reason,
+        headers,
+        body,
+    })
 }
 
 /// Writes a request for an upstream that should close the connection after answering.
@@ -250,7 +301,8 @@ pub async fn write_request<W: AsyncWrite + Unpin>(w: &mut W, req: &Request) -> i
             head.push_str(&format!("{k}: {v}\r\n"));
         }
     }
-    if !req.body.is_empty() || !matches!(req.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
+    if !req.body.is_empty() || !matches!(req.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS")
+    {
         head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
     }
     head.push_str("Connection: close\r\n\r\n");
@@ -261,15 +313,32 @@ pub async fn write_request<W: AsyncWrite + Unpin>(w: &mut W, req: &Request) -> i
 }
 
 /// Writes a response framed with `Content-Length`.
-pub async fn write_response<W: AsyncWrite + Unpin>(w: &mut W, resp: &Response, keep_alive: bool, head_only: bool) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, if resp.reason.is_empty() { reason(resp.status) } else { &resp.reason });
+pub async fn write_response<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    resp: &Response,
+    keep_alive: bool,
+    head_only: bool,
+) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        resp.status,
+        if resp.reason.is_empty() {
+            reason(resp.status)
+        } else {
+            &resp.reason
+        }
+    );
     for (k, v) in &resp.headers {
         if !is_hop_by_hop(k) {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
     }
     head.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
-    head.push_str(if keep_alive { "Connection: keep-alive\r\n\r\n" } else { "Connection: close\r\n\r\n" });
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\n\r\n"
+    } else {
+        "Connection: close\r\n\r\n"
+    });
     let mut out = head.into_bytes();
     if !head_only {
         out.extend_from_slice(&resp.body);
@@ -286,7 +355,10 @@ pub async fn parse_request_bytes(bytes: &[u8]) -> io::Result<Option<Request>> {
 }
 
 /// Reads a response from bytes (tests).
-pub async fn parse_response_bytes<R: AsyncRead + Unpin>(bytes: R, method: &str) -> io::Result<Response> {
+pub async fn parse_response_bytes<R: AsyncRead + Unpin>(
+    bytes: R,
+    method: &str,
+) -> io::Result<Response> {
     let mut r = tokio::io::BufReader::new(bytes);
     read_response(&mut r, method).await
 }
@@ -296,7 +368,10 @@ mod tests {
     use super::*;
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -325,7 +400,9 @@ mod tests {
     fn eof_between_requests_is_none() {
         rt().block_on(async {
             assert!(parse_request_bytes(b"").await.unwrap().is_none());
-            assert!(parse_request_bytes(b"GET / HTTP/1.1\r\nHost").await.is_err());
+            assert!(parse_request_bytes(b"GET / HTTP/1.1\r\nHost")
+                .await
+                .is_err());
         });
     }
 

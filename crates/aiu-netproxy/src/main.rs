@@ -63,7 +63,10 @@ struct Args {
 }
 
 fn check_fraction(name: &str, v: f64) -> anyhow::Result<()> {
-    anyhow::ensure!((0.0..=1.0).contains(&v), "--{name} must be between 0 and 1 (got {v})");
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&v),
+        "--{name} must be between 0 and 1 (got {v})"
+    );
     Ok(())
 }
 
@@ -73,7 +76,10 @@ fn main() -> anyhow::Result<()> {
     check_fraction("drop-rate", a.drop_rate)?;
     check_fraction("throttle-rate", a.throttle_rate)?;
     anyhow::ensure!(a.rate >= 0.0 && a.rate.is_finite(), "--rate must be >= 0");
-    anyhow::ensure!(a.latency_ms >= 0.0 && a.jitter_ms >= 0.0, "--latency-ms and --jitter-ms must be >= 0");
+    anyhow::ensure!(
+        a.latency_ms >= 0.0 && a.jitter_ms >= 0.0,
+        "--latency-ms and --jitter-ms must be >= 0"
+    );
     let upstream = parse_upstream(&a.upstream).map_err(anyhow::Error::msg)?;
     let cfg = ProxyConfig {
         upstream,
@@ -92,7 +98,10 @@ fn main() -> anyhow::Result<()> {
         seed: a.seed,
         upstream_timeout: Duration::from_secs(a.upstream_timeout.max(1)),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let (listener, addr) = bind(&a.listen).await?;
         {

@@ -83,12 +83,17 @@ impl Default for ProxyConfig {
 
 /// `http://host:port[/]` -> `host:port` (port 80 by default). Only plain HTTP is supported.
 pub fn parse_upstream(url: &str) -> Result<String, String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("upstream {url:?} must start with http://"))?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("upstream {url:?} must start with http://"))?;
     let hostport = rest.split('/').next().unwrap_or("");
     if hostport.is_empty() {
         return Err(format!("upstream {url:?} has no host"));
     }
-    if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+    if hostport
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
         Ok(hostport.to_owned())
     } else {
         Ok(format!("{hostport}:80"))
@@ -185,7 +190,10 @@ impl Proxy {
         Arc::new(Proxy {
             bucket: Mutex::new(TokenBucket::new(cfg.rate, cfg.burst, now)),
             rng: Mutex::new(rng),
-            stats: Mutex::new(StatsInner { since: Some(now), ..Default::default() }),
+            stats: Mutex::new(StatsInner {
+                since: Some(now),
+                ..Default::default()
+            }),
             connections: AtomicU64::new(0),
             request_ids: AtomicU64::new(0),
             cfg,
@@ -217,7 +225,11 @@ impl Proxy {
             _ => 0.0,
         };
         StatsReport {
-            calls: s.by_action.iter().map(|(k, c)| (k.clone(), c.requests)).collect(),
+            calls: s
+                .by_action
+                .iter()
+                .map(|(k, c)| (k.clone(), c.requests))
+                .collect(),
             totals,
             actions: s.by_action.clone(),
             busy_seconds: busy,
@@ -233,7 +245,9 @@ impl Proxy {
 
     /// Writes the stats JSON to the stats file (temp file + rename), if one is configured.
     pub fn write_stats_file(&self) -> io::Result<()> {
-        let Some(path) = &self.cfg.stats_file else { return Ok(()) };
+        let Some(path) = &self.cfg.stats_file else {
+            return Ok(());
+        };
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, self.report_json() + "\n")?;
         std::fs::rename(&tmp, path)
@@ -241,13 +255,23 @@ impl Proxy {
 
     pub fn reset(&self) {
         let now = Instant::now();
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = StatsInner { since: Some(now), ..Default::default() };
-        self.bucket.lock().unwrap_or_else(|p| p.into_inner()).reset(now);
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = StatsInner {
+            since: Some(now),
+            ..Default::default()
+        };
+        self.bucket
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .reset(now);
         self.connections.store(0, Ordering::Relaxed);
     }
 
     fn decide(&self) -> Fate {
-        let admitted = self.bucket.lock().unwrap_or_else(|p| p.into_inner()).try_take(Instant::now());
+        let admitted = self
+            .bucket
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_take(Instant::now());
         if !admitted {
             return Fate::Throttle { random: false };
         }
@@ -295,7 +319,9 @@ impl Proxy {
         let (r, mut w) = sock.into_split();
         let mut r = BufReader::new(r);
         loop {
-            let Some(req) = read_request(&mut r, &mut w).await? else { return Ok(()) };
+            let Some(req) = read_request(&mut r, &mut w).await? else {
+                return Ok(());
+            };
             let keep_alive = req.keep_alive();
             let head_only = req.method.eq_ignore_ascii_case("HEAD");
             let resp = match self.control(&req) {
@@ -345,16 +371,34 @@ impl Proxy {
         match fate {
             Fate::Throttle { random } => {
                 tokio::time::sleep(delay).await;
-                self.count(&key, |c| if random { c.throttled_random += 1 } else { c.throttled_rate += 1 });
+                self.count(&key, |c| {
+                    if random {
+                        c.throttled_random += 1
+                    } else {
+                        c.throttled_rate += 1
+                    }
+                });
                 Some(self.error_response(&req, 400, "Sender", "Throttling", "Rate exceeded"))
             }
             Fate::Error5xx(status) => {
                 tokio::time::sleep(delay).await;
                 self.count(&key, |c| c.injected_5xx += 1);
                 Some(if status == 500 {
-                    self.error_response(&req, 500, "Receiver", "InternalFailure", "We encountered an internal error. Please try again.")
+                    self.error_response(
+                        &req,
+                        500,
+                        "Receiver",
+                        "InternalFailure",
+                        "We encountered an internal error. Please try again.",
+                    )
                 } else {
-                    self.error_response(&req, 503, "Receiver", "ServiceUnavailable", "Service is unavailable. Please try again.")
+                    self.error_response(
+                        &req,
+                        503,
+                        "Receiver",
+                        "ServiceUnavailable",
+                        "Service is unavailable. Please try again.",
+                    )
                 })
             }
             Fate::Drop if self.cfg.drop_mode == DropMode::Before => {
@@ -366,7 +410,9 @@ impl Proxy {
                 let dropped = matches!(fate, Fate::Drop);
                 tokio::time::sleep(delay).await;
                 let method = req.method.clone();
-                let result = tokio::time::timeout(self.cfg.upstream_timeout, self.forward(&req, &method)).await;
+                let result =
+                    tokio::time::timeout(self.cfg.upstream_timeout, self.forward(&req, &method))
+                        .await;
                 let resp = match result {
                     Ok(Ok(resp)) => {
                         self.count(&key, |c| {
@@ -382,11 +428,19 @@ impl Proxy {
                     }
                     Ok(Err(e)) => {
                         self.count(&key, |c| c.upstream_errors += 1);
-                        Response::new(502, "text/plain", format!("aiu-netproxy: upstream {}: {e}\n", self.cfg.upstream))
+                        Response::new(
+                            502,
+                            "text/plain",
+                            format!("aiu-netproxy: upstream {}: {e}\n", self.cfg.upstream),
+                        )
                     }
                     Err(_) => {
                         self.count(&key, |c| c.upstream_errors += 1);
-                        Response::new(502, "text/plain", format!("aiu-netproxy: upstream {} timed out\n", self.cfg.upstream))
+                        Response::new(
+                            502,
+                            "text/plain",
+                            format!("aiu-netproxy: upstream {} timed out\n", self.cfg.upstream),
+                        )
                     }
                 };
                 if dropped {
@@ -409,7 +463,14 @@ impl Proxy {
 
     /// An error answer in the shape of the request's protocol: IAM/STS query XML, or JSON for
     /// `X-Amz-Target` requests.
-    fn error_response(&self, req: &Request, status: u16, kind: &str, code: &str, message: &str) -> Response {
+    fn error_response(
+        &self,
+        req: &Request,
+        status: u16,
+        kind: &str,
+        code: &str,
+        message: &str,
+    ) -> Response {
         let rid = self.request_id();
         if header(&req.headers, "x-amz-target").is_some() {
             let body = serde_json::json!({ "__type": code, "message": message }).to_string();
@@ -443,8 +504,14 @@ mod tests {
 
     #[test]
     fn upstream_urls() {
-        assert_eq!(parse_upstream("http://127.0.0.1:5000").unwrap(), "127.0.0.1:5000");
-        assert_eq!(parse_upstream("http://127.0.0.1:5000/").unwrap(), "127.0.0.1:5000");
+        assert_eq!(
+            parse_upstream("http://127.0.0.1:5000").unwrap(),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(
+            parse_upstream("http://127.0.0.1:5000/").unwrap(),
+            "127.0.0.1:5000"
+        );
         assert_eq!(parse_upstream("http://localhost").unwrap(), "localhost:80");
         assert!(parse_upstream("https://x").is_err());
         assert!(parse_upstream("http://").is_err());
@@ -452,7 +519,12 @@ mod tests {
 
     #[test]
     fn fates_follow_rates() {
-        let p = Proxy::new(ProxyConfig { throttle_rate: 0.3, error_rate: 0.1, seed: Some(7), ..Default::default() });
+        let p = Proxy::new(ProxyConfig {
+            throttle_rate: 0.3,
+            error_rate: 0.1,
+            seed: Some(7),
+            ..Default::default()
+        });
         let (mut t, mut e, mut f) = (0, 0, 0);
         for _ in 0..10_000 {
             match p.decide() {
@@ -473,7 +545,12 @@ mod tests {
 
     #[test]
     fn jitter_stays_in_range() {
-        let p = Proxy::new(ProxyConfig { latency_ms: 50.0, jitter_ms: 10.0, seed: Some(1), ..Default::default() });
+        let p = Proxy::new(ProxyConfig {
+            latency_ms: 50.0,
+            jitter_ms: 10.0,
+            seed: Some(1),
+            ..Default::default()
+        });
         for _ in 0..1000 {
             let d = p.delay().as_secs_f64() * 1000.0;
             assert!((40.0..=60.0).contains(&d), "{d}");

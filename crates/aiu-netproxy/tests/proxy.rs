@@ -53,7 +53,10 @@ fn upstream() -> Upstream {
                 let text = format!("upstream saw {}", String::from_utf8_lossy(&body));
                 let mut w = sock;
                 // No Content-Length: the body ends when the connection closes.
-                let _ = write!(w, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{text}");
+                let _ = write!(
+                    w,
+                    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{text}"
+                );
             });
         }
     });
@@ -68,20 +71,35 @@ struct ProxyProc {
 impl ProxyProc {
     fn start(upstream_port: u16, extra: &[&str]) -> ProxyProc {
         let mut child = Command::new(env!("CARGO_BIN_EXE_aiu-netproxy"))
-            .args(["--listen", "127.0.0.1:0", "--upstream", &format!("http://127.0.0.1:{upstream_port}"), "--seed", "42"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                &format!("http://127.0.0.1:{upstream_port}"),
+                "--seed",
+                "42",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn aiu-netproxy");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is the port, got {line:?}"));
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("first stdout line is the port, got {line:?}"));
         ProxyProc { child, port }
     }
 
     fn terminate(mut self) {
-        let st = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let st = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(st.success());
         let status = wait_timeout(&mut self.child, Duration::from_secs(10));
         assert!(status.success(), "proxy exit status {status:?}");
@@ -115,7 +133,10 @@ struct Resp {
 
 impl Resp {
     fn header(&self, k: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -129,11 +150,17 @@ impl Client {
     fn connect(port: u16) -> Client {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        Client { r: BufReader::new(s.try_clone().unwrap()), w: s }
+        Client {
+            r: BufReader::new(s.try_clone().unwrap()),
+            w: s,
+        }
     }
 
     fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n", body.len());
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n",
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -166,7 +193,11 @@ impl Client {
         }
         let mut body = vec![0u8; len];
         self.r.read_exact(&mut body).unwrap();
-        Some(Resp { status, headers, body: String::from_utf8(body).unwrap() })
+        Some(Resp {
+            status,
+            headers,
+            body: String::from_utf8(body).unwrap(),
+        })
     }
 
     fn call(&mut self, service: &str, action: &str) -> Option<Resp> {
@@ -174,7 +205,13 @@ impl Client {
         self.send(
             "POST",
             "/",
-            &[("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Authorization", &auth)],
+            &[
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                ),
+                ("Authorization", &auth),
+            ],
             &format!("Action={action}&Version=2010-05-08"),
         );
         self.recv()
@@ -207,24 +244,43 @@ fn forwards_counts_by_action_and_writes_stats_on_sigterm() {
     assert_eq!(c.call("sts", "GetCallerIdentity").unwrap().status, 200);
     // A JSON-protocol call named by X-Amz-Target, on a second connection.
     let mut c2 = Client::connect(p.port);
-    c2.send("POST", "/", &[("X-Amz-Target", "AmazonSSM.GetParameter"), ("Content-Type", "application/x-amz-json-1.1")], "{}");
+    c2.send(
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "AmazonSSM.GetParameter"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        "{}",
+    );
     assert_eq!(c2.recv().unwrap().status, 200);
 
     let s = c.stats();
-    assert_eq!(s["calls"], serde_json::json!({"iam:GetRole": 3, "iam:ListRoles": 1, "sts:GetCallerIdentity": 1, "GetParameter": 1}));
+    assert_eq!(
+        s["calls"],
+        serde_json::json!({"iam:GetRole": 3, "iam:ListRoles": 1, "sts:GetCallerIdentity": 1, "GetParameter": 1})
+    );
     assert_eq!(s["totals"]["requests"], 6);
     assert_eq!(s["totals"]["forwarded"], 6);
     assert_eq!(s["totals"]["upstream_2xx"], 6);
     assert_eq!(s["connections"], 2);
-    assert_eq!(up.seen.load(Ordering::SeqCst), 6, "control requests are not forwarded");
+    assert_eq!(
+        up.seen.load(Ordering::SeqCst),
+        6,
+        "control requests are not forwarded"
+    );
     // GET /__stats also wrote the stats file.
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
     assert_eq!(written["calls"]["iam:GetRole"], 3);
 
     assert_eq!(c.call("iam", "CreateRole").unwrap().status, 200);
     std::fs::remove_file(&stats_file).unwrap();
     p.terminate();
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats_file).expect("stats file written on SIGTERM")).unwrap();
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&stats_file).expect("stats file written on SIGTERM"),
+    )
+    .unwrap();
     assert_eq!(written["calls"]["iam:CreateRole"], 1);
     assert_eq!(written["totals"]["requests"], 7);
     let _ = std::fs::remove_dir_all(&dir);
@@ -262,7 +318,11 @@ fn rate_limit_answers_like_iam() {
             throttled = Some(r);
         }
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
     let t = throttled.unwrap();
     assert_eq!(t.header("content-type"), Some("text/xml"));
     assert!(t.body.starts_with(
@@ -287,8 +347,17 @@ fn injects_5xx_and_random_throttling() {
     for _ in 0..20 {
         let r = c.call("iam", "GetRole").unwrap();
         assert!(r.status == 500 || r.status == 503, "{r:?}");
-        let code = if r.status == 500 { "InternalFailure" } else { "ServiceUnavailable" };
-        assert!(r.body.contains(&format!("<Type>Receiver</Type><Code>{code}</Code>")), "{}", r.body);
+        let code = if r.status == 500 {
+            "InternalFailure"
+        } else {
+            "ServiceUnavailable"
+        };
+        assert!(
+            r.body
+                .contains(&format!("<Type>Receiver</Type><Code>{code}</Code>")),
+            "{}",
+            r.body
+        );
         seen.insert(r.status);
     }
     assert_eq!(seen.len(), 2, "both 500 and 503 appear");
@@ -297,8 +366,13 @@ fn injects_5xx_and_random_throttling() {
 
     let p = ProxyProc::start(up.port, &["--throttle-rate", "0.5"]);
     let mut c = Client::connect(p.port);
-    let throttled = (0..200).filter(|_| c.call("sts", "GetCallerIdentity").unwrap().status == 400).count();
-    assert!((60..=140).contains(&throttled), "{throttled} of 200 throttled at 0.5");
+    let throttled = (0..200)
+        .filter(|_| c.call("sts", "GetCallerIdentity").unwrap().status == 400)
+        .count();
+    assert!(
+        (60..=140).contains(&throttled),
+        "{throttled} of 200 throttled at 0.5"
+    );
     let s = c.stats();
     assert_eq!(s["totals"]["throttled_random"], throttled);
     assert_eq!(s["totals"]["throttled_rate"], 0);
@@ -309,7 +383,10 @@ fn drops_connections_before_or_after_forwarding() {
     let up = upstream();
     let p = ProxyProc::start(up.port, &["--drop-rate", "1"]);
     let mut c = Client::connect(p.port);
-    assert!(c.call("iam", "CreateRole").is_none(), "connection closed without an answer");
+    assert!(
+        c.call("iam", "CreateRole").is_none(),
+        "connection closed without an answer"
+    );
     assert_eq!(up.seen.load(Ordering::SeqCst), 0);
     let s = Client::connect(p.port).stats();
     assert_eq!(s["totals"]["dropped"], 1);
@@ -318,5 +395,9 @@ fn drops_connections_before_or_after_forwarding() {
     let p = ProxyProc::start(up.port, &["--drop-rate", "1", "--drop-mode", "after"]);
     let mut c = Client::connect(p.port);
     assert!(c.call("iam", "CreateRole").is_none());
-    assert_eq!(up.seen.load(Ordering::SeqCst), 1, "the call reached the upstream; only its answer was lost");
+    assert_eq!(
+        up.seen.load(Ordering::SeqCst),
+        1,
+        "the call reached the upstream; only its answer was lost"
+    );
 }

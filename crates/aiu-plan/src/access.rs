@@ -62,7 +62,11 @@ pub fn after_objects(plan: &Plan) -> Vec<PlannedObject> {
         .iter()
         .filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete)
         .filter_map(|c| {
-            c.after.clone().map(|attrs| PlannedObject { address: c.address.clone(), attrs, deps: c.dependencies.clone() })
+            c.after.clone().map(|attrs| PlannedObject {
+                address: c.address.clone(),
+                attrs,
+                deps: c.dependencies.clone(),
+            })
         })
         .collect()
 }
@@ -74,7 +78,11 @@ pub fn before_objects(plan: &Plan) -> Vec<PlannedObject> {
         .iter()
         .filter(|c| c.address.resource.mode == ResourceMode::Managed)
         .filter_map(|c| {
-            c.before.clone().map(|attrs| PlannedObject { address: c.address.clone(), attrs, deps: c.dependencies.clone() })
+            c.before.clone().map(|attrs| PlannedObject {
+                address: c.address.clone(),
+                attrs,
+                deps: c.dependencies.clone(),
+            })
         })
         .collect()
 }
@@ -116,7 +124,11 @@ impl RolePolicies {
 
 /// The `aws_iam_role` instance `addr` names (`aws_iam_role.x` also finds the only instance
 /// `aws_iam_role.x[0]`). `source` names where the objects come from, for the error.
-pub fn find_role<'o>(objects: &'o [PlannedObject], addr: &str, source: &str) -> Result<&'o PlannedObject, AccessError> {
+pub fn find_role<'o>(
+    objects: &'o [PlannedObject],
+    addr: &str,
+    source: &str,
+) -> Result<&'o PlannedObject, AccessError> {
     let parsed: InstanceAddress = addr.parse().map_err(|e| AccessError(format!("{e}")))?;
     find_role_address(objects, &parsed, source)
 }
@@ -127,21 +139,32 @@ pub fn find_role_address<'o>(
     parsed: &InstanceAddress,
     source: &str,
 ) -> Result<&'o PlannedObject, AccessError> {
-    if parsed.resource.type_name != "aws_iam_role" || parsed.resource.mode != ResourceMode::Managed {
+    if parsed.resource.type_name != "aws_iam_role" || parsed.resource.mode != ResourceMode::Managed
+    {
         return fail(format!("`{parsed}` is not an aws_iam_role resource"));
     }
-    let roles: Vec<&PlannedObject> = objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role").collect();
+    let roles: Vec<&PlannedObject> = objects
+        .iter()
+        .filter(|o| o.address.resource.type_name == "aws_iam_role")
+        .collect();
     if let Some(o) = roles.iter().find(|o| o.address == *parsed) {
         return Ok(o);
     }
-    let same: Vec<&&PlannedObject> = roles.iter().filter(|o| o.address.resource == parsed.resource).collect();
+    let same: Vec<&&PlannedObject> = roles
+        .iter()
+        .filter(|o| o.address.resource == parsed.resource)
+        .collect();
     if parsed.key == InstanceKey::None && same.len() == 1 {
         return Ok(same[0]);
     }
     let known: Vec<String> = roles.iter().map(|o| o.address.to_string()).collect();
     fail(format!(
         "no role `{parsed}` in the {source}; roles: {}",
-        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
     ))
 }
 
@@ -176,8 +199,16 @@ fn depends_on(obj: &PlannedObject, target: &InstanceAddress) -> bool {
 }
 
 /// The managed policy an ARN (or, when the ARN is unknown, a dependency) points at.
-fn managed_policy<'o>(objects: &'o [PlannedObject], arn: Attr<'_>, dependent: &PlannedObject) -> Result<&'o PlannedObject, String> {
-    let policies = || objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_policy");
+fn managed_policy<'o>(
+    objects: &'o [PlannedObject],
+    arn: Attr<'_>,
+    dependent: &PlannedObject,
+) -> Result<&'o PlannedObject, String> {
+    let policies = || {
+        objects
+            .iter()
+            .filter(|o| o.address.resource.type_name == "aws_iam_policy")
+    };
     match arn {
         Attr::Known(arn) => policies()
             .find(|p| matches!(string_attr(&p.attrs, "arn"), Attr::Known(a) if a == arn))
@@ -199,9 +230,12 @@ fn managed_policy<'o>(objects: &'o [PlannedObject], arn: Attr<'_>, dependent: &P
 
 fn policy_document(obj: &PlannedObject, attr: &str) -> Result<Option<PolicyDocument>, AccessError> {
     match string_attr(&obj.attrs, attr) {
-        Attr::Known(text) => parse_policy(text)
-            .map(Some)
-            .map_err(|e| AccessError(format!("{}.{attr}: the policy document does not parse: {e}", obj.address))),
+        Attr::Known(text) => parse_policy(text).map(Some).map_err(|e| {
+            AccessError(format!(
+                "{}.{attr}: the policy document does not parse: {e}",
+                obj.address
+            ))
+        }),
         _ => Ok(None),
     }
 }
@@ -215,13 +249,22 @@ fn hint(account: Option<&str>) -> &'static str {
 }
 
 /// The policies of the role `addr` among `objects`.
-pub fn gather(objects: &[PlannedObject], addr: &str, source: &str, account: Option<&str>) -> Result<RolePolicies, AccessError> {
+pub fn gather(
+    objects: &[PlannedObject],
+    addr: &str,
+    source: &str,
+    account: Option<&str>,
+) -> Result<RolePolicies, AccessError> {
     let role = find_role(objects, addr, source)?;
     gather_role(objects, role, account)
 }
 
 /// The policies of `role` (one of `objects`).
-pub fn gather_role(objects: &[PlannedObject], role: &PlannedObject, account: Option<&str>) -> Result<RolePolicies, AccessError> {
+pub fn gather_role(
+    objects: &[PlannedObject],
+    role: &PlannedObject,
+    account: Option<&str>,
+) -> Result<RolePolicies, AccessError> {
     let mut warnings = Vec::new();
     let mut gaps = Vec::new();
     let role_name = match string_attr(&role.attrs, "name") {
@@ -235,8 +278,14 @@ pub fn gather_role(objects: &[PlannedObject], role: &PlannedObject, account: Opt
                 Attr::Known(p) => p.to_owned(),
                 _ => "/".to_owned(),
             };
-            let arn = format!("arn:aws:iam::{}:role{path}{}", account.unwrap_or("000000000000"), name.as_deref().unwrap_or("UNKNOWN"));
-            warnings.push(format!("the role's ARN is known only after apply; requests use `{arn}` as the principal"));
+            let arn = format!(
+                "arn:aws:iam::{}:role{path}{}",
+                account.unwrap_or("000000000000"),
+                name.as_deref().unwrap_or("UNKNOWN")
+            );
+            warnings.push(format!(
+                "the role's ARN is known only after apply; requests use `{arn}` as the principal"
+            ));
             arn
         }
     };
@@ -250,7 +299,10 @@ pub fn gather_role(objects: &[PlannedObject], role: &PlannedObject, account: Opt
         warnings.push(text.clone());
         gaps.push(text);
     };
-    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy") {
+    for obj in objects
+        .iter()
+        .filter(|o| o.address.resource.type_name == "aws_iam_role_policy")
+    {
         if !refers_to_role(obj, role, role_name.as_deref()) {
             continue;
         }
@@ -258,12 +310,19 @@ pub fn gather_role(objects: &[PlannedObject], role: &PlannedObject, account: Opt
             Some(doc) => identity.push((format!("{} (inline)", obj.address), doc)),
             None => gap(
                 &mut warnings,
-                format!("inline policy {}: its document is not known offline: not evaluated{}", obj.address, hint(account)),
+                format!(
+                    "inline policy {}: its document is not known offline: not evaluated{}",
+                    obj.address,
+                    hint(account)
+                ),
             ),
         }
     }
     let mut attached = BTreeSet::new();
-    for obj in objects.iter().filter(|o| o.address.resource.type_name == "aws_iam_role_policy_attachment") {
+    for obj in objects
+        .iter()
+        .filter(|o| o.address.resource.type_name == "aws_iam_role_policy_attachment")
+    {
         if !refers_to_role(obj, role, role_name.as_deref()) {
             continue;
         }
@@ -271,12 +330,19 @@ pub fn gather_role(objects: &[PlannedObject], role: &PlannedObject, account: Opt
             Ok(policy) => match policy_document(policy, "policy")? {
                 Some(doc) => {
                     if attached.insert(policy.address.clone()) {
-                        identity.push((format!("{} (attached by {})", policy.address, obj.address), doc));
+                        identity.push((
+                            format!("{} (attached by {})", policy.address, obj.address),
+                            doc,
+                        ));
                     }
                 }
                 None => gap(
                     &mut warnings,
-                    format!("{}: its document is not known offline: not evaluated{}", policy.address, hint(account)),
+                    format!(
+                        "{}: its document is not known offline: not evaluated{}",
+                        policy.address,
+                        hint(account)
+                    ),
                 ),
             },
             Err(why) => gap(&mut warnings, format!("attachment {}: {why}", obj.address)),
@@ -351,7 +417,10 @@ pub struct PlannedAssertion {
 }
 
 fn source_text(ctx_text: Option<&str>, span: &Span) -> String {
-    ctx_text.and_then(|t| t.get(span.start.byte..span.end.byte)).unwrap_or("principal").to_owned()
+    ctx_text
+        .and_then(|t| t.get(span.start.byte..span.end.byte))
+        .unwrap_or("principal")
+        .to_owned()
 }
 
 /// Evaluates the arguments of one assertion (called by the planner with the values of every
@@ -371,13 +440,20 @@ pub(crate) fn plan_assertion(
             None
         }
     };
-    let principal_value = if a.role.is_none() { eval(&a.principal) } else { None };
+    let principal_value = if a.role.is_none() {
+        eval(&a.principal)
+    } else {
+        None
+    };
     let action_value = eval(&a.action);
     let resource_value = a.resource.as_ref().map(&mut eval);
     let caller_value = a.caller.as_ref().map(&mut eval);
     let context_value = a.context.as_ref().map(&mut eval);
     let mut type_error = |e: &aiu_config::Expr, what: String| {
-        diags.push(Diagnostic::error("Invalid assert_access argument", what).with_span(Some(e.span.clone())));
+        diags.push(
+            Diagnostic::error("Invalid assert_access argument", what)
+                .with_span(Some(e.span.clone())),
+        );
     };
 
     let principal = match (&a.role, principal_value) {
@@ -401,10 +477,21 @@ pub(crate) fn plan_assertion(
         Some(Value::List(items)) if !items.is_empty() => {
             if items.iter().any(Value::is_unknown) {
                 None
-            } else if items.iter().all(|i| matches!(i, Value::String(s) if !s.trim().is_empty())) {
-                Some(items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+            } else if items
+                .iter()
+                .all(|i| matches!(i, Value::String(s) if !s.trim().is_empty()))
+            {
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect(),
+                )
             } else {
-                type_error(&a.action, "action must be a non-empty string (service:Action) or a list of them.".into());
+                type_error(
+                    &a.action,
+                    "action must be a non-empty string (service:Action) or a list of them.".into(),
+                );
                 ok = false;
                 None
             }
@@ -413,7 +500,10 @@ pub(crate) fn plan_assertion(
         Some(other) => {
             type_error(
                 &a.action,
-                format!("action must be a non-empty string (service:Action) or a list of them, not {}.", describe(&other)),
+                format!(
+                    "action must be a non-empty string (service:Action) or a list of them, not {}.",
+                    describe(&other)
+                ),
             );
             ok = false;
             None
@@ -423,13 +513,19 @@ pub(crate) fn plan_assertion(
             None
         }
     };
-    let mut string_arg = |e: Option<&aiu_config::Expr>, v: Option<Option<Value>>, name: &str| -> Option<Option<String>> {
+    let mut string_arg = |e: Option<&aiu_config::Expr>,
+                          v: Option<Option<Value>>,
+                          name: &str|
+     -> Option<Option<String>> {
         match (e, v) {
             (Some(e), Some(v)) => match v {
                 Some(Value::String(s)) => Some(Some(s)),
                 Some(Value::Unknown) => Some(None),
                 Some(other) => {
-                    type_error(e, format!("{name} must be a string, not {}.", describe(&other)));
+                    type_error(
+                        e,
+                        format!("{name} must be a string, not {}.", describe(&other)),
+                    );
                     ok = false;
                     Some(None)
                 }
@@ -512,7 +608,10 @@ fn context_map(v: &Value) -> Result<Option<BTreeMap<String, Vec<String>>>, Strin
             Value::Bool(b) => Ok(Some(b.to_string())),
             Value::Number(n) => Ok(Some(aiu_model::value::format_number(*n))),
             Value::Unknown => Ok(None),
-            other => Err(format!("context values must be strings, numbers, booleans or lists of them, not {}.", describe(other))),
+            other => Err(format!(
+                "context values must be strings, numbers, booleans or lists of them, not {}.",
+                describe(other)
+            )),
         }
     };
     let map = match v {
@@ -572,8 +671,14 @@ pub struct AssertionResult {
 impl AssertionResult {
     fn describe(&self) -> String {
         match self.target.strip_prefix("caller ") {
-            Some(caller) => format!("check \"{}\": {} trust policy: {caller} calling {}", self.check, self.role, self.action),
-            None => format!("check \"{}\": {} {} on {}", self.check, self.role, self.action, self.target),
+            Some(caller) => format!(
+                "check \"{}\": {} trust policy: {caller} calling {}",
+                self.check, self.role, self.action
+            ),
+            None => format!(
+                "check \"{}\": {} {} on {}",
+                self.check, self.role, self.action, self.target
+            ),
         }
     }
 
@@ -603,9 +708,14 @@ impl AssertionResult {
     }
 }
 
-fn find_role_for<'o>(objects: &'o [PlannedObject], principal: &PrincipalRef) -> Result<Option<&'o PlannedObject>, AccessError> {
+fn find_role_for<'o>(
+    objects: &'o [PlannedObject],
+    principal: &PrincipalRef,
+) -> Result<Option<&'o PlannedObject>, AccessError> {
     match principal {
-        PrincipalRef::Address(addr) => find_role_address(objects, addr, "planned configuration").map(Some),
+        PrincipalRef::Address(addr) => {
+            find_role_address(objects, addr, "planned configuration").map(Some)
+        }
         PrincipalRef::Name(name) => {
             let found = objects
                 .iter()
@@ -613,7 +723,9 @@ fn find_role_for<'o>(objects: &'o [PlannedObject], principal: &PrincipalRef) -> 
                 .find(|o| matches!(string_attr(&o.attrs, "name"), Attr::Known(n) if n == name));
             match found {
                 Some(o) => Ok(Some(o)),
-                None => fail(format!("no aws_iam_role named `{name}` in the planned configuration")),
+                None => fail(format!(
+                    "no aws_iam_role named `{name}` in the planned configuration"
+                )),
             }
         }
         PrincipalRef::Unknown => Ok(None),
@@ -637,7 +749,10 @@ pub fn check_assertions(plan: &Plan, account: Option<&str>) -> Vec<AssertionResu
             Ok(Some(r)) => r.address.to_string(),
             _ => a.principal_text.clone(),
         };
-        let actions = a.actions.clone().unwrap_or_else(|| vec!["(known after apply)".to_owned()]);
+        let actions = a
+            .actions
+            .clone()
+            .unwrap_or_else(|| vec!["(known after apply)".to_owned()]);
         for action in actions {
             let mut result = AssertionResult {
                 check: a.check.clone(),
@@ -652,11 +767,15 @@ pub fn check_assertions(plan: &Plan, account: Option<&str>) -> Vec<AssertionResu
             let policies = match &role {
                 Err(e) => Err(e.clone()),
                 Ok(None) => {
-                    result.status = AssertionStatus::Unknown("the principal is known only after apply".into());
+                    result.status =
+                        AssertionStatus::Unknown("the principal is known only after apply".into());
                     out.push(result);
                     continue;
                 }
-                Ok(Some(r)) => cache.entry(r.address.clone()).or_insert_with(|| gather_role(&objects, r, account)).clone(),
+                Ok(Some(r)) => cache
+                    .entry(r.address.clone())
+                    .or_insert_with(|| gather_role(&objects, r, account))
+                    .clone(),
             };
             let policies = match policies {
                 Ok(p) => p,
@@ -673,8 +792,14 @@ pub fn check_assertions(plan: &Plan, account: Option<&str>) -> Vec<AssertionResu
     out
 }
 
-fn decide_assertion(a: &PlannedAssertion, action: &str, policies: &RolePolicies, result: &mut AssertionResult) {
-    let unknown = |what: &str| AssertionStatus::Unknown(format!("{what} is known only after apply"));
+fn decide_assertion(
+    a: &PlannedAssertion,
+    action: &str,
+    policies: &RolePolicies,
+    result: &mut AssertionResult,
+) {
+    let unknown =
+        |what: &str| AssertionStatus::Unknown(format!("{what} is known only after apply"));
     if a.actions.is_none() {
         result.status = unknown("the action");
         return;
@@ -693,7 +818,10 @@ fn decide_assertion(a: &PlannedAssertion, action: &str, policies: &RolePolicies,
                 result.status = unknown("the role's trust policy");
                 return;
             };
-            (evaluate_trust(trust, &Caller::parse(caller), action, context), Vec::new())
+            (
+                evaluate_trust(trust, &Caller::parse(caller), action, context),
+                Vec::new(),
+            )
         }
         None => {
             let resource = match &a.resource {
@@ -704,8 +832,16 @@ fn decide_assertion(a: &PlannedAssertion, action: &str, policies: &RolePolicies,
                 }
                 None => "*".to_owned(),
             };
-            let request = Request { principal_arn: policies.principal_arn.clone(), action: action.to_owned(), resource, context: context.clone() };
-            (Simulator::new(&policies.set).evaluate(&request), policies.gaps.clone())
+            let request = Request {
+                principal_arn: policies.principal_arn.clone(),
+                action: action.to_owned(),
+                resource,
+                context: context.clone(),
+            };
+            (
+                Simulator::new(&policies.set).evaluate(&request),
+                policies.gaps.clone(),
+            )
         }
     };
     let holds = decision.outcome.is_allowed() == (a.expect == AccessExpect::Allow);
@@ -730,7 +866,12 @@ fn decide_assertion(a: &PlannedAssertion, action: &str, policies: &RolePolicies,
 /// The diagnostics of [`check_assertions`]: errors for failed assertions, warnings for those
 /// that cannot be decided before apply.
 pub fn assertion_diagnostics(plan: &Plan, account: Option<&str>) -> Diagnostics {
-    Diagnostics(check_assertions(plan, account).iter().filter_map(AssertionResult::to_diagnostic).collect())
+    Diagnostics(
+        check_assertions(plan, account)
+            .iter()
+            .filter_map(AssertionResult::to_diagnostic)
+            .collect(),
+    )
 }
 
 // ------------------------------------------------------------------ access diff
@@ -766,7 +907,9 @@ fn set_fingerprint(p: &RolePolicies) -> (Vec<String>, Option<String>) {
 }
 
 fn service_of(action: &str) -> String {
-    action.split_once(':').map_or(String::new(), |(s, _)| s.to_ascii_lowercase())
+    action
+        .split_once(':')
+        .map_or(String::new(), |(s, _)| s.to_ascii_lowercase())
 }
 
 /// The service field of an ARN (`arn:aws:SERVICE:...`); `None` for `*` and non-ARNs.
@@ -794,7 +937,12 @@ fn collect_actions(sets: &[&RolePolicies]) -> (Vec<String>, bool) {
         }
     };
     for p in sets {
-        let docs = p.set.identity.iter().chain(p.set.boundary.iter()).map(|(_, d)| d);
+        let docs = p
+            .set
+            .identity
+            .iter()
+            .chain(p.set.boundary.iter())
+            .map(|(_, d)| d);
         for d in docs {
             for s in &d.statements {
                 for pattern in s.action.iter().flat_map(|a| a.iter()) {
@@ -816,7 +964,12 @@ fn collect_actions(sets: &[&RolePolicies]) -> (Vec<String>, bool) {
 fn collect_resources(sets: &[&RolePolicies], assertions: &[String]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for p in sets {
-        let docs = p.set.identity.iter().chain(p.set.boundary.iter()).map(|(_, d)| d);
+        let docs = p
+            .set
+            .identity
+            .iter()
+            .chain(p.set.boundary.iter())
+            .map(|(_, d)| d);
         for d in docs {
             for s in &d.statements {
                 out.extend(s.resource.iter().flat_map(|r| r.iter()).cloned());
@@ -876,13 +1029,20 @@ pub fn access_diff(plan: &Plan, account: Option<&str>) -> Vec<RoleAccessChange> 
             }
         }
         let sets: Vec<&RolePolicies> = b.iter().chain(a.iter()).collect();
-        let role_name = after.iter().chain(before.iter()).find(|o| o.address == addr).and_then(|o| o.attrs.get("name")).and_then(Value::as_str);
+        let role_name = after
+            .iter()
+            .chain(before.iter())
+            .find(|o| o.address == addr)
+            .and_then(|o| o.attrs.get("name"))
+            .and_then(Value::as_str);
         let asserted: Vec<String> = plan
             .access_assertions
             .iter()
             .filter(|x| x.caller.is_none())
             .filter(|x| match &x.principal {
-                PrincipalRef::Address(p) => p.resource == addr.resource && (p.key == addr.key || p.key == InstanceKey::None),
+                PrincipalRef::Address(p) => {
+                    p.resource == addr.resource && (p.key == addr.key || p.key == InstanceKey::None)
+                }
                 PrincipalRef::Name(n) => Some(n.as_str()) == role_name,
                 PrincipalRef::Unknown => false,
             })
@@ -896,7 +1056,11 @@ pub fn access_diff(plan: &Plan, account: Option<&str>) -> Vec<RoleAccessChange> 
         let empty = PolicySet::default();
         let sim_b = Simulator::new(b.as_ref().map_or(&empty, |p| &p.set));
         let sim_a = Simulator::new(a.as_ref().map_or(&empty, |p| &p.set));
-        let principal = a.as_ref().or(b.as_ref()).map(|p| p.principal_arn.clone()).unwrap_or_default();
+        let principal = a
+            .as_ref()
+            .or(b.as_ref())
+            .map(|p| p.principal_arn.clone())
+            .unwrap_or_default();
         let mut newly_allowed = Vec::new();
         let mut no_longer_allowed = Vec::new();
         let mut evaluations = 0usize;
@@ -904,7 +1068,9 @@ pub fn access_diff(plan: &Plan, account: Option<&str>) -> Vec<RoleAccessChange> 
             let service = service_of(action);
             for resource in &resources {
                 // Only resources of the action's service (or `*` / non-ARN patterns).
-                if arn_service(resource).is_some_and(|s| s != service && !aiu_policy::catalog::has_wildcard(&s)) {
+                if arn_service(resource)
+                    .is_some_and(|s| s != service && !aiu_policy::catalog::has_wildcard(&s))
+                {
                     continue;
                 }
                 if evaluations >= MAX_EVALUATIONS_PER_ROLE {
@@ -912,10 +1078,18 @@ pub fn access_diff(plan: &Plan, account: Option<&str>) -> Vec<RoleAccessChange> 
                     break 'outer;
                 }
                 evaluations += 1;
-                let request = Request { principal_arn: principal.clone(), action: action.clone(), resource: resource.clone(), context: BTreeMap::new() };
+                let request = Request {
+                    principal_arn: principal.clone(),
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    context: BTreeMap::new(),
+                };
                 let was = b.is_some() && sim_b.evaluate(&request).outcome.is_allowed();
                 let is = a.is_some() && sim_a.evaluate(&request).outcome.is_allowed();
-                let pair = || AccessPair { action: action.clone(), resource: resource.clone() };
+                let pair = || AccessPair {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                };
                 match (was, is) {
                     (false, true) => newly_allowed.push(pair()),
                     (true, false) => no_longer_allowed.push(pair()),

@@ -41,7 +41,10 @@ fn is_empty(v: &Value) -> bool {
 
 fn sorted_set(v: &Value) -> Vec<String> {
     let mut items: Vec<String> = match v {
-        Value::List(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect(),
+        Value::List(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect(),
         Value::String(s) => vec![s.clone()],
         _ => Vec::new(),
     };
@@ -58,21 +61,41 @@ mod tests {
     fn equivalent_policies_are_unchanged() {
         let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
         let b = r#"{"Statement":{"Resource":["*"],"Action":["s3:getobject"],"Effect":"Allow"},"Version":"2012-10-17"}"#;
-        assert!(!attribute_changed(AttrType::PolicyJson, &Value::from(a), &Value::from(b)));
+        assert!(!attribute_changed(
+            AttrType::PolicyJson,
+            &Value::from(a),
+            &Value::from(b)
+        ));
     }
 
     #[test]
     fn different_policies_are_changed() {
         let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
         let b = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}"#;
-        assert!(attribute_changed(AttrType::PolicyJson, &Value::from(a), &Value::from(b)));
+        assert!(attribute_changed(
+            AttrType::PolicyJson,
+            &Value::from(a),
+            &Value::from(b)
+        ));
     }
 
     #[test]
     fn absent_and_empty_are_the_same() {
-        assert!(!attribute_changed(AttrType::String, &Value::from(""), &Value::Null));
-        assert!(!attribute_changed(AttrType::MapOfString, &Value::Object(Default::default()), &Value::Null));
-        assert!(attribute_changed(AttrType::String, &Value::from("a"), &Value::Null));
+        assert!(!attribute_changed(
+            AttrType::String,
+            &Value::from(""),
+            &Value::Null
+        ));
+        assert!(!attribute_changed(
+            AttrType::MapOfString,
+            &Value::Object(Default::default()),
+            &Value::Null
+        ));
+        assert!(attribute_changed(
+            AttrType::String,
+            &Value::from("a"),
+            &Value::Null
+        ));
     }
 
     #[test]
@@ -84,6 +107,10 @@ mod tests {
 
     #[test]
     fn unknown_is_always_a_change() {
-        assert!(attribute_changed(AttrType::String, &Value::from("a"), &Value::Unknown));
+        assert!(attribute_changed(
+            AttrType::String,
+            &Value::from("a"),
+            &Value::Unknown
+        ));
     }
 }

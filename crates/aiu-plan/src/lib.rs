@@ -12,4 +12,6 @@ pub mod planner;
 
 pub use model::{Action, ChangeCounts, ChangeReason, Drift, OutputChange, Plan, ResourceChange};
 pub use planfile::{config_digest, fingerprint, PlanFileError, SavedPlan};
-pub use planner::{dependency_graph, plan, with_unknown_computed, DataSourceReader, Offline, PlanInput};
+pub use planner::{
+    dependency_graph, plan, with_unknown_computed, DataSourceReader, Offline, PlanInput,
+};

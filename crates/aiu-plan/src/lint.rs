@@ -15,11 +15,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aiu_config::{Config, ResourceBlock};
-use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, ResourceMode, Severity as DiagSeverity, Span, Value};
-use aiu_policy::validate::{
-    validate_description, validate_max_session_duration, validate_path, validate_policy_name, validate_tags,
+use aiu_model::{
+    Diagnostic, Diagnostics, InstanceAddress, ResourceMode, Severity as DiagSeverity, Span, Value,
 };
-use aiu_policy::{validate_policy, validate_role, Finding, PolicyKind, RolePolicy, Severity, ValidateOptions};
+use aiu_policy::validate::{
+    validate_description, validate_max_session_duration, validate_path, validate_policy_name,
+    validate_tags,
+};
+use aiu_policy::{
+    validate_policy, validate_role, Finding, PolicyKind, RolePolicy, Severity, ValidateOptions,
+};
 
 use crate::model::{Action, Plan, ResourceChange};
 
@@ -36,8 +41,15 @@ pub struct PolicyFinding {
 impl PolicyFinding {
     /// As a diagnostic: ERROR findings are errors, the rest warnings.
     pub fn to_diagnostic(&self) -> Diagnostic {
-        let severity = if self.finding.severity == Severity::Error { DiagSeverity::Error } else { DiagSeverity::Warning };
-        let mut detail = format!("{}.{}: {}", self.address, self.attribute, self.finding.message);
+        let severity = if self.finding.severity == Severity::Error {
+            DiagSeverity::Error
+        } else {
+            DiagSeverity::Warning
+        };
+        let mut detail = format!(
+            "{}.{}: {}",
+            self.address, self.attribute, self.finding.message
+        );
         if let Some(policy) = &self.finding.policy {
             detail.push_str(&format!(" (policy: {policy})"));
         }
@@ -50,7 +62,12 @@ impl PolicyFinding {
             "\nTo accept this finding for this resource, put `# aiu:allow {}` on the line above its block.",
             self.finding.code
         ));
-        Diagnostic { severity, summary: format!("{} {}", self.finding.severity, self.finding.code), detail, span: self.span.clone() }
+        Diagnostic {
+            severity,
+            summary: format!("{} {}", self.finding.severity, self.finding.code),
+            detail,
+            span: self.span.clone(),
+        }
     }
 }
 
@@ -60,11 +77,17 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
     let planned: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.address.resource.mode == ResourceMode::Managed && !matches!(c.action, Action::Delete))
+        .filter(|c| {
+            c.address.resource.mode == ResourceMode::Managed && !matches!(c.action, Action::Delete)
+        })
         .collect();
     let mut out = Vec::new();
     let known = |c: &ResourceChange, attr: &str| -> Option<String> {
-        c.after.as_ref().and_then(|a| a.get(attr)).and_then(Value::as_str).map(str::to_owned)
+        c.after
+            .as_ref()
+            .and_then(|a| a.get(attr))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
     for change in &planned {
         let block = config.resource(&change.address.resource);
@@ -82,14 +105,27 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
         match change.address.resource.type_name.as_str() {
             "aws_iam_role" => {
                 // Trust and identity policies of a role are checked together below.
-                if let Some(v) = after.and_then(|a| a.get("max_session_duration")).and_then(Value::as_f64) {
-                    push("max_session_duration", validate_max_session_duration(v as i64));
+                if let Some(v) = after
+                    .and_then(|a| a.get("max_session_duration"))
+                    .and_then(Value::as_f64)
+                {
+                    push(
+                        "max_session_duration",
+                        validate_max_session_duration(v as i64),
+                    );
                 }
             }
             "aws_iam_role_policy" => {
                 if let Some(text) = known(change, "policy") {
-                    let inline = ValidateOptions { identity_size_limit: INLINE_POLICY_SIZE_LIMIT, privilege_escalation: false, ..opts.clone() };
-                    push("policy", validate_policy(text.as_str(), PolicyKind::Identity, &inline));
+                    let inline = ValidateOptions {
+                        identity_size_limit: INLINE_POLICY_SIZE_LIMIT,
+                        privilege_escalation: false,
+                        ..opts.clone()
+                    };
+                    push(
+                        "policy",
+                        validate_policy(text.as_str(), PolicyKind::Identity, &inline),
+                    );
                 }
                 if let Some(name) = known(change, "name") {
                     push("name", validate_policy_name(&name));
@@ -97,7 +133,10 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
             }
             "aws_iam_policy" => {
                 if let Some(text) = known(change, "policy") {
-                    push("policy", validate_policy(text.as_str(), PolicyKind::Identity, &opts));
+                    push(
+                        "policy",
+                        validate_policy(text.as_str(), PolicyKind::Identity, &opts),
+                    );
                 }
                 if let Some(name) = known(change, "name") {
                     push("name", validate_policy_name(&name));
@@ -112,7 +151,10 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
             push("description", validate_description(&description));
         }
         if let Some(Value::Object(tags)) = after.and_then(|a| a.get("tags")) {
-            let pairs: Vec<(&str, &str)> = tags.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v))).collect();
+            let pairs: Vec<(&str, &str)> = tags
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+                .collect();
             push("tags", validate_tags(pairs));
         }
     }
@@ -122,24 +164,45 @@ pub fn validate_plan(plan: &Plan, config: &Config) -> Vec<PolicyFinding> {
 
 /// Each role with everything attached to it: trust policy, inline policies, managed policies
 /// (documents from the plan, matched by ARN or by a name the plan knows).
-fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateOptions) -> Vec<PolicyFinding> {
-    let str_attr = |c: &ResourceChange, a: &str| c.after.as_ref().and_then(|v| v.get(a)).and_then(Value::as_str).map(str::to_owned);
+fn validate_roles(
+    planned: &[&ResourceChange],
+    config: &Config,
+    opts: &ValidateOptions,
+) -> Vec<PolicyFinding> {
+    let str_attr = |c: &ResourceChange, a: &str| {
+        c.after
+            .as_ref()
+            .and_then(|v| v.get(a))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     // Managed policy documents by ARN (known after the first apply) and by address.
     let mut managed_by_arn: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut managed_by_address: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for c in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_policy") {
+    for c in planned
+        .iter()
+        .filter(|c| c.address.resource.type_name == "aws_iam_policy")
+    {
         if let Some(doc) = str_attr(c, "policy") {
             let label = c.address.to_string();
             if let Some(arn) = str_attr(c, "arn") {
                 managed_by_arn.insert(arn, (label.clone(), doc.clone()));
             }
-            managed_by_address.entry(c.address.resource.to_string()).or_default().push((label, doc));
+            managed_by_address
+                .entry(c.address.resource.to_string())
+                .or_default()
+                .push((label, doc));
         }
     }
     // Inline policies and attachments by the role they name (known name, or unknown).
     let mut by_role_name: BTreeMap<&str, Vec<&ResourceChange>> = BTreeMap::new();
     let mut unknown_role: Vec<&ResourceChange> = Vec::new();
-    for c in planned.iter().copied().filter(|c| matches!(c.address.resource.type_name.as_str(), "aws_iam_role_policy" | "aws_iam_role_policy_attachment")) {
+    for c in planned.iter().copied().filter(|c| {
+        matches!(
+            c.address.resource.type_name.as_str(),
+            "aws_iam_role_policy" | "aws_iam_role_policy_attachment"
+        )
+    }) {
         match c.after.as_ref().and_then(|v| v.get("role")) {
             Some(Value::String(r)) => by_role_name.entry(r.as_str()).or_default().push(c),
             Some(v) if v.contains_unknown() => unknown_role.push(c),
@@ -147,23 +210,42 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
         }
     }
     let mut role_instances: BTreeMap<&aiu_model::ResourceAddress, usize> = BTreeMap::new();
-    for c in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_role") {
+    for c in planned
+        .iter()
+        .filter(|c| c.address.resource.type_name == "aws_iam_role")
+    {
         *role_instances.entry(&c.address.resource).or_default() += 1;
     }
     let mut out = Vec::new();
-    for role in planned.iter().filter(|c| c.address.resource.type_name == "aws_iam_role") {
-        let (Some(name), Some(trust)) = (str_attr(role, "name"), str_attr(role, "assume_role_policy")) else { continue };
+    for role in planned
+        .iter()
+        .filter(|c| c.address.resource.type_name == "aws_iam_role")
+    {
+        let (Some(name), Some(trust)) =
+            (str_attr(role, "name"), str_attr(role, "assume_role_policy"))
+        else {
+            continue;
+        };
         let mut texts: Vec<(String, String, bool)> = Vec::new();
         let mut seen = BTreeSet::new();
         // Dependencies name resources, not instances: they identify the role only when it
         // has a single instance.
-        let role_resource = (role_instances.get(&role.address.resource) == Some(&1)).then(|| role.address.resource.to_string());
+        let role_resource = (role_instances.get(&role.address.resource) == Some(&1))
+            .then(|| role.address.resource.to_string());
         // A policy names its role; before the first apply the name may be unknown
         // (`role = aws_iam_role.x.id`), then the dependency tells.
-        let by_dependency =
-            unknown_role.iter().copied().filter(|c| role_resource.as_ref().is_some_and(|r| c.dependencies.contains(r)));
-        let members: Vec<&ResourceChange> =
-            by_role_name.get(name.as_str()).into_iter().flatten().copied().chain(by_dependency).collect();
+        let by_dependency = unknown_role.iter().copied().filter(|c| {
+            role_resource
+                .as_ref()
+                .is_some_and(|r| c.dependencies.contains(r))
+        });
+        let members: Vec<&ResourceChange> = by_role_name
+            .get(name.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(by_dependency)
+            .collect();
         for c in members {
             match c.address.resource.type_name.as_str() {
                 "aws_iam_role_policy" => {
@@ -172,14 +254,17 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
                     }
                 }
                 "aws_iam_role_policy_attachment" => {
-                    let by_arn = str_attr(c, "policy_arn").and_then(|arn| managed_by_arn.get(&arn).cloned());
+                    let by_arn =
+                        str_attr(c, "policy_arn").and_then(|arn| managed_by_arn.get(&arn).cloned());
                     // Before the first apply the ARN is unknown: use the attachment's dependency.
                     // Dependencies name resources, not instances: a dependency identifies the
                     // policy only when that resource has a single instance.
                     let by_dep = || {
-                        c.dependencies.iter().find_map(|d| match managed_by_address.get(d).map(Vec::as_slice) {
-                            Some([only]) => Some(only.clone()),
-                            _ => None,
+                        c.dependencies.iter().find_map(|d| {
+                            match managed_by_address.get(d).map(Vec::as_slice) {
+                                Some([only]) => Some(only.clone()),
+                                _ => None,
+                            }
                         })
                     };
                     if let Some((label, doc)) = by_arn.or_else(by_dep) {
@@ -193,17 +278,27 @@ fn validate_roles(planned: &[&ResourceChange], config: &Config, opts: &ValidateO
         }
         let policies: Vec<RolePolicy<'_>> = texts
             .iter()
-            .map(|(label, doc, inline)| if *inline { RolePolicy::inline(label, doc) } else { RolePolicy::managed(label, doc) })
+            .map(|(label, doc, inline)| {
+                if *inline {
+                    RolePolicy::inline(label, doc)
+                } else {
+                    RolePolicy::managed(label, doc)
+                }
+            })
             .collect();
         let block = config.resource(&role.address.resource);
         // Each policy document is validated on its own above; from the role check keep what
         // concerns the role as a whole, so nothing is reported twice.
-        for finding in validate_role(&name, &trust, &policies, opts).into_iter().filter(is_role_level) {
-            let attribute = if finding.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL) {
-                "assume_role_policy"
-            } else {
-                "name"
-            };
+        for finding in validate_role(&name, &trust, &policies, opts)
+            .into_iter()
+            .filter(is_role_level)
+        {
+            let attribute =
+                if finding.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL) {
+                    "assume_role_policy"
+                } else {
+                    "name"
+                };
             out.push(PolicyFinding {
                 address: role.address.clone(),
                 attribute: attribute.to_owned(),
@@ -221,7 +316,10 @@ fn is_role_level(f: &Finding) -> bool {
     f.policy.as_deref() == Some(aiu_policy::validate::TRUST_POLICY_LABEL)
         || matches!(
             f.code,
-            "PRIVILEGE_ESCALATION" | "ROLE_INLINE_POLICIES_SIZE_EXCEEDED" | "TOO_MANY_MANAGED_POLICIES" | "INVALID_ROLE_NAME"
+            "PRIVILEGE_ESCALATION"
+                | "ROLE_INLINE_POLICIES_SIZE_EXCEEDED"
+                | "TOO_MANY_MANAGED_POLICIES"
+                | "INVALID_ROLE_NAME"
         )
 }
 
@@ -229,7 +327,12 @@ fn is_role_level(f: &Finding) -> bool {
 const INLINE_POLICY_SIZE_LIMIT: usize = 10_240;
 
 fn attribute_span(block: &ResourceBlock, attribute: &str) -> Option<Span> {
-    block.body.attribute_spans.get(attribute).cloned().or_else(|| Some(block.span.clone()))
+    block
+        .body
+        .attribute_spans
+        .get(attribute)
+        .cloned()
+        .or_else(|| Some(block.span.clone()))
 }
 
 /// Drops findings whose code is allowed by a `# aiu:allow CODE` comment right above the block
@@ -237,13 +340,20 @@ fn attribute_span(block: &ResourceBlock, attribute: &str) -> Option<Span> {
 /// found through an attached policy can be accepted above that policy).
 fn suppress(findings: Vec<PolicyFinding>, config: &Config) -> Vec<PolicyFinding> {
     let allowed_at = |address: &InstanceAddress, code: &str| {
-        config.resource(&address.resource).is_some_and(|block| allowed_codes(config, block).iter().any(|c| c == code))
+        config
+            .resource(&address.resource)
+            .is_some_and(|block| allowed_codes(config, block).iter().any(|c| c == code))
     };
     findings
         .into_iter()
         .filter(|f| {
-            let via_policy = f.finding.policy.as_deref().and_then(|p| p.parse::<InstanceAddress>().ok());
-            !allowed_at(&f.address, f.finding.code) && !via_policy.is_some_and(|p| allowed_at(&p, f.finding.code))
+            let via_policy = f
+                .finding
+                .policy
+                .as_deref()
+                .and_then(|p| p.parse::<InstanceAddress>().ok());
+            !allowed_at(&f.address, f.finding.code)
+                && !via_policy.is_some_and(|p| allowed_at(&p, f.finding.code))
         })
         .collect()
 }
@@ -251,16 +361,28 @@ fn suppress(findings: Vec<PolicyFinding>, config: &Config) -> Vec<PolicyFinding>
 /// Codes named by `# aiu:allow CODE[, CODE...]` comments in the comment lines directly above
 /// a block's header.
 pub fn allowed_codes(config: &Config, block: &ResourceBlock) -> Vec<String> {
-    let Some(text) = config.source(&block.span.file) else { return Vec::new() };
+    let Some(text) = config.source(&block.span.file) else {
+        return Vec::new();
+    };
     let lines: Vec<&str> = text.lines().collect();
     let mut codes = Vec::new();
     let mut line = block.span.start.line.saturating_sub(1);
     while line > 0 {
         let current = lines.get(line - 1).map(|l| l.trim()).unwrap_or("");
-        let Some(comment) = current.strip_prefix('#').or_else(|| current.strip_prefix("//")) else { break };
+        let Some(comment) = current
+            .strip_prefix('#')
+            .or_else(|| current.strip_prefix("//"))
+        else {
+            break;
+        };
         if let Some(rest) = comment.trim().strip_prefix("aiu:allow") {
             let list = rest.split("--").next().unwrap_or("");
-            codes.extend(list.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned));
+            codes.extend(
+                list.split([',', ' '])
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned),
+            );
         }
         line -= 1;
     }
@@ -270,8 +392,17 @@ pub fn allowed_codes(config: &Config, block: &ResourceBlock) -> Vec<String> {
 /// Findings as diagnostics, sorted by address.
 pub fn findings_to_diagnostics(findings: &[PolicyFinding]) -> Diagnostics {
     let mut sorted: Vec<&PolicyFinding> = findings.iter().collect();
-    sorted.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.code.cmp(b.finding.code)));
-    Diagnostics(sorted.into_iter().map(PolicyFinding::to_diagnostic).collect())
+    sorted.sort_by(|a, b| {
+        a.address
+            .cmp(&b.address)
+            .then(a.finding.code.cmp(b.finding.code))
+    });
+    Diagnostics(
+        sorted
+            .into_iter()
+            .map(PolicyFinding::to_diagnostic)
+            .collect(),
+    )
 }
 
 /// A compact summary of non-error findings for `aiu plan`: one line per finding
@@ -286,8 +417,16 @@ pub fn summary(findings: &[PolicyFinding]) -> Option<String> {
                 (None, Some(i)) => format!(" (statement #{})", i + 1),
                 _ => String::new(),
             };
-            let policy = f.finding.policy.as_ref().map(|p| format!(" via {p}")).unwrap_or_default();
-            format!("  {} {}: {}.{}{policy}{at}", f.finding.severity, f.finding.code, f.address, f.attribute)
+            let policy = f
+                .finding
+                .policy
+                .as_ref()
+                .map(|p| format!(" via {p}"))
+                .unwrap_or_default();
+            format!(
+                "  {} {}: {}.{}{policy}{at}",
+                f.finding.severity, f.finding.code, f.address, f.attribute
+            )
         })
         .collect();
     lines.sort();
@@ -306,7 +445,11 @@ pub fn summary(findings: &[PolicyFinding]) -> Option<String> {
 /// known only after apply (e.g. a role ARN in a Resource), as `address.attribute`.
 pub fn unchecked_policies(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete) {
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.address.resource.mode == ResourceMode::Managed && c.action != Action::Delete)
+    {
         let Some(after) = &c.after else { continue };
         for attr in ["policy", "assume_role_policy"] {
             if after.get(attr).is_some_and(Value::contains_unknown) {
@@ -346,5 +489,8 @@ pub struct PlanChecks {
 pub fn check_plan(plan: &Plan, config: &Config, account_id: Option<&str>) -> PlanChecks {
     let mut diagnostics = Diagnostics(unchecked_warning(plan).into_iter().collect());
     diagnostics.extend(crate::access::assertion_diagnostics(plan, account_id));
-    PlanChecks { findings: validate_plan(plan, config), diagnostics }
+    PlanChecks {
+        findings: validate_plan(plan, config),
+        diagnostics,
+    }
 }

@@ -100,19 +100,31 @@ struct DriftV1 {
 }
 
 fn mask(v: &Value) -> MaskedValue {
-    MaskedValue { value: v.to_json(), unknown: v.unknown_mask() }
+    MaskedValue {
+        value: v.to_json(),
+        unknown: v.unknown_mask(),
+    }
 }
 
 fn unmask(m: MaskedValue) -> Value {
     fn apply(value: Value, mask: Option<&Json>) -> Value {
         match (value, mask) {
             (_, Some(Json::Bool(true))) => Value::Unknown,
-            (Value::Object(map), Some(Json::Object(m))) => {
-                Value::Object(map.into_iter().map(|(k, v)| { let sub = m.get(&k); (k, apply(v, sub)) }).collect())
-            }
-            (Value::List(items), Some(Json::Array(m))) => {
-                Value::List(items.into_iter().enumerate().map(|(i, v)| apply(v, m.get(i))).collect())
-            }
+            (Value::Object(map), Some(Json::Object(m))) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let sub = m.get(&k);
+                        (k, apply(v, sub))
+                    })
+                    .collect(),
+            ),
+            (Value::List(items), Some(Json::Array(m))) => Value::List(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| apply(v, m.get(i)))
+                    .collect(),
+            ),
             (value, _) => value,
         }
     }
@@ -227,7 +239,11 @@ impl SavedPlan {
             drift: p
                 .drift
                 .iter()
-                .map(|d| DriftV1 { address: d.address.to_string(), before: mask(&d.before), after: d.after.as_ref().map(mask) })
+                .map(|d| DriftV1 {
+                    address: d.address.to_string(),
+                    before: mask(&d.before),
+                    after: d.after.as_ref().map(mask),
+                })
                 .collect(),
             warnings: p.diagnostics.iter().map(ToString::to_string).collect(),
         };
@@ -238,22 +254,36 @@ impl SavedPlan {
 
     /// Reads a plan file's text; `path` names it in errors.
     pub fn from_json_str(text: &str, path: &str) -> Result<SavedPlan, PlanFileError> {
-        let not_a_plan = |detail: String| PlanFileError::NotAPlan { path: path.to_owned(), detail };
-        let header: Json = serde_json::from_str(text).map_err(|e| not_a_plan(format!("invalid JSON: {e}")))?;
+        let not_a_plan = |detail: String| PlanFileError::NotAPlan {
+            path: path.to_owned(),
+            detail,
+        };
+        let header: Json =
+            serde_json::from_str(text).map_err(|e| not_a_plan(format!("invalid JSON: {e}")))?;
         if header.get("format").and_then(Json::as_str) != Some("aiu-plan") {
             return Err(not_a_plan("no `\"format\": \"aiu-plan\"` header".into()));
         }
-        let version = header.get("format_version").and_then(Json::as_u64).unwrap_or(0);
+        let version = header
+            .get("format_version")
+            .and_then(Json::as_u64)
+            .unwrap_or(0);
         if version > PLAN_FILE_FORMAT_VERSION {
-            return Err(PlanFileError::NewerFormat { path: path.to_owned(), found: version });
+            return Err(PlanFileError::NewerFormat {
+                path: path.to_owned(),
+                found: version,
+            });
         }
         let file: FileV1 = serde_json::from_value(header).map_err(|e| not_a_plan(e.to_string()))?;
-        let address = |s: &str| s.parse::<InstanceAddress>().map_err(|e| not_a_plan(e.to_string()));
+        let address = |s: &str| {
+            s.parse::<InstanceAddress>()
+                .map_err(|e| not_a_plan(e.to_string()))
+        };
         let mut changes = Vec::with_capacity(file.changes.len());
         for c in file.changes {
             changes.push(ResourceChange {
                 address: address(&c.address)?,
-                action: parse_action(&c.action).ok_or_else(|| not_a_plan(format!("unknown action `{}`", c.action)))?,
+                action: parse_action(&c.action)
+                    .ok_or_else(|| not_a_plan(format!("unknown action `{}`", c.action)))?,
                 before: c.before.map(unmask),
                 after: c.after.map(unmask),
                 replace_paths: c.replace_paths,
@@ -266,7 +296,8 @@ impl SavedPlan {
         for o in file.outputs {
             outputs.push(OutputChange {
                 name: o.name,
-                action: parse_action(&o.action).ok_or_else(|| not_a_plan(format!("unknown action `{}`", o.action)))?,
+                action: parse_action(&o.action)
+                    .ok_or_else(|| not_a_plan(format!("unknown action `{}`", o.action)))?,
                 before: o.before.map(unmask),
                 after: o.after.map(unmask),
                 sensitive: o.sensitive,
@@ -274,7 +305,11 @@ impl SavedPlan {
         }
         let mut drift = Vec::with_capacity(file.drift.len());
         for d in file.drift {
-            drift.push(Drift { address: address(&d.address)?, before: unmask(d.before), after: d.after.map(unmask) });
+            drift.push(Drift {
+                address: address(&d.address)?,
+                before: unmask(d.before),
+                after: d.after.map(unmask),
+            });
         }
         let variables = match unmask(file.variables) {
             Value::Object(map) => map,
@@ -302,13 +337,18 @@ impl SavedPlan {
 }
 
 /// SHA-256 of a configuration's files (sorted by path, names and contents).
-pub fn config_digest<'a>(files: impl IntoIterator<Item = (&'a std::path::Path, &'a str)>) -> String {
+pub fn config_digest<'a>(
+    files: impl IntoIterator<Item = (&'a std::path::Path, &'a str)>,
+) -> String {
     use sha2::{Digest, Sha256};
     let mut files: Vec<(&std::path::Path, &str)> = files.into_iter().collect();
     files.sort();
     let mut hasher = Sha256::new();
     for (path, text) in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         hasher.update(name.as_bytes());
         hasher.update([0]);
         hasher.update(text.as_bytes());
@@ -332,7 +372,11 @@ mod tests {
     use super::*;
 
     fn sample() -> SavedPlan {
-        let after = Value::object([("name", Value::from("r")), ("arn", Value::Unknown), ("tags", Value::object([("a", Value::Unknown)]))]);
+        let after = Value::object([
+            ("name", Value::from("r")),
+            ("arn", Value::Unknown),
+            ("tags", Value::object([("a", Value::Unknown)])),
+        ]);
         SavedPlan {
             plan: Plan {
                 changes: vec![ResourceChange {
@@ -345,7 +389,13 @@ mod tests {
                     dependencies: vec!["aws_iam_policy.p".into()],
                     import_id: None,
                 }],
-                outputs: vec![OutputChange { name: "o".into(), action: Action::Create, before: None, after: Some(Value::Unknown), sensitive: true }],
+                outputs: vec![OutputChange {
+                    name: "o".into(),
+                    action: Action::Create,
+                    before: None,
+                    after: Some(Value::Unknown),
+                    sensitive: true,
+                }],
                 drift: vec![],
                 diagnostics: Diagnostics::new(),
                 prior_lineage: "L".into(),
@@ -371,10 +421,21 @@ mod tests {
 
     #[test]
     fn other_files_and_newer_formats_are_refused() {
-        assert!(matches!(SavedPlan::from_json_str("{}", "p"), Err(PlanFileError::NotAPlan { .. })));
-        assert!(matches!(SavedPlan::from_json_str("not json", "p"), Err(PlanFileError::NotAPlan { .. })));
-        let newer = sample().to_json_string().replace("\"format_version\": 1", "\"format_version\": 9");
-        assert!(matches!(SavedPlan::from_json_str(&newer, "p"), Err(PlanFileError::NewerFormat { found: 9, .. })));
+        assert!(matches!(
+            SavedPlan::from_json_str("{}", "p"),
+            Err(PlanFileError::NotAPlan { .. })
+        ));
+        assert!(matches!(
+            SavedPlan::from_json_str("not json", "p"),
+            Err(PlanFileError::NotAPlan { .. })
+        ));
+        let newer = sample()
+            .to_json_string()
+            .replace("\"format_version\": 1", "\"format_version\": 9");
+        assert!(matches!(
+            SavedPlan::from_json_str(&newer, "p"),
+            Err(PlanFileError::NewerFormat { found: 9, .. })
+        ));
     }
 
     #[test]

@@ -67,10 +67,25 @@ pub struct PlanInput<'a> {
 pub fn dependency_graph(config: &Config) -> Dag<NodeId> {
     let mut dag = Dag::new();
     let mut nodes: Vec<NodeId> = Vec::new();
-    nodes.extend(config.variables.iter().map(|v| NodeId::Variable(v.name.clone())));
+    nodes.extend(
+        config
+            .variables
+            .iter()
+            .map(|v| NodeId::Variable(v.name.clone())),
+    );
     nodes.extend(config.locals.iter().map(|l| NodeId::Local(l.name.clone())));
-    nodes.extend(config.resources.iter().map(|r| NodeId::Resource(r.addr.clone())));
-    nodes.extend(config.outputs.iter().map(|o| NodeId::Output(o.name.clone())));
+    nodes.extend(
+        config
+            .resources
+            .iter()
+            .map(|r| NodeId::Resource(r.addr.clone())),
+    );
+    nodes.extend(
+        config
+            .outputs
+            .iter()
+            .map(|o| NodeId::Output(o.name.clone())),
+    );
     for node in &nodes {
         dag.add_node(node.clone());
     }
@@ -84,10 +99,14 @@ pub fn dependency_graph(config: &Config) -> Dag<NodeId> {
 
 /// Sets `root.a.b.c = value` for `path = [a, b, c]`, creating objects on the way.
 fn insert_path(root: &mut BTreeMap<String, Value>, path: &[&str], value: Value) {
-    let Some((last, init)) = path.split_last() else { return };
+    let Some((last, init)) = path.split_last() else {
+        return;
+    };
     let mut table = root;
     for key in init {
-        let entry = table.entry((*key).to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+        let entry = table
+            .entry((*key).to_owned())
+            .or_insert_with(|| Value::Object(BTreeMap::new()));
         let Value::Object(inner) = entry else { return };
         table = inner;
     }
@@ -128,13 +147,14 @@ impl<'a> Planner<'a> {
         let prior = input
             .prior
             .instances()
-            .map(|(addr, inst)| {
-                (addr, (inst.value(), inst.dependencies.clone()))
-            })
+            .map(|(addr, inst)| (addr, (inst.value(), inst.dependencies.clone())))
             .collect::<HashMap<InstanceAddress, (Value, Vec<String>)>>();
         let mut prior_by_resource: HashMap<ResourceAddress, Vec<InstanceAddress>> = HashMap::new();
         for addr in prior.keys() {
-            prior_by_resource.entry(addr.resource.clone()).or_default().push(addr.clone());
+            prior_by_resource
+                .entry(addr.resource.clone())
+                .or_default()
+                .push(addr.clone());
         }
         for list in prior_by_resource.values_mut() {
             list.sort();
@@ -145,7 +165,12 @@ impl<'a> Planner<'a> {
             base_root: BTreeMap::new(),
             values: HashMap::new(),
             direct_deps: HashMap::new(),
-            blocks: input.config.resources.iter().map(|r| (r.addr.clone(), r)).collect(),
+            blocks: input
+                .config
+                .resources
+                .iter()
+                .map(|r| (r.addr.clone(), r))
+                .collect(),
             changes: Vec::new(),
             prior,
             prior_by_resource,
@@ -164,15 +189,26 @@ impl<'a> Planner<'a> {
         let dir = config.dir.display().to_string();
         self.base_root.insert(
             "path".into(),
-            Value::object([("module", Value::from(dir.clone())), ("root", Value::from(dir.clone())), ("cwd", Value::from(dir))]),
+            Value::object([
+                ("module", Value::from(dir.clone())),
+                ("root", Value::from(dir.clone())),
+                ("cwd", Value::from(dir)),
+            ]),
         );
-        self.base_root.insert("terraform".into(), Value::object([("workspace", Value::from("default"))]));
+        self.base_root.insert(
+            "terraform".into(),
+            Value::object([("workspace", Value::from("default"))]),
+        );
         for (name, value) in self.input.variables {
-            self.values.insert(NodeId::Variable(name.clone()), value.clone());
+            self.values
+                .insert(NodeId::Variable(name.clone()), value.clone());
         }
 
         let dag = dependency_graph(config);
-        self.direct_deps = dag.nodes().map(|n| (n.clone(), dag.dependencies_of(n))).collect();
+        self.direct_deps = dag
+            .nodes()
+            .map(|n| (n.clone(), dag.dependencies_of(n)))
+            .collect();
         let order = match dag.topological_order() {
             Ok(order) => order,
             Err(_) => {
@@ -200,10 +236,18 @@ impl<'a> Planner<'a> {
                     self.import_ids.insert(block.to.clone(), id);
                 }
                 Ok(other) => self.diags.push(
-                    Diagnostic::error("Invalid import id", format!("The `id` of an import block must be a known string, got {}.", other.type_name()))
-                        .with_span(Some(block.id.span.clone())),
+                    Diagnostic::error(
+                        "Invalid import id",
+                        format!(
+                            "The `id` of an import block must be a known string, got {}.",
+                            other.type_name()
+                        ),
+                    )
+                    .with_span(Some(block.id.span.clone())),
                 ),
-                Err(e) => self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(block.id.span.clone()))),
+                Err(e) => self.diags.push(
+                    Diagnostic::error(e.summary, e.detail).with_span(Some(block.id.span.clone())),
+                ),
             }
         }
 
@@ -215,14 +259,17 @@ impl<'a> Planner<'a> {
                 // A destroy plan evaluates nothing but what state holds: locals and data
                 // sources may refer to instances that are already gone.
                 NodeId::Local(name) if self.input.destroy => {
-                    self.values.insert(NodeId::Local(name.clone()), Value::Unknown);
+                    self.values
+                        .insert(NodeId::Local(name.clone()), Value::Unknown);
                 }
                 NodeId::Local(name) => self.plan_local(name),
                 NodeId::Resource(addr) => {
                     if let Some(block) = self.blocks.get(addr).copied() {
                         match addr.mode {
                             ResourceMode::Managed => self.plan_resource(block, node),
-                            ResourceMode::Data if self.input.destroy => self.publish_unknown(addr, block),
+                            ResourceMode::Data if self.input.destroy => {
+                                self.publish_unknown(addr, block)
+                            }
                             ResourceMode::Data => self.plan_data(block),
                         }
                     }
@@ -236,7 +283,11 @@ impl<'a> Planner<'a> {
         }
         self.plan_orphans();
         self.plan_removed_outputs(&mut outputs);
-        let access_assertions = if self.input.destroy { Vec::new() } else { self.plan_access_assertions() };
+        let access_assertions = if self.input.destroy {
+            Vec::new()
+        } else {
+            self.plan_access_assertions()
+        };
 
         if !self.unread_data.is_empty() && !self.input.reader.is_online() {
             self.unread_data.sort();
@@ -251,7 +302,12 @@ impl<'a> Planner<'a> {
 
         self.changes.sort_by(|a, b| a.address.cmp(&b.address));
         outputs.sort_by(|a, b| a.name.cmp(&b.name));
-        let warnings: Vec<Diagnostic> = self.diags.iter().filter(|d| !d.is_error()).cloned().collect();
+        let warnings: Vec<Diagnostic> = self
+            .diags
+            .iter()
+            .filter(|d| !d.is_error())
+            .cloned()
+            .collect();
         let plan = Plan {
             changes: self.changes,
             outputs,
@@ -279,18 +335,25 @@ impl<'a> Planner<'a> {
             let path: Vec<&str> = match node {
                 NodeId::Variable(name) => vec!["var", name],
                 NodeId::Local(name) => vec!["local", name],
-                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => vec!["data", &addr.type_name, &addr.name],
+                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => {
+                    vec!["data", &addr.type_name, &addr.name]
+                }
                 NodeId::Resource(addr) => vec![&addr.type_name, &addr.name],
                 NodeId::Output(_) => continue,
             };
             insert_path(&mut root, &path, value.clone());
         }
-        let ctx = EvalContext { root, base_dir: config.dir.clone() };
+        let ctx = EvalContext {
+            root,
+            base_dir: config.dir.clone(),
+        };
         let mut out = Vec::new();
         for check in &config.checks {
             for a in &check.access {
                 let source = config.source(&a.span.file);
-                if let Some(p) = crate::access::plan_assertion(check, a, &ctx, source, &mut self.diags) {
+                if let Some(p) =
+                    crate::access::plan_assertion(check, a, &ctx, source, &mut self.diags)
+                {
                     out.push(p);
                 }
             }
@@ -329,31 +392,47 @@ impl<'a> Planner<'a> {
 
     /// The context for one node's expressions: `path`, `terraform`, and exactly the variables,
     /// locals, data sources and resources the node references.
-    fn eval_context(&self, node: Option<&NodeId>, each: Option<&aiu_config::EachOrCount>) -> EvalContext {
+    fn eval_context(
+        &self,
+        node: Option<&NodeId>,
+        each: Option<&aiu_config::EachOrCount>,
+    ) -> EvalContext {
         let mut root = self.base_root.clone();
         let mut insert = |path: &[&str], value: Value| {
             let mut table = &mut root;
             for key in &path[..path.len() - 1] {
-                let entry = table.entry((*key).to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+                let entry = table
+                    .entry((*key).to_owned())
+                    .or_insert_with(|| Value::Object(BTreeMap::new()));
                 let Value::Object(inner) = entry else { return };
                 table = inner;
             }
             table.insert(path[path.len() - 1].to_owned(), value);
         };
-        for dep in node.and_then(|n| self.direct_deps.get(n)).into_iter().flatten() {
+        for dep in node
+            .and_then(|n| self.direct_deps.get(n))
+            .into_iter()
+            .flatten()
+        {
             let value = self.values.get(dep).cloned().unwrap_or(Value::Unknown);
             match dep {
                 NodeId::Variable(name) => insert(&["var", name], value),
                 NodeId::Local(name) => insert(&["local", name], value),
-                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => insert(&["data", &addr.type_name, &addr.name], value),
+                NodeId::Resource(addr) if addr.mode == ResourceMode::Data => {
+                    insert(&["data", &addr.type_name, &addr.name], value)
+                }
                 NodeId::Resource(addr) => insert(&[&addr.type_name, &addr.name], value),
                 NodeId::Output(_) => {}
             }
         }
         for name in ["var", "local", "data"] {
-            root.entry(name.to_owned()).or_insert_with(|| Value::Object(BTreeMap::new()));
+            root.entry(name.to_owned())
+                .or_insert_with(|| Value::Object(BTreeMap::new()));
         }
-        let mut ctx = EvalContext { root, base_dir: self.config().dir.clone() };
+        let mut ctx = EvalContext {
+            root,
+            base_dir: self.config().dir.clone(),
+        };
         if let Some(each) = each {
             each.bind(&mut ctx);
         }
@@ -361,11 +440,18 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_local(&mut self, name: &str) {
-        let Some(local) = self.config().local(name) else { return };
-        let value = match aiu_lang::eval(&local.expr.expr, &self.eval_context(Some(&NodeId::Local(name.to_owned())), None)) {
+        let Some(local) = self.config().local(name) else {
+            return;
+        };
+        let value = match aiu_lang::eval(
+            &local.expr.expr,
+            &self.eval_context(Some(&NodeId::Local(name.to_owned())), None),
+        ) {
             Ok(v) => v,
             Err(e) => {
-                self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(local.expr.span.clone())));
+                self.diags.push(
+                    Diagnostic::error(e.summary, e.detail).with_span(Some(local.expr.span.clone())),
+                );
                 Value::Unknown
             }
         };
@@ -377,22 +463,39 @@ impl<'a> Planner<'a> {
         let after = if self.input.destroy {
             None
         } else {
-            match aiu_lang::eval(&output.value.expr, &self.eval_context(Some(&NodeId::Output(name.to_owned())), None)) {
+            match aiu_lang::eval(
+                &output.value.expr,
+                &self.eval_context(Some(&NodeId::Output(name.to_owned())), None),
+            ) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    self.diags.push(Diagnostic::error(e.summary, e.detail).with_span(Some(output.value.span.clone())));
+                    self.diags.push(
+                        Diagnostic::error(e.summary, e.detail)
+                            .with_span(Some(output.value.span.clone())),
+                    );
                     return None;
                 }
             }
         };
-        let before = self.input.prior.outputs.get(name).map(|o| Value::from_json(&o.value));
+        let before = self
+            .input
+            .prior
+            .outputs
+            .get(name)
+            .map(|o| Value::from_json(&o.value));
         let action = match (&before, &after) {
             (None, Some(_)) => Action::Create,
             (Some(_), None) => Action::Delete,
             (Some(b), Some(a)) if b != a => Action::Update,
             _ => Action::NoOp,
         };
-        Some(OutputChange { name: name.to_owned(), action, before, after, sensitive: output.sensitive })
+        Some(OutputChange {
+            name: name.to_owned(),
+            action,
+            before,
+            after,
+            sensitive: output.sensitive,
+        })
     }
 
     fn plan_removed_outputs(&mut self, outputs: &mut Vec<OutputChange>) {
@@ -411,7 +514,12 @@ impl<'a> Planner<'a> {
 
     /// Publishes the values of a resource's instances to expressions: a single object, a list
     /// for `count`, an object for `for_each`.
-    fn publish(&mut self, addr: &ResourceAddress, block: &ResourceBlock, instances: Vec<(InstanceKey, Value)>) {
+    fn publish(
+        &mut self,
+        addr: &ResourceAddress,
+        block: &ResourceBlock,
+        instances: Vec<(InstanceKey, Value)>,
+    ) {
         let value = if block.count.is_some() {
             Value::List(instances.into_iter().map(|(_, v)| v).collect())
         } else if block.for_each.is_some() {
@@ -425,7 +533,11 @@ impl<'a> Planner<'a> {
                     .collect(),
             )
         } else {
-            instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Unknown)
+            instances
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Unknown)
         };
         self.values.insert(NodeId::Resource(addr.clone()), value);
     }
@@ -446,7 +558,12 @@ impl<'a> Planner<'a> {
             if let Some(each) = &each {
                 each.bind(&mut ctx);
             }
-            let (value, diags) = aiu_config::evaluate_body(&block.body, block.schema.attributes, block.schema.blocks, &ctx);
+            let (value, diags) = aiu_config::evaluate_body(
+                &block.body,
+                block.schema.attributes,
+                block.schema.blocks,
+                &ctx,
+            );
             let failed = diags.has_errors();
             self.diags.extend(diags);
             if failed {
@@ -495,7 +612,12 @@ impl<'a> Planner<'a> {
 
     /// Reads one data source instance. Returns its value and whether the read is deferred to
     /// apply (arguments unknown).
-    fn read_data(&mut self, block: &ResourceBlock, address: &InstanceAddress, args: Value) -> (Value, bool) {
+    fn read_data(
+        &mut self,
+        block: &ResourceBlock,
+        address: &InstanceAddress,
+        args: Value,
+    ) -> (Value, bool) {
         if args.contains_unknown() {
             return (with_unknown_computed(block.schema, args), true);
         }
@@ -510,7 +632,8 @@ impl<'a> Planner<'a> {
                 }
                 Err(e) => {
                     self.diags.push(
-                        Diagnostic::error("Invalid policy document", format!("{address}: {e}")).with_span(Some(block.span.clone())),
+                        Diagnostic::error("Invalid policy document", format!("{address}: {e}"))
+                            .with_span(Some(block.span.clone())),
                     );
                     (with_unknown_computed(block.schema, args), false)
                 }
@@ -524,7 +647,11 @@ impl<'a> Planner<'a> {
             }
             Err(message) => {
                 self.diags.push(
-                    Diagnostic::error("Failed to read data source", format!("{address}: {message}")).with_span(Some(block.span.clone())),
+                    Diagnostic::error(
+                        "Failed to read data source",
+                        format!("{address}: {message}"),
+                    )
+                    .with_span(Some(block.span.clone())),
                 );
                 (with_unknown_computed(block.schema, args), false)
             }
@@ -533,12 +660,22 @@ impl<'a> Planner<'a> {
 
     fn plan_resource(&mut self, block: &ResourceBlock, node: &NodeId) {
         let addr = block.addr.clone();
-        let dependencies: Vec<String> = self.resource_deps.get(node).map(|d| d.iter().cloned().collect()).unwrap_or_default();
+        let dependencies: Vec<String> = self
+            .resource_deps
+            .get(node)
+            .map(|d| d.iter().cloned().collect())
+            .unwrap_or_default();
         if self.input.destroy {
             let mut published = Vec::new();
             for (address, (prior, deps)) in self.prior_instances_of(&addr) {
                 published.push((address.key.clone(), prior.clone()));
-                self.push_delete(address, prior, deps, ChangeReason::DestroyRequested, Some(block));
+                self.push_delete(
+                    address,
+                    prior,
+                    deps,
+                    ChangeReason::DestroyRequested,
+                    Some(block),
+                );
             }
             self.publish(&addr, block, published);
             return;
@@ -547,7 +684,8 @@ impl<'a> Planner<'a> {
             self.publish_unknown(&addr, block);
             return;
         };
-        let planned_keys: BTreeSet<InstanceKey> = instances.iter().map(|(k, _)| k.clone()).collect();
+        let planned_keys: BTreeSet<InstanceKey> =
+            instances.iter().map(|(k, _)| k.clone()).collect();
         let mut published = Vec::new();
         for (key, config_value) in instances {
             let address = addr.instance(key.clone());
@@ -565,13 +703,22 @@ impl<'a> Planner<'a> {
             .collect();
         for address in orphans {
             if let Some((prior, deps)) = self.prior.get(&address).cloned() {
-                self.push_delete(address, prior, deps, ChangeReason::KeyNotInConfig, Some(block));
+                self.push_delete(
+                    address,
+                    prior,
+                    deps,
+                    ChangeReason::KeyNotInConfig,
+                    Some(block),
+                );
             }
         }
         self.publish(&addr, block, published);
     }
 
-    fn prior_instances_of(&self, addr: &ResourceAddress) -> Vec<(InstanceAddress, (Value, Vec<String>))> {
+    fn prior_instances_of(
+        &self,
+        addr: &ResourceAddress,
+    ) -> Vec<(InstanceAddress, (Value, Vec<String>))> {
         self.prior_by_resource
             .get(addr)
             .into_iter()
@@ -616,17 +763,29 @@ impl<'a> Planner<'a> {
         let mut orphans: Vec<(InstanceAddress, (Value, Vec<String>))> = self
             .prior
             .iter()
-            .filter(|(a, _)| a.resource.mode == ResourceMode::Managed && !self.blocks.contains_key(&a.resource))
+            .filter(|(a, _)| {
+                a.resource.mode == ResourceMode::Managed && !self.blocks.contains_key(&a.resource)
+            })
             .map(|(a, v)| (a.clone(), v.clone()))
             .collect();
         orphans.sort_by(|a, b| a.0.cmp(&b.0));
-        let reason = if self.input.destroy { ChangeReason::DestroyRequested } else { ChangeReason::NotInConfig };
+        let reason = if self.input.destroy {
+            ChangeReason::DestroyRequested
+        } else {
+            ChangeReason::NotInConfig
+        };
         for (address, (prior, deps)) in orphans {
             self.push_delete(address, prior, deps, reason.clone(), None);
         }
     }
 
-    fn plan_instance(&mut self, block: &ResourceBlock, address: InstanceAddress, config_value: Value, dependencies: Vec<String>) -> ResourceChange {
+    fn plan_instance(
+        &mut self,
+        block: &ResourceBlock,
+        address: InstanceAddress,
+        config_value: Value,
+        dependencies: Vec<String>,
+    ) -> ResourceChange {
         let schema = block.schema;
         let mut config_value = self.with_tags_all(schema, config_value);
         let mut import_id = None;
@@ -651,7 +810,10 @@ impl<'a> Planner<'a> {
                         None
                     }
                     Err(message) => {
-                        self.diags.push(Diagnostic::error("Import failed", format!("{address}: {message}")));
+                        self.diags.push(Diagnostic::error(
+                            "Import failed",
+                            format!("{address}: {message}"),
+                        ));
                         None
                     }
                 },
@@ -662,7 +824,11 @@ impl<'a> Planner<'a> {
             let after = with_unknown_computed(schema, config_value);
             return ResourceChange {
                 address,
-                action: if import_id.is_some() { Action::Import } else { Action::Create },
+                action: if import_id.is_some() {
+                    Action::Import
+                } else {
+                    Action::Create
+                },
                 before: None,
                 after: Some(after),
                 replace_paths: Vec::new(),
@@ -683,8 +849,10 @@ impl<'a> Planner<'a> {
                 }
                 let prior_attr = prior.get(attr.name).cloned().unwrap_or(Value::Null);
                 let keep_prior = ignore.ignores(attr.name)
-                    || (attr.presence == Presence::OptionalComputed && cfg.get(attr.name).is_none_or(Value::is_null))
-                    || (attr.name == "name_prefix" && cfg.get("name").is_some_and(|n| !n.is_null()));
+                    || (attr.presence == Presence::OptionalComputed
+                        && cfg.get(attr.name).is_none_or(Value::is_null))
+                    || (attr.name == "name_prefix"
+                        && cfg.get("name").is_some_and(|n| !n.is_null()));
                 if keep_prior {
                     cfg.insert(attr.name.to_owned(), prior_attr);
                     continue;
@@ -709,7 +877,11 @@ impl<'a> Planner<'a> {
                     map.insert("name".into(), Value::Unknown);
                 }
             }
-            (Action::Replace, with_unknown_computed(schema, fresh), Some(ChangeReason::ReplaceAttributes))
+            (
+                Action::Replace,
+                with_unknown_computed(schema, fresh),
+                Some(ChangeReason::ReplaceAttributes),
+            )
         } else {
             let mut merged = prior.as_object().cloned().unwrap_or_default();
             if let Value::Object(cfg) = config_value {
@@ -733,7 +905,16 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        ResourceChange { address, action, before: Some(prior), after: Some(after), replace_paths, reason, dependencies, import_id }
+        ResourceChange {
+            address,
+            action,
+            before: Some(prior),
+            after: Some(after),
+            replace_paths,
+            reason,
+            dependencies,
+            import_id,
+        }
     }
 
     /// `tags_all` = provider default tags merged with the resource's own tags.
@@ -741,17 +922,29 @@ impl<'a> Planner<'a> {
         if schema.attribute("tags_all").is_none() {
             return value;
         }
-        let Value::Object(mut map) = value else { return value };
+        let Value::Object(mut map) = value else {
+            return value;
+        };
         let tags = map.get("tags").cloned().unwrap_or(Value::Null);
         let tags_all = match tags {
             Value::Unknown => Value::Unknown,
             Value::Object(own) => {
-                let mut all: BTreeMap<String, Value> =
-                    self.input.default_tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+                let mut all: BTreeMap<String, Value> = self
+                    .input
+                    .default_tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                    .collect();
                 all.extend(own);
                 Value::Object(all)
             }
-            _ => Value::Object(self.input.default_tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect()),
+            _ => Value::Object(
+                self.input
+                    .default_tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                    .collect(),
+            ),
         };
         map.insert("tags_all".into(), tags_all);
         Value::Object(map)
@@ -766,7 +959,13 @@ pub fn with_unknown_computed(schema: &ResourceSchema, value: Value) -> Value {
     };
     for attr in schema.attributes {
         let missing = map.get(attr.name).is_none_or(Value::is_null);
-        if missing && matches!(attr.presence, Presence::Computed | Presence::OptionalComputed) && attr.name != "tags_all" {
+        if missing
+            && matches!(
+                attr.presence,
+                Presence::Computed | Presence::OptionalComputed
+            )
+            && attr.name != "tags_all"
+        {
             map.insert(attr.name.to_owned(), Value::Unknown);
         }
     }

@@ -13,9 +13,17 @@ use aiu_state::State;
 fn plan_dir(dir: &Path, prior: &State) -> (Plan, aiu_model::Diagnostics) {
     let (config, diags) = aiu_config::load_dir(dir);
     assert!(!diags.has_errors(), "{diags:?}");
-    let (variables, diags) = aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
+    let (variables, diags) =
+        aiu_config::resolve_variables(&config, &aiu_config::VarInputs::default());
     assert!(!diags.has_errors(), "{diags:?}");
-    let input = PlanInput { config: &config, variables: &variables, prior, reader: &Offline, destroy: false, default_tags: BTreeMap::new() };
+    let input = PlanInput {
+        config: &config,
+        variables: &variables,
+        prior,
+        reader: &Offline,
+        destroy: false,
+        default_tags: BTreeMap::new(),
+    };
     aiu_plan::plan(&input)
 }
 
@@ -30,17 +38,33 @@ fn plan_text(files: &[(&str, &str)], prior: &State) -> (Plan, aiu_model::Diagnos
 /// The state apply would leave, with values known only after apply made up (ARNs from names).
 fn applied(plan: &Plan) -> State {
     let mut state = State::new();
-    for c in plan.changes.iter().filter(|c| c.address.resource.mode == aiu_model::ResourceMode::Managed) {
-        let Some(Value::Object(after)) = &c.after else { continue };
-        let name = after.get("name").and_then(Value::as_str).unwrap_or("x").to_owned();
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.address.resource.mode == aiu_model::ResourceMode::Managed)
+    {
+        let Some(Value::Object(after)) = &c.after else {
+            continue;
+        };
+        let name = after
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("x")
+            .to_owned();
         let mut attrs = serde_json::Map::new();
         for (k, v) in after {
             let v = match (k.as_str(), v) {
                 ("arn", Value::Unknown) => {
-                    let kind = if c.address.resource.type_name == "aws_iam_policy" { "policy" } else { "role" };
+                    let kind = if c.address.resource.type_name == "aws_iam_policy" {
+                        "policy"
+                    } else {
+                        "role"
+                    };
                     Value::from(format!("arn:aws:iam::111111111111:{kind}/{name}"))
                 }
-                ("policy_arn", Value::Unknown) => Value::from(format!("arn:aws:iam::111111111111:policy/{name}")),
+                ("policy_arn", Value::Unknown) => {
+                    Value::from(format!("arn:aws:iam::111111111111:policy/{name}"))
+                }
                 (_, Value::Unknown) => Value::from("x"),
                 (_, v) => v.clone(),
             };
@@ -76,12 +100,14 @@ resource "aws_iam_role_policy" "secrets" {{
     )
 }
 
-const SECRET: &str = "arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/c1/db-AbCdEf";
+const SECRET: &str =
+    "arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/c1/db-AbCdEf";
 const PREFIX: &str = "arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*";
 
 #[test]
 fn the_ai_unlimited_fixture_passes_every_assertion() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/access/ai-unlimited");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/access/ai-unlimited");
     let (plan, diags) = plan_dir(&dir, &State::new());
     assert!(!diags.has_errors(), "{diags:?}");
     let results = check_assertions(&plan, None);
@@ -90,9 +116,18 @@ fn the_ai_unlimited_fixture_passes_every_assertion() {
         assert_eq!(r.status, AssertionStatus::Passed, "{r:#?}");
     }
     // The documented exact ARN denies the real one; the trailing * allows it.
-    let exact = results.iter().find(|r| r.check == "exact_secret_arn_matches_no_real_secret").unwrap();
-    assert_eq!(exact.decision.as_ref().unwrap().outcome, aiu_policy::Outcome::ImplicitDeny);
-    let engine = results.iter().find(|r| r.check == "engine_reads_its_secrets").unwrap();
+    let exact = results
+        .iter()
+        .find(|r| r.check == "exact_secret_arn_matches_no_real_secret")
+        .unwrap();
+    assert_eq!(
+        exact.decision.as_ref().unwrap().outcome,
+        aiu_policy::Outcome::ImplicitDeny
+    );
+    let engine = results
+        .iter()
+        .find(|r| r.check == "engine_reads_its_secrets")
+        .unwrap();
     assert_eq!(engine.target, SECRET);
     assert!(engine.decision.as_ref().unwrap().outcome.is_allowed());
     assert!(assertion_diagnostics(&plan, None).is_empty());
@@ -110,7 +145,10 @@ check "outside" {
   }
 }
 "#;
-    let main = format!("{ROLE}{}", inline("\"secretsmanager:GetSecretValue\"", PREFIX));
+    let main = format!(
+        "{ROLE}{}",
+        inline("\"secretsmanager:GetSecretValue\"", PREFIX)
+    );
     let (plan, diags) = plan_text(&[("main.tf", &main), ("checks.tf", check)], &State::new());
     assert!(!diags.has_errors(), "{diags:?}");
     let d = assertion_diagnostics(&plan, None);
@@ -123,7 +161,11 @@ check "outside" {
         "{}",
         d.detail
     );
-    assert!(d.detail.contains("expected allow, got DENIED (implicit)"), "{}", d.detail);
+    assert!(
+        d.detail.contains("expected allow, got DENIED (implicit)"),
+        "{}",
+        d.detail
+    );
     let span = d.span.as_ref().unwrap();
     assert!(span.file.ends_with("checks.tf"));
     assert_eq!((span.start.line, span.start.column), (3, 3));
@@ -224,11 +266,17 @@ check "trust" {
   }
 }
 "#;
-    let main = format!("{ROLE}{}", inline("[\"secretsmanager:GetSecretValue\"]", PREFIX));
+    let main = format!(
+        "{ROLE}{}",
+        inline("[\"secretsmanager:GetSecretValue\"]", PREFIX)
+    );
     let (plan, diags) = plan_text(&[("main.tf", &main), ("checks.tf", check)], &State::new());
     assert!(!diags.has_errors(), "{diags:?}");
     let results = check_assertions(&plan, None);
-    let statuses: Vec<(&str, &AssertionStatus)> = results.iter().map(|r| (r.action.as_str(), &r.status)).collect();
+    let statuses: Vec<(&str, &AssertionStatus)> = results
+        .iter()
+        .map(|r| (r.action.as_str(), &r.status))
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -241,7 +289,11 @@ check "trust" {
     assert_eq!(results[0].role, "aws_iam_role.engine");
     let d = assertion_diagnostics(&plan, None);
     assert_eq!(d.0.len(), 1);
-    assert!(d.0[0].detail.contains("secretsmanager:DescribeSecret"), "{}", d.0[0].detail);
+    assert!(
+        d.0[0].detail.contains("secretsmanager:DescribeSecret"),
+        "{}",
+        d.0[0].detail
+    );
 }
 
 #[test]
@@ -268,12 +320,22 @@ check "bad" {
     let d = assertion_diagnostics(&plan, None);
     assert_eq!(d.0.len(), 1, "{d:?}");
     assert_eq!(d.0[0].summary, "Access assertion cannot be evaluated");
-    assert!(d.0[0].detail.contains("no aws_iam_role named `nobody`"), "{}", d.0[0].detail);
+    assert!(
+        d.0[0].detail.contains("no aws_iam_role named `nobody`"),
+        "{}",
+        d.0[0].detail
+    );
 }
 
 #[test]
 fn access_diff_lists_actions_gained_and_lost_on_named_resources() {
-    let v1 = format!("{ROLE}{}", inline("[\"secretsmanager:GetSecretValue\", \"secretsmanager:DeleteSecret\"]", PREFIX));
+    let v1 = format!(
+        "{ROLE}{}",
+        inline(
+            "[\"secretsmanager:GetSecretValue\", \"secretsmanager:DeleteSecret\"]",
+            PREFIX
+        )
+    );
     let (plan1, diags) = plan_text(&[("main.tf", &v1)], &State::new());
     assert!(!diags.has_errors(), "{diags:?}");
     // A new role: everything it may do is new.
@@ -284,35 +346,78 @@ fn access_diff_lists_actions_gained_and_lost_on_named_resources() {
 
     let state = applied(&plan1);
     let (same, _) = plan_text(&[("main.tf", &v1)], &state);
-    assert!(access_diff(&same, None).is_empty(), "{:#?}", access_diff(&same, None));
+    assert!(
+        access_diff(&same, None).is_empty(),
+        "{:#?}",
+        access_diff(&same, None)
+    );
 
-    let v2 = format!("{ROLE}{}", inline("[\"secretsmanager:GetSecretValue\", \"secretsmanager:DescribeSecret\"]", PREFIX));
+    let v2 = format!(
+        "{ROLE}{}",
+        inline(
+            "[\"secretsmanager:GetSecretValue\", \"secretsmanager:DescribeSecret\"]",
+            PREFIX
+        )
+    );
     let (plan2, _) = plan_text(&[("main.tf", &v2)], &state);
     let diff = access_diff(&plan2, None);
     assert_eq!(diff.len(), 1, "{diff:#?}");
     let d = &diff[0];
-    assert_eq!((d.role.as_str(), d.change), ("aws_iam_role.engine", "update"));
-    let gained: Vec<(&str, &str)> = d.newly_allowed.iter().map(|p| (p.action.as_str(), p.resource.as_str())).collect();
-    let lost: Vec<(&str, &str)> = d.no_longer_allowed.iter().map(|p| (p.action.as_str(), p.resource.as_str())).collect();
+    assert_eq!(
+        (d.role.as_str(), d.change),
+        ("aws_iam_role.engine", "update")
+    );
+    let gained: Vec<(&str, &str)> = d
+        .newly_allowed
+        .iter()
+        .map(|p| (p.action.as_str(), p.resource.as_str()))
+        .collect();
+    let lost: Vec<(&str, &str)> = d
+        .no_longer_allowed
+        .iter()
+        .map(|p| (p.action.as_str(), p.resource.as_str()))
+        .collect();
     assert_eq!(gained, [("secretsmanager:DescribeSecret", PREFIX)]);
     assert_eq!(lost, [("secretsmanager:DeleteSecret", PREFIX)]);
     let text = aiu_plan::access::render_access_diff(&diff);
-    assert!(text.contains("+ allow secretsmanager:DescribeSecret on arn:aws:secretsmanager"), "{text}");
-    assert!(text.contains("- allow secretsmanager:DeleteSecret on arn:aws:secretsmanager"), "{text}");
+    assert!(
+        text.contains("+ allow secretsmanager:DescribeSecret on arn:aws:secretsmanager"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- allow secretsmanager:DeleteSecret on arn:aws:secretsmanager"),
+        "{text}"
+    );
 }
 
 #[test]
 fn access_diff_expands_wildcards_through_the_catalog() {
-    let v1 = format!("{ROLE}{}", inline("\"secretsmanager:GetSecretValue\"", PREFIX));
+    let v1 = format!(
+        "{ROLE}{}",
+        inline("\"secretsmanager:GetSecretValue\"", PREFIX)
+    );
     let (plan1, _) = plan_text(&[("main.tf", &v1)], &State::new());
     let state = applied(&plan1);
     let v2 = format!("{ROLE}{}", inline("\"secretsmanager:Get*\"", PREFIX));
     let (plan2, _) = plan_text(&[("main.tf", &v2)], &state);
     let diff = access_diff(&plan2, None);
     assert_eq!(diff.len(), 1);
-    let gained: Vec<&str> = diff[0].newly_allowed.iter().map(|p| p.action.as_str()).collect();
-    assert!(gained.contains(&"secretsmanager:GetResourcePolicy"), "{gained:?}");
-    assert!(!gained.contains(&"secretsmanager:GetSecretValue"), "{gained:?}");
-    assert!(gained.iter().all(|a| a.starts_with("secretsmanager:Get")), "{gained:?}");
+    let gained: Vec<&str> = diff[0]
+        .newly_allowed
+        .iter()
+        .map(|p| p.action.as_str())
+        .collect();
+    assert!(
+        gained.contains(&"secretsmanager:GetResourcePolicy"),
+        "{gained:?}"
+    );
+    assert!(
+        !gained.contains(&"secretsmanager:GetSecretValue"),
+        "{gained:?}"
+    );
+    assert!(
+        gained.iter().all(|a| a.starts_with("secretsmanager:Get")),
+        "{gained:?}"
+    );
     assert!(diff[0].no_longer_allowed.is_empty());
 }

@@ -19,17 +19,25 @@ fn statement(p: usize, i: usize) -> Value {
     let svc = SERVICES[(p * 15 + i) % SERVICES.len()];
     let n = p * 15 + i;
     match i % 5 {
-        0 => json!({"Sid": format!("S{n}"), "Effect": "Allow", "Action": [format!("{svc}:Get*"), format!("{svc}:List*"), format!("{svc}:Describe*")],
-                    "Resource": format!("arn:aws:{svc}:*:111111111111:res-{n}/*")}),
-        1 => json!({"Sid": format!("S{n}"), "Effect": "Allow", "Action": [format!("{svc}:Put*"), format!("{svc}:Create?tem")],
+        0 => {
+            json!({"Sid": format!("S{n}"), "Effect": "Allow", "Action": [format!("{svc}:Get*"), format!("{svc}:List*"), format!("{svc}:Describe*")],
+                    "Resource": format!("arn:aws:{svc}:*:111111111111:res-{n}/*")})
+        }
+        1 => {
+            json!({"Sid": format!("S{n}"), "Effect": "Allow", "Action": [format!("{svc}:Put*"), format!("{svc}:Create?tem")],
                     "Resource": [format!("arn:aws:{svc}:us-east-1:111111111111:team/${{aws:PrincipalTag/team}}/*"), format!("arn:aws:{svc}:us-east-1:111111111111:shared-{n}")],
-                    "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}, "Bool": {"aws:SecureTransport": "true"}}}),
-        2 => json!({"Sid": format!("S{n}"), "Effect": "Allow", "NotAction": [format!("{svc}:Delete*"), "iam:*"],
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}, "Bool": {"aws:SecureTransport": "true"}}})
+        }
+        2 => {
+            json!({"Sid": format!("S{n}"), "Effect": "Allow", "NotAction": [format!("{svc}:Delete*"), "iam:*"],
                     "Resource": format!("arn:aws:{svc}:*:*:app-{n}-*"),
-                    "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}, "ForAllValues:StringLike": {"aws:TagKeys": ["app-*", "env"]}}}),
-        3 => json!({"Sid": format!("S{n}"), "Effect": if n % 9 == 3 { "Deny" } else { "Allow" }, "Action": format!("{svc}:Delete*"),
+                    "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}, "ForAllValues:StringLike": {"aws:TagKeys": ["app-*", "env"]}}})
+        }
+        3 => {
+            json!({"Sid": format!("S{n}"), "Effect": if n % 9 == 3 { "Deny" } else { "Allow" }, "Action": format!("{svc}:Delete*"),
                     "NotResource": format!("arn:aws:{svc}:*:111111111111:scratch-{n}/*"),
-                    "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}, "NumericLessThanIfExists": {"s3:max-keys": "100"}}}),
+                    "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}, "NumericLessThanIfExists": {"s3:max-keys": "100"}}})
+        }
         _ => json!({"Sid": format!("S{n}"), "Effect": "Allow", "Action": format!("{svc}:*"),
                     "Resource": format!("arn:aws:{svc}:*:111111111111:data-{n}/*"),
                     "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111111111111:*"}, "StringNotEqualsIfExists": {"aws:PrincipalTag/env": "sandbox"}}}),
@@ -41,8 +49,14 @@ fn doc(statements: Vec<Value>) -> PolicyDocument {
 }
 
 fn main() {
-    let identity: Vec<(String, PolicyDocument)> =
-        (0..3).map(|p| (format!("policy-{p}"), doc((0..15).map(|i| statement(p, i)).collect()))).collect();
+    let identity: Vec<(String, PolicyDocument)> = (0..3)
+        .map(|p| {
+            (
+                format!("policy-{p}"),
+                doc((0..15).map(|i| statement(p, i)).collect()),
+            )
+        })
+        .collect();
     let boundary = doc(vec![
         json!({"Effect": "Allow", "Action": ["s3:*", "sqs:*", "dynamodb:*", "logs:*"], "Resource": "*"}),
         json!({"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}),
@@ -50,8 +64,16 @@ fn main() {
         json!({"Effect": "Deny", "Action": "iam:*", "Resource": "*"}),
         json!({"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
     ]);
-    let set = PolicySet { identity, boundary: Some(("boundary".to_owned(), boundary)) };
-    let statements: usize = set.identity.iter().map(|(_, d)| d.statements.len()).sum::<usize>() + 5;
+    let set = PolicySet {
+        identity,
+        boundary: Some(("boundary".to_owned(), boundary)),
+    };
+    let statements: usize = set
+        .identity
+        .iter()
+        .map(|(_, d)| d.statements.len())
+        .sum::<usize>()
+        + 5;
     assert_eq!(statements, 50);
 
     let base = |action: &str, resource: &str| {
@@ -65,12 +87,30 @@ fn main() {
             .with("aws:TagKeys", "env")
     };
     let requests = vec![
-        base("s3:GetObject", "arn:aws:s3:us-east-1:111111111111:res-0/key"),
-        base("s3:PutObject", "arn:aws:s3:us-east-1:111111111111:team/data/file"),
-        base("sqs:SendMessage", "arn:aws:sqs:us-east-1:111111111111:app-2-queue"),
-        base("ec2:DeleteVolume", "arn:aws:ec2:us-east-1:111111111111:volume/vol-1"),
-        base("dynamodb:Query", "arn:aws:dynamodb:us-east-1:111111111111:data-4/table"),
-        base("logs:PutLogEvents", "arn:aws:logs:us-east-1:111111111111:log-group:x:log-stream:y"),
+        base(
+            "s3:GetObject",
+            "arn:aws:s3:us-east-1:111111111111:res-0/key",
+        ),
+        base(
+            "s3:PutObject",
+            "arn:aws:s3:us-east-1:111111111111:team/data/file",
+        ),
+        base(
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:app-2-queue",
+        ),
+        base(
+            "ec2:DeleteVolume",
+            "arn:aws:ec2:us-east-1:111111111111:volume/vol-1",
+        ),
+        base(
+            "dynamodb:Query",
+            "arn:aws:dynamodb:us-east-1:111111111111:data-4/table",
+        ),
+        base(
+            "logs:PutLogEvents",
+            "arn:aws:logs:us-east-1:111111111111:log-group:x:log-stream:y",
+        ),
         base("iam:PassRole", "arn:aws:iam::111111111111:role/admin"),
         base("ec2:DescribeInstances", "*"),
     ];
@@ -100,8 +140,13 @@ fn main() {
             elapsed.as_secs_f64() * 1e6 / N as f64,
         );
     };
-    println!("request mix: {} allowed / {} implicit deny / {} explicit deny", counts[0], counts[1], counts[2]);
+    println!(
+        "request mix: {} allowed / {} implicit deny / {} explicit deny",
+        counts[0], counts[1], counts[2]
+    );
     let sim = Simulator::new(&set);
     run("Simulator, prepared once", &|r| sim.evaluate(r));
-    run("evaluate(), prepared per call", &|r| evaluate(black_box(&set), r));
+    run("evaluate(), prepared per call", &|r| {
+        evaluate(black_box(&set), r)
+    });
 }

@@ -19,14 +19,20 @@ use serde_json::{json, Value};
 /// A deterministic policy of roughly `target` characters built from the catalog.
 fn generate(seed: usize, target: usize) -> String {
     let cat = Catalog::get();
-    let services: Vec<_> = cat.services.iter().filter(|s| s.actions.len() >= 20 && !s.resources.is_empty()).collect();
+    let services: Vec<_> = cat
+        .services
+        .iter()
+        .filter(|s| s.actions.len() >= 20 && !s.resources.is_empty())
+        .collect();
     let mut statements = Vec::new();
     let mut k = seed;
     let mut size = 0;
     while size < target {
         let svc = services[k % services.len()];
         k = k.wrapping_mul(31).wrapping_add(7);
-        let actions: Vec<_> = (0..12).map(|j| &svc.actions[(k + j * 5) % svc.actions.len()]).collect();
+        let actions: Vec<_> = (0..12)
+            .map(|j| &svc.actions[(k + j * 5) % svc.actions.len()])
+            .collect();
         let mut resources: Vec<String> = actions
             .iter()
             .filter_map(|a| a.resource_types.first())
@@ -37,7 +43,17 @@ fn generate(seed: usize, target: usize) -> String {
                     .replace("${Account}", "123456789012")
                     .split("${")
                     .enumerate()
-                    .map(|(i, part)| if i == 0 { part.to_string() } else { format!("name{}{}", seed % 97, part.split_once('}').map_or("", |x| x.1)) })
+                    .map(|(i, part)| {
+                        if i == 0 {
+                            part.to_string()
+                        } else {
+                            format!(
+                                "name{}{}",
+                                seed % 97,
+                                part.split_once('}').map_or("", |x| x.1)
+                            )
+                        }
+                    })
                     .collect::<String>()
             })
             .collect();
@@ -59,7 +75,9 @@ fn generate(seed: usize, target: usize) -> String {
             "Action": [format!("{}:Get*", svc.prefix), format!("{}:List*", svc.prefix), format!("{}:Describe*", svc.prefix)],
             "Resource": "*"
         }));
-        size = json!({"Version": "2012-10-17", "Statement": statements}).to_string().len();
+        size = json!({"Version": "2012-10-17", "Statement": statements})
+            .to_string()
+            .len();
     }
     statements.push(json!({"Effect": "Deny", "Action": "iam:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}));
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
@@ -76,7 +94,13 @@ fn main() {
     let opts = ValidateOptions::default();
     let t = Instant::now();
     let cat = Catalog::get();
-    println!("catalog: {} services, {} actions, parsed in {:.1} ms ({})", cat.services.len(), cat.action_count(), t.elapsed().as_secs_f64() * 1e3, aiu_policy::catalog::SOURCE);
+    println!(
+        "catalog: {} services, {} actions, parsed in {:.1} ms ({})",
+        cat.services.len(),
+        cat.action_count(),
+        t.elapsed().as_secs_f64() * 1e3,
+        aiu_policy::catalog::SOURCE
+    );
 
     let policies: Vec<String> = (0..1500).map(|i| generate(i, 4_500)).collect();
     let total: usize = policies.iter().map(String::len).sum();
@@ -88,7 +112,10 @@ fn main() {
         }
         println!("wrote {} policies to {}", policies.len(), dir.display());
     }
-    let runs: usize = std::env::var("AIU_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let runs: usize = std::env::var("AIU_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
     let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
@@ -121,10 +148,20 @@ fn main() {
 
     if std::env::var_os("AIU_BENCH_BREAKDOWN").is_some() {
         for (label, f) in [
-            ("grammar only", (|o: &mut ValidateOptions| { o.catalog_checks = false; o.security_checks = false; o.suggestions = false; o.privilege_escalation = false; }) as fn(&mut ValidateOptions)),
+            (
+                "grammar only",
+                (|o: &mut ValidateOptions| {
+                    o.catalog_checks = false;
+                    o.security_checks = false;
+                    o.suggestions = false;
+                    o.privilege_escalation = false;
+                }) as fn(&mut ValidateOptions),
+            ),
             ("no catalog checks", |o| o.catalog_checks = false),
             ("no suggestions", |o| o.suggestions = false),
-            ("no privilege escalation", |o| o.privilege_escalation = false),
+            ("no privilege escalation", |o| {
+                o.privilege_escalation = false
+            }),
         ] {
             let mut o = opts.clone();
             f(&mut o);
@@ -137,17 +174,28 @@ fn main() {
     }
 
     if let Ok(path) = std::env::var("AIU_MANAGED_POLICIES") {
-        let data: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("AIU_MANAGED_POLICIES file")).expect("JSON");
+        let data: Value = serde_json::from_str(
+            &std::fs::read_to_string(&path).expect("AIU_MANAGED_POLICIES file"),
+        )
+        .expect("JSON");
         let docs: Vec<(String, String)> = data
             .as_array()
             .expect("array")
             .iter()
-            .map(|p| (p["name"].as_str().unwrap_or("?").to_string(), p["document"].to_string()))
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("?").to_string(),
+                    p["document"].to_string(),
+                )
+            })
             .collect();
         // AWS's own managed policies are not subject to the 6,144 limit of customer managed ones.
         let mut opts = opts.clone();
         opts.identity_size_limit = usize::MAX;
-        let over_limit = docs.iter().filter(|(_, d)| aiu_policy::validate::policy_size(d) > 6_144).count();
+        let over_limit = docs
+            .iter()
+            .filter(|(_, d)| aiu_policy::validate::policy_size(d) > 6_144)
+            .count();
         println!("managed: {over_limit} of {} are larger than 6,144 characters (not reported: the limit is for customer managed policies)", docs.len());
         let t = Instant::now();
         let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();

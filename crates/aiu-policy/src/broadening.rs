@@ -113,7 +113,10 @@ pub fn pattern_covers(p: &str, q: &str) -> bool {
     let mut mark = 0usize;
     while qi < q.len() {
         let q_wild = q[qi] == b'*' || q[qi] == b'?';
-        if pi < p.len() && p[pi] != b'*' && ((p[pi] == b'?' && q[qi] != b'*') || (p[pi] == q[qi] && !q_wild)) {
+        if pi < p.len()
+            && p[pi] != b'*'
+            && ((p[pi] == b'?' && q[qi] != b'*') || (p[pi] == q[qi] && !q_wild))
+        {
             pi += 1;
             qi += 1;
         } else if pi < p.len() && p[pi] == b'*' {
@@ -158,7 +161,10 @@ fn covers_glob(p: &Item, q: &Item) -> bool {
 fn covers_principal(p: &Item, q: &Item) -> bool {
     let split = |i: &Item| -> (String, String) {
         let mut parts = i.key.splitn(2, '\u{0}');
-        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string())
+        (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        )
     };
     let ((pk, pv), (qk, qv)) = (split(p), split(q));
     if pk == "*" {
@@ -181,7 +187,8 @@ fn covers_principal(p: &Item, q: &Item) -> bool {
 
 fn root_account(arn: &str) -> Option<&str> {
     let parts: Vec<&str> = arn.split(':').collect();
-    (parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5] == "root").then(|| parts[4])
+    (parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5] == "root")
+        .then(|| parts[4])
 }
 
 fn arn_account(arn: &str) -> Option<&str> {
@@ -191,7 +198,12 @@ fn arn_account(arn: &str) -> Option<&str> {
 
 fn action_dim(s: &CanonicalStatement) -> Dim {
     let items = |set: &BTreeSet<crate::canonical::ActionName>| {
-        set.iter().map(|a| Item { key: a.key(), shown: a.as_str().to_string() }).collect()
+        set.iter()
+            .map(|a| Item {
+                key: a.key(),
+                shown: a.as_str().to_string(),
+            })
+            .collect()
     };
     match (&s.action, &s.not_action) {
         (Some(a), _) => Dim::Pos(items(a)),
@@ -201,7 +213,14 @@ fn action_dim(s: &CanonicalStatement) -> Dim {
 }
 
 fn resource_dim(s: &CanonicalStatement) -> Dim {
-    let items = |set: &BTreeSet<String>| set.iter().map(|r| Item { key: r.clone(), shown: r.clone() }).collect();
+    let items = |set: &BTreeSet<String>| {
+        set.iter()
+            .map(|r| Item {
+                key: r.clone(),
+                shown: r.clone(),
+            })
+            .collect()
+    };
     match (&s.resource, &s.not_resource) {
         (Some(r), _) => Dim::Pos(items(r)),
         (None, Some(n)) => Dim::Neg(items(n)),
@@ -211,11 +230,17 @@ fn resource_dim(s: &CanonicalStatement) -> Dim {
 
 fn principal_items(p: &CanonicalPrincipal) -> Vec<Item> {
     match p {
-        CanonicalPrincipal::Wildcard => vec![Item { key: "*\u{0}*".into(), shown: "\"*\"".into() }],
+        CanonicalPrincipal::Wildcard => vec![Item {
+            key: "*\u{0}*".into(),
+            shown: "\"*\"".into(),
+        }],
         CanonicalPrincipal::Map(map) => map
             .iter()
             .flat_map(|(kind, ids)| {
-                ids.iter().map(move |id| Item { key: format!("{kind}\u{0}{id}"), shown: format!("{kind} {}", quote(id)) })
+                ids.iter().map(move |id| Item {
+                    key: format!("{kind}\u{0}{id}"),
+                    shown: format!("{kind} {}", quote(id)),
+                })
             })
             .collect(),
     }
@@ -258,28 +283,61 @@ fn compare_dim(
     match (before, after) {
         (Dim::Absent, Dim::Absent) => {}
         (Dim::Pos(b), Dim::Pos(a)) => {
-            for x in a.iter().filter(|x| !b.contains(x) && !covered(x, &b, covers)) {
+            for x in a
+                .iter()
+                .filter(|x| !b.contains(x) && !covered(x, &b, covers))
+            {
                 out.widen(effect, format!("{label}: adds {name} {}", shown(x, quoted)));
             }
-            for x in b.iter().filter(|x| !a.contains(x) && !covered(x, &a, covers)) {
-                out.shrink(effect, format!("{label}: removes {name} {}", shown(x, quoted)));
+            for x in b
+                .iter()
+                .filter(|x| !a.contains(x) && !covered(x, &a, covers))
+            {
+                out.shrink(
+                    effect,
+                    format!("{label}: removes {name} {}", shown(x, quoted)),
+                );
             }
         }
         (Dim::Neg(b), Dim::Neg(a)) => {
-            for x in a.iter().filter(|x| !b.contains(x) && !covered(x, &b, covers)) {
-                out.shrink(effect, format!("{label}: adds {not_name} {}", shown(x, quoted)));
+            for x in a
+                .iter()
+                .filter(|x| !b.contains(x) && !covered(x, &b, covers))
+            {
+                out.shrink(
+                    effect,
+                    format!("{label}: adds {not_name} {}", shown(x, quoted)),
+                );
             }
-            for x in b.iter().filter(|x| !a.contains(x) && !covered(x, &a, covers)) {
-                out.widen(effect, format!("{label}: removes {not_name} {}", shown(x, quoted)));
+            for x in b
+                .iter()
+                .filter(|x| !a.contains(x) && !covered(x, &a, covers))
+            {
+                out.widen(
+                    effect,
+                    format!("{label}: removes {not_name} {}", shown(x, quoted)),
+                );
             }
         }
         (Dim::Pos(_), Dim::Neg(_)) => {
-            out.widen(effect, format!("{label}: switches from {name} to {not_name}"));
+            out.widen(
+                effect,
+                format!("{label}: switches from {name} to {not_name}"),
+            );
         }
         (Dim::Neg(b), Dim::Pos(a)) => {
-            out.shrink(effect, format!("{label}: switches from {not_name} to {name}"));
+            out.shrink(
+                effect,
+                format!("{label}: switches from {not_name} to {name}"),
+            );
             for x in a.iter().filter(|x| covered(x, &b, covers)) {
-                out.widen(effect, format!("{label}: adds formerly excluded {name} {}", shown(x, quoted)));
+                out.widen(
+                    effect,
+                    format!(
+                        "{label}: adds formerly excluded {name} {}",
+                        shown(x, quoted)
+                    ),
+                );
             }
         }
         (Dim::Absent, _) => out.shrink(effect, format!("{label}: adds a {name} element")),
@@ -293,50 +351,98 @@ type CondMap<'a> = BTreeMap<(&'a str, &'a str), &'a BTreeSet<String>>;
 fn conditions(s: &CanonicalStatement) -> CondMap<'_> {
     s.condition
         .iter()
-        .flat_map(|(op, keys)| keys.iter().map(move |(k, vals)| ((op.as_str(), k.as_str()), vals)))
+        .flat_map(|(op, keys)| {
+            keys.iter()
+                .map(move |(k, vals)| ((op.as_str(), k.as_str()), vals))
+        })
         .collect()
 }
 
 /// True for operators whose values are exclusions (`StringNotEquals`, `NotIpAddress`, ...):
 /// more values match fewer requests.
 fn negated_operator(op: &str) -> bool {
-    let base = op.strip_prefix("ForAllValues:").or_else(|| op.strip_prefix("ForAnyValue:")).unwrap_or(op);
+    let base = op
+        .strip_prefix("ForAllValues:")
+        .or_else(|| op.strip_prefix("ForAnyValue:"))
+        .unwrap_or(op);
     let base = base.strip_suffix("IfExists").unwrap_or(base);
     base.starts_with("Not") || base.contains("Not")
 }
 
-fn compare_conditions(out: &mut Reasons, effect: Effect, label: &str, before: &CanonicalStatement, after: &CanonicalStatement) {
+fn compare_conditions(
+    out: &mut Reasons,
+    effect: Effect,
+    label: &str,
+    before: &CanonicalStatement,
+    after: &CanonicalStatement,
+) {
     let (b, a) = (conditions(before), conditions(after));
     for ((op, key), _) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
-        out.widen(effect, format!("{label}: removes condition {op} {}", quote(key)));
+        out.widen(
+            effect,
+            format!("{label}: removes condition {op} {}", quote(key)),
+        );
     }
     for ((op, key), _) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
-        out.shrink(effect, format!("{label}: adds condition {op} {}", quote(key)));
+        out.shrink(
+            effect,
+            format!("{label}: adds condition {op} {}", quote(key)),
+        );
     }
     for (&(op, key), bv) in &b {
-        let Some(av) = a.get(&(op, key)) else { continue };
+        let Some(av) = a.get(&(op, key)) else {
+            continue;
+        };
         let negated = negated_operator(op);
         for v in av.difference(bv) {
             if negated {
-                out.shrink(effect, format!("{label}: condition {op} {} adds {}", quote(key), quote(v)));
+                out.shrink(
+                    effect,
+                    format!("{label}: condition {op} {} adds {}", quote(key), quote(v)),
+                );
             } else {
-                out.widen(effect, format!("{label}: condition {op} {} accepts {}", quote(key), quote(v)));
+                out.widen(
+                    effect,
+                    format!(
+                        "{label}: condition {op} {} accepts {}",
+                        quote(key),
+                        quote(v)
+                    ),
+                );
             }
         }
         for v in bv.difference(av) {
             if negated {
-                out.widen(effect, format!("{label}: condition {op} {} drops {}", quote(key), quote(v)));
+                out.widen(
+                    effect,
+                    format!("{label}: condition {op} {} drops {}", quote(key), quote(v)),
+                );
             } else {
-                out.shrink(effect, format!("{label}: condition {op} {} no longer accepts {}", quote(key), quote(v)));
+                out.shrink(
+                    effect,
+                    format!(
+                        "{label}: condition {op} {} no longer accepts {}",
+                        quote(key),
+                        quote(v)
+                    ),
+                );
             }
         }
     }
 }
 
 /// Classifies the change of a paired statement.
-pub(crate) fn statement_changed(out: &mut Reasons, label: &str, before: &CanonicalStatement, after: &CanonicalStatement) {
+pub(crate) fn statement_changed(
+    out: &mut Reasons,
+    label: &str,
+    before: &CanonicalStatement,
+    after: &CanonicalStatement,
+) {
     if before.effect != after.effect {
-        let text = format!("{label}: changes Effect from {} to {}", before.effect, after.effect);
+        let text = format!(
+            "{label}: changes Effect from {} to {}",
+            before.effect, after.effect
+        );
         match after.effect {
             Effect::Allow => out.broadening.push(text),
             Effect::Deny => out.narrowing.push(text),
@@ -344,17 +450,55 @@ pub(crate) fn statement_changed(out: &mut Reasons, label: &str, before: &Canonic
         return;
     }
     let effect = after.effect;
-    compare_dim(out, effect, label, "principal", "not_principal", principal_dim(before), principal_dim(after), covers_principal, false);
-    compare_dim(out, effect, label, "action", "not_action", action_dim(before), action_dim(after), covers_glob, true);
-    compare_dim(out, effect, label, "resource", "not_resource", resource_dim(before), resource_dim(after), covers_glob, true);
+    compare_dim(
+        out,
+        effect,
+        label,
+        "principal",
+        "not_principal",
+        principal_dim(before),
+        principal_dim(after),
+        covers_principal,
+        false,
+    );
+    compare_dim(
+        out,
+        effect,
+        label,
+        "action",
+        "not_action",
+        action_dim(before),
+        action_dim(after),
+        covers_glob,
+        true,
+    );
+    compare_dim(
+        out,
+        effect,
+        label,
+        "resource",
+        "not_resource",
+        resource_dim(before),
+        resource_dim(after),
+        covers_glob,
+        true,
+    );
     compare_conditions(out, effect, label, before, after);
 }
 
 /// Classifies the unpaired statements: an added statement identical to a removed one but for
 /// its Sid is a rename (no access change); the others are added / removed.
-pub(crate) fn unpaired(out: &mut Reasons, added: &[(String, &CanonicalStatement)], removed: &[(String, &CanonicalStatement)]) {
-    let without_sid = |s: &CanonicalStatement| CanonicalStatement { sid: None, ..s.clone() };
-    let mut removed_left: Vec<Option<CanonicalStatement>> = removed.iter().map(|(_, s)| Some(without_sid(s))).collect();
+pub(crate) fn unpaired(
+    out: &mut Reasons,
+    added: &[(String, &CanonicalStatement)],
+    removed: &[(String, &CanonicalStatement)],
+) {
+    let without_sid = |s: &CanonicalStatement| CanonicalStatement {
+        sid: None,
+        ..s.clone()
+    };
+    let mut removed_left: Vec<Option<CanonicalStatement>> =
+        removed.iter().map(|(_, s)| Some(without_sid(s))).collect();
     let mut renamed = vec![false; removed.len()];
     for (label, s) in added {
         let key = without_sid(s);
@@ -383,8 +527,12 @@ pub(crate) fn statement_added(out: &mut Reasons, label: &str, s: &CanonicalState
 /// Classifies a statement present only before the change.
 pub(crate) fn statement_removed(out: &mut Reasons, label: &str, s: &CanonicalStatement) {
     match s.effect {
-        Effect::Allow => out.narrowing.push(format!("{label}: Allow statement removed")),
-        Effect::Deny => out.broadening.push(format!("{label}: Deny statement removed")),
+        Effect::Allow => out
+            .narrowing
+            .push(format!("{label}: Allow statement removed")),
+        Effect::Deny => out
+            .broadening
+            .push(format!("{label}: Deny statement removed")),
     }
 }
 

@@ -163,7 +163,10 @@ fn canonical_principal(p: &Principal) -> CanonicalPrincipal {
 }
 
 fn extra_map(extra: &BTreeMap<String, Json>) -> BTreeMap<String, String> {
-    extra.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+    extra
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
 }
 
 /// Canonical form of one statement.
@@ -197,7 +200,8 @@ pub fn canonicalize_statement(s: &Statement) -> CanonicalStatement {
 
 /// The canonical form of a parsed document.
 pub fn canonicalize(doc: &PolicyDocument) -> CanonicalPolicy {
-    let statements: BTreeSet<CanonicalStatement> = doc.statements.iter().map(canonicalize_statement).collect();
+    let statements: BTreeSet<CanonicalStatement> =
+        doc.statements.iter().map(canonicalize_statement).collect();
     CanonicalPolicy {
         version: doc.version.clone(),
         id: doc.id.clone(),
@@ -220,7 +224,12 @@ fn principal_json(p: &CanonicalPrincipal) -> Json {
         CanonicalPrincipal::Wildcard => Json::String("*".into()),
         CanonicalPrincipal::Map(map) => Json::Object(
             map.iter()
-                .map(|(k, ids)| (k.clone(), Json::Array(ids.iter().cloned().map(Json::String).collect())))
+                .map(|(k, ids)| {
+                    (
+                        k.clone(),
+                        Json::Array(ids.iter().cloned().map(Json::String).collect()),
+                    )
+                })
                 .collect(),
         ),
     }
@@ -247,8 +256,11 @@ impl CanonicalStatement {
         if let Some(p) = &self.not_principal {
             m.insert("NotPrincipal".into(), principal_json(p));
         }
-        let actions = |set: &BTreeSet<ActionName>| Json::Array(set.iter().map(|a| Json::String(a.0.clone())).collect());
-        let strings = |set: &BTreeSet<String>| Json::Array(set.iter().cloned().map(Json::String).collect());
+        let actions = |set: &BTreeSet<ActionName>| {
+            Json::Array(set.iter().map(|a| Json::String(a.0.clone())).collect())
+        };
+        let strings =
+            |set: &BTreeSet<String>| Json::Array(set.iter().cloned().map(Json::String).collect());
         if let Some(a) = &self.action {
             m.insert("Action".into(), actions(a));
         }
@@ -266,7 +278,14 @@ impl CanonicalStatement {
                 .condition
                 .iter()
                 .map(|(op, keys)| {
-                    (op.clone(), Json::Object(keys.iter().map(|(k, vals)| (k.clone(), strings(vals))).collect()))
+                    (
+                        op.clone(),
+                        Json::Object(
+                            keys.iter()
+                                .map(|(k, vals)| (k.clone(), strings(vals)))
+                                .collect(),
+                        ),
+                    )
                 })
                 .collect();
             m.insert("Condition".into(), Json::Object(cond));
@@ -288,7 +307,15 @@ impl CanonicalPolicy {
         if let Some(id) = &self.id {
             m.insert("Id".into(), Json::String(id.clone()));
         }
-        m.insert("Statement".into(), Json::Array(self.statements.iter().map(CanonicalStatement::to_json).collect()));
+        m.insert(
+            "Statement".into(),
+            Json::Array(
+                self.statements
+                    .iter()
+                    .map(CanonicalStatement::to_json)
+                    .collect(),
+            ),
+        );
         Json::Object(m)
     }
 
@@ -312,7 +339,14 @@ impl CanonicalPolicy {
             for set in [&mut s.action, &mut s.not_action].into_iter().flatten() {
                 *set = set
                     .iter()
-                    .map(|a| ActionName(spellings.get(&a.key()).cloned().unwrap_or_else(|| a.0.clone())))
+                    .map(|a| {
+                        ActionName(
+                            spellings
+                                .get(&a.key())
+                                .cloned()
+                                .unwrap_or_else(|| a.0.clone()),
+                        )
+                    })
                     .collect();
             }
         }

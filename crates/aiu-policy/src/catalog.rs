@@ -119,7 +119,9 @@ pub struct Service {
 impl Service {
     /// Case-insensitive action lookup by name (without the prefix).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.action_index.get(&name.to_ascii_lowercase()).map(|&i| &self.actions[i])
+        self.action_index
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.actions[i])
     }
 
     /// The service's condition key (or key family) that `key` is, if any.
@@ -160,7 +162,10 @@ impl Catalog {
             let mut f = line.split('\t');
             let tag = f.next().unwrap_or("");
             let list = |s: Option<&'static str>| -> Vec<&'static str> {
-                s.unwrap_or("").split(',').filter(|x| !x.is_empty()).collect()
+                s.unwrap_or("")
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .collect()
             };
             match tag {
                 "#aiu-iam-catalog" => {
@@ -175,12 +180,14 @@ impl Catalog {
                 "G" => {
                     let name = f.next().unwrap_or("");
                     let key_type = f.next().unwrap_or("String");
-                    cat.global_condition_keys.push(ConditionKey { name, key_type });
+                    cat.global_condition_keys
+                        .push(ConditionKey { name, key_type });
                 }
                 "S" => {
                     let prefix = f.next().unwrap_or("");
                     let name = f.next().unwrap_or(prefix);
-                    cat.by_prefix.insert(prefix.to_ascii_lowercase(), cat.services.len());
+                    cat.by_prefix
+                        .insert(prefix.to_ascii_lowercase(), cat.services.len());
                     cat.services.push(Service {
                         prefix,
                         name,
@@ -193,13 +200,19 @@ impl Catalog {
                 }
                 "R" | "K" | "A" => {
                     let service_index = cat.services.len().wrapping_sub(1);
-                    let Some(svc) = cat.services.last_mut() else { continue };
+                    let Some(svc) = cat.services.last_mut() else {
+                        continue;
+                    };
                     match tag {
                         "R" => {
                             let name = f.next().unwrap_or("");
                             let arn = f.next().unwrap_or("");
                             res_index.insert(name, svc.resources.len());
-                            svc.resources.push(ResourceType { name, arn, condition_keys: list(f.next()) });
+                            svc.resources.push(ResourceType {
+                                name,
+                                arn,
+                                condition_keys: list(f.next()),
+                            });
                         }
                         "K" => {
                             let name = f.next().unwrap_or("");
@@ -216,11 +229,14 @@ impl Catalog {
                                         Some(base) => (base, true),
                                         None => (r, false),
                                     };
-                                    res_index.get(r).map(|&index| ActionResource { index, required })
+                                    res_index
+                                        .get(r)
+                                        .map(|&index| ActionResource { index, required })
                                 })
                                 .collect();
                             let condition_keys = list(f.next());
-                            svc.action_index.insert(name.to_ascii_lowercase(), svc.actions.len());
+                            svc.action_index
+                                .insert(name.to_ascii_lowercase(), svc.actions.len());
                             svc.actions.push(Action {
                                 service: svc.prefix,
                                 name,
@@ -240,7 +256,9 @@ impl Catalog {
 
     /// Case-insensitive service lookup by prefix (`s3`, `EC2`).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        self.by_prefix.get(&prefix.to_ascii_lowercase()).map(|&i| &self.services[i])
+        self.by_prefix
+            .get(&prefix.to_ascii_lowercase())
+            .map(|&i| &self.services[i])
     }
 
     /// Case-insensitive action lookup (`s3:GetObject`, `S3:getobject`). No wildcards.
@@ -258,11 +276,20 @@ impl Catalog {
     /// A pattern without `:` other than `*` matches nothing.
     pub fn expand(&self, pattern: &str) -> Vec<&Action> {
         if pattern == "*" {
-            return self.services.iter().flat_map(|s| s.actions.iter()).collect();
+            return self
+                .services
+                .iter()
+                .flat_map(|s| s.actions.iter())
+                .collect();
         }
-        let Some((prefix, name)) = pattern.split_once(':') else { return Vec::new() };
+        let Some((prefix, name)) = pattern.split_once(':') else {
+            return Vec::new();
+        };
         let services: Vec<&Service> = if has_wildcard(prefix) {
-            self.services.iter().filter(|s| wildcard_match(prefix, s.prefix)).collect()
+            self.services
+                .iter()
+                .filter(|s| wildcard_match(prefix, s.prefix))
+                .collect()
         } else {
             self.service(prefix).into_iter().collect()
         };
@@ -296,7 +323,11 @@ impl Catalog {
     /// [`Self::resource_types_for`] for a looked-up action.
     pub fn action_resource_types<'a>(&'a self, action: &Action) -> Vec<(&'a ResourceType, bool)> {
         let svc = self.service_of(action);
-        action.resource_types.iter().map(|r| (&svc.resources[r.index], r.required)).collect()
+        action
+            .resource_types
+            .iter()
+            .map(|r| (&svc.resources[r.index], r.required))
+            .collect()
     }
 
     /// The condition keys usable with `action`: the action's own keys and those of its resource
@@ -323,14 +354,20 @@ impl Catalog {
 
     /// True when `action` supports condition key `key` (own keys, resource-type keys; not global).
     pub fn action_supports_key(&self, action: &Action, key: &str) -> bool {
-        if action.condition_keys.iter().any(|k| condition_key_matches(k, key)) {
+        if action
+            .condition_keys
+            .iter()
+            .any(|k| condition_key_matches(k, key))
+        {
             return true;
         }
         let svc = self.service_of(action);
-        action
-            .resource_types
-            .iter()
-            .any(|r| svc.resources[r.index].condition_keys.iter().any(|k| condition_key_matches(k, key)))
+        action.resource_types.iter().any(|r| {
+            svc.resources[r.index]
+                .condition_keys
+                .iter()
+                .any(|k| condition_key_matches(k, key))
+        })
     }
 
     /// The global condition key (or key family) that `key` is, if any.
@@ -382,7 +419,11 @@ impl Catalog {
             return None;
         }
         if let Some(svc) = self.service(prefix) {
-            let known = if has_wildcard(name) { !self.expand(action).is_empty() } else { svc.action(name).is_some() };
+            let known = if has_wildcard(name) {
+                !self.expand(action).is_empty()
+            } else {
+                svc.action(name).is_some()
+            };
             if known {
                 return None;
             }
@@ -390,7 +431,12 @@ impl Catalog {
             // matches nothing because the service has no Get actions (or none yet), not because
             // "Get" is a slip for "Det" (1 edit). Short literal heads are too close to everything
             // for the distance alone to tell.
-            if has_wildcard(name) && self.services.iter().any(|s| s.actions.iter().any(|a| wildcard_match(name, a.name))) {
+            if has_wildcard(name)
+                && self
+                    .services
+                    .iter()
+                    .any(|s| s.actions.iter().any(|a| wildcard_match(name, a.name)))
+            {
                 return None;
             }
             return close_in_service(svc, name, usize::MAX).map(|(_, s)| s);
@@ -413,14 +459,18 @@ impl Catalog {
                 continue;
             }
             let candidate = if has_wildcard(name) {
-                (!self.expand(&format!("{}:{name}", svc.prefix)).is_empty()).then(|| (d, format!("{}:{name}", svc.prefix)))
+                (!self.expand(&format!("{}:{name}", svc.prefix)).is_empty())
+                    .then(|| (d, format!("{}:{name}", svc.prefix)))
             } else if let Some(a) = svc.action(name) {
                 Some((d, a.full_name()))
             } else {
                 close_in_service(svc, name, 2usize.saturating_sub(d)).map(|(da, s)| (d + da, s))
             };
             if let Some(c) = candidate {
-                if best.as_ref().is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1))
+                {
                     best = Some(c);
                 }
             }
@@ -466,7 +516,10 @@ impl Catalog {
                     None => close_action(svc).map(|(da, s)| (d + da, s)),
                 };
                 if let Some(c) = candidate {
-                    if best.as_ref().is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1)) {
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| c.0 < b.0 || (c.0 == b.0 && c.1 < b.1))
+                    {
                         best = Some(c);
                     }
                 }
@@ -476,8 +529,12 @@ impl Catalog {
             }
         }
         // The same action name in another service (s3:CreateFunction -> lambda:CreateFunction).
-        let mut elsewhere: Vec<String> =
-            self.services.iter().filter_map(|s| s.action(name)).map(Action::full_name).collect();
+        let mut elsewhere: Vec<String> = self
+            .services
+            .iter()
+            .filter_map(|s| s.action(name))
+            .map(Action::full_name)
+            .collect();
         elsewhere.sort();
         elsewhere.into_iter().next()
     }
@@ -485,7 +542,10 @@ impl Catalog {
 
 /// `s` lower-cased without whitespace, `-` and `_`: equal squashed forms are a case or spacing slip.
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Edits allowed for a typo in a name with `literal` non-wildcard characters (see [`Catalog::typo_match`]).
@@ -547,7 +607,12 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
             let lhead = head.to_ascii_lowercase();
             let k = (0..=a.name.len())
                 .filter(|&k| a.name.is_char_boundary(k))
-                .min_by_key(|&k| (glob_distance(lhead.as_bytes(), &a.name.as_bytes()[..k], true), k.abs_diff(head.len())))
+                .min_by_key(|&k| {
+                    (
+                        glob_distance(lhead.as_bytes(), &a.name.as_bytes()[..k], true),
+                        k.abs_diff(head.len()),
+                    )
+                })
                 .unwrap_or(0);
             Some((d, format!("{}:{}*", svc.prefix, &a.name[..k])))
         }
@@ -560,7 +625,13 @@ fn close_in_service(svc: &Service, name: &str, budget: usize) -> Option<(usize, 
 /// characters) to the pattern's literal characters for it to match the text. Without wildcards
 /// it is the optimal-string-alignment distance (`Gte` -> `Get` is 1).
 pub fn glob_distance(p: &[u8], t: &[u8], ignore_case: bool) -> usize {
-    let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let literal = |c: u8| c != b'*' && c != b'?';
     // Rows i-2, i-1 and i of the table: cost of p[..i] against t[..j].
     let mut prev2: Vec<usize> = vec![0; t.len() + 1];
@@ -573,9 +644,17 @@ pub fn glob_distance(p: &[u8], t: &[u8], ignore_case: bool) -> usize {
             let mut v = match pc {
                 b'*' => prev[j].min(cur[j - 1]),
                 b'?' => prev[j - 1].min(prev[j] + 1).min(cur[j - 1] + 1),
-                c => (prev[j - 1] + usize::from(!eq(c, t[j - 1]))).min(prev[j] + 1).min(cur[j - 1] + 1),
+                c => (prev[j - 1] + usize::from(!eq(c, t[j - 1])))
+                    .min(prev[j] + 1)
+                    .min(cur[j - 1] + 1),
             };
-            if i > 1 && j > 1 && literal(pc) && literal(p[i - 2]) && eq(pc, t[j - 2]) && eq(p[i - 2], t[j - 1]) {
+            if i > 1
+                && j > 1
+                && literal(pc)
+                && literal(p[i - 2])
+                && eq(pc, t[j - 2])
+                && eq(p[i - 2], t[j - 1])
+            {
                 v = v.min(prev2[j - 2] + 1);
             }
             cur[j] = v;
@@ -598,7 +677,13 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 /// Wildcard match; `ignore_case` selects ASCII case-insensitive comparison.
 pub fn wildcard_match_bytes(p: &[u8], t: &[u8], ignore_case: bool) -> bool {
-    let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
@@ -631,7 +716,10 @@ pub fn condition_key_matches(pattern: &str, key: &str) -> bool {
         None => pattern.eq_ignore_ascii_case(key),
         Some(i) => {
             let head = &pattern[..i];
-            let tail_start = pattern[i..].find(['}', '>']).map(|j| i + j + 1).unwrap_or(pattern.len());
+            let tail_start = pattern[i..]
+                .find(['}', '>'])
+                .map(|j| i + j + 1)
+                .unwrap_or(pattern.len());
             let tail = &pattern[tail_start..];
             key.len() > head.len() + tail.len()
                 && key.is_char_boundary(head.len())
@@ -665,8 +753,16 @@ mod tests {
     #[test]
     fn source_matches_data_header() {
         let c = Catalog::get();
-        assert!(SOURCE.starts_with(c.source), "SOURCE {SOURCE:?} vs header source {:?}", c.source);
-        assert!(SOURCE.ends_with(c.date), "SOURCE {SOURCE:?} vs header date {:?}", c.date);
+        assert!(
+            SOURCE.starts_with(c.source),
+            "SOURCE {SOURCE:?} vs header source {:?}",
+            c.source
+        );
+        assert!(
+            SOURCE.ends_with(c.date),
+            "SOURCE {SOURCE:?} vs header date {:?}",
+            c.date
+        );
         assert!(c.services.len() > 400, "{} services", c.services.len());
         assert!(c.action_count() > 15_000, "{} actions", c.action_count());
     }
@@ -689,12 +785,17 @@ mod tests {
         let c = Catalog::get();
         let gets = c.expand("s3:Get*");
         assert!(gets.len() > 20);
-        assert!(gets.iter().all(|a| a.service == "s3" && a.name.starts_with("Get")));
+        assert!(gets
+            .iter()
+            .all(|a| a.service == "s3" && a.name.starts_with("Get")));
         assert!(gets.iter().any(|a| a.name == "GetObject"));
         let all_s3 = c.expand("S3:*");
         assert_eq!(all_s3.len(), c.service("s3").unwrap().actions.len());
         let q = c.expand("iam:?assRole");
-        assert_eq!(q.iter().map(|a| a.full_name()).collect::<Vec<_>>(), vec!["iam:PassRole"]);
+        assert_eq!(
+            q.iter().map(|a| a.full_name()).collect::<Vec<_>>(),
+            vec!["iam:PassRole"]
+        );
         assert!(c.expand("s3:Nothing*Here").is_empty());
         assert_eq!(c.expand("*").len(), c.action_count());
         assert!(c.expand("s3*:ListBucket").len() >= 2);
@@ -705,27 +806,52 @@ mod tests {
     fn resource_types_and_condition_keys() {
         let c = Catalog::get();
         let rts = c.resource_types_for("s3:GetObject");
-        assert!(rts.iter().any(|(r, req)| r.name == "object" && !*req && r.arn.contains("${BucketName}/${ObjectName}")));
+        assert!(rts.iter().any(|(r, req)| r.name == "object"
+            && !*req
+            && r.arn.contains("${BucketName}/${ObjectName}")));
         assert!(c.resource_types_for("s3:ListAllMyBuckets").is_empty());
         let keys = c.condition_keys_for("s3:ListBucket");
         assert!(keys.contains(&"s3:prefix"));
         let a = c.action("s3:ListBucket").unwrap();
         assert!(c.action_supports_key(a, "S3:Prefix"));
         assert!(!c.action_supports_key(a, "s3:x-amz-storage-class"));
-        assert_eq!(c.condition_key("s3:signatureAge").map(|k| k.key_type), Some("Numeric"));
+        assert_eq!(
+            c.condition_key("s3:signatureAge").map(|k| k.key_type),
+            Some("Numeric")
+        );
     }
 
     #[test]
     fn global_condition_keys() {
         let c = Catalog::get();
-        for k in ["aws:SourceIp", "AWS:sourceip", "aws:PrincipalTag/team", "aws:RequestTag/*", "aws:PrincipalTag/${TagKey}", "aws:SecureTransport", "aws:TagKeys"] {
+        for k in [
+            "aws:SourceIp",
+            "AWS:sourceip",
+            "aws:PrincipalTag/team",
+            "aws:RequestTag/*",
+            "aws:PrincipalTag/${TagKey}",
+            "aws:SecureTransport",
+            "aws:TagKeys",
+        ] {
             assert!(c.is_global_condition_key(k), "{k}");
         }
-        for k in ["aws:PrincipalTag", "aws:PrincipalTag/", "aws:Nope", "s3:prefix", "bad"] {
+        for k in [
+            "aws:PrincipalTag",
+            "aws:PrincipalTag/",
+            "aws:Nope",
+            "s3:prefix",
+            "bad",
+        ] {
             assert!(!c.is_global_condition_key(k), "{k}");
         }
-        assert!(c.global_condition_key("aws:TagKeys").unwrap().is_multivalued());
-        assert!(!c.global_condition_key("aws:ResourceTag/x").unwrap().is_multivalued());
+        assert!(c
+            .global_condition_key("aws:TagKeys")
+            .unwrap()
+            .is_multivalued());
+        assert!(!c
+            .global_condition_key("aws:ResourceTag/x")
+            .unwrap()
+            .is_multivalued());
     }
 
     #[test]
@@ -734,7 +860,10 @@ mod tests {
         assert_eq!(c.suggest("s3:GetObjekt").as_deref(), Some("s3:GetObject"));
         assert_eq!(c.suggest("s3:getobjects").as_deref(), Some("s3:GetObject"));
         assert_eq!(c.suggest("iam:PasRole").as_deref(), Some("iam:PassRole"));
-        assert_eq!(c.suggest("ec3:RunInstances").as_deref(), Some("ec2:RunInstances"));
+        assert_eq!(
+            c.suggest("ec3:RunInstances").as_deref(),
+            Some("ec2:RunInstances")
+        );
         assert_eq!(c.suggest("s3:PassRole").as_deref(), Some("iam:PassRole"));
         assert_eq!(c.suggest("s3:Zzzzzzzzzzzzzzzzzz"), None);
     }
@@ -742,14 +871,27 @@ mod tests {
     #[test]
     fn typo_matches() {
         let c = Catalog::get();
-        assert_eq!(c.typo_match("s3:GetObjekt").as_deref(), Some("s3:GetObject"));
-        assert_eq!(c.typo_match("iam:pass role").as_deref(), Some("iam:PassRole"));
-        assert_eq!(c.typo_match("ec3:RunInstances").as_deref(), Some("ec2:RunInstances"));
+        assert_eq!(
+            c.typo_match("s3:GetObjekt").as_deref(),
+            Some("s3:GetObject")
+        );
+        assert_eq!(
+            c.typo_match("iam:pass role").as_deref(),
+            Some("iam:PassRole")
+        );
+        assert_eq!(
+            c.typo_match("ec3:RunInstances").as_deref(),
+            Some("ec2:RunInstances")
+        );
         assert_eq!(c.typo_match("s3:Gte*").as_deref(), Some("s3:Get*"));
         assert_eq!(c.typo_match("s3:GetObject"), None, "known");
         assert_eq!(c.typo_match("s3:Get*"), None, "known");
         assert_eq!(c.typo_match("s3:Zzzzzzzzzzzzzzzzzz"), None);
-        assert_eq!(c.typo_match("s3:PassRole"), None, "same name in another service is a hint, not a typo");
+        assert_eq!(
+            c.typo_match("s3:PassRole"),
+            None,
+            "same name in another service is a hint, not a typo"
+        );
         assert_eq!(c.typo_match("healthlake:ValidateSource"), None);
         assert_eq!(c.typo_match("securityhub:CreateConnector"), None);
         assert_eq!(c.typo_match("s3files:GetFileSystem"), None);
@@ -760,7 +902,11 @@ mod tests {
         assert_eq!(glob_distance(b"GetObject", b"GetObjekt", false), 1);
         assert_eq!(glob_distance(b"Lsit*", b"ListBuckets", false), 1);
         assert_eq!(glob_distance(b"PasRole", b"PassRole", false), 1);
-        assert_eq!(c.typo_match("organizations:Get*"), None, "Get is a word of the catalog");
+        assert_eq!(
+            c.typo_match("organizations:Get*"),
+            None,
+            "Get is a word of the catalog"
+        );
         assert_eq!(c.typo_match("s3:Lsit*").as_deref(), Some("s3:List*"));
         assert_eq!(glob_distance(b"getobject", b"GetObject", true), 0);
     }
@@ -773,8 +919,17 @@ mod tests {
         assert!(wildcard_match_bytes(b"a*c", b"abbbc", false));
         assert!(!wildcard_match_bytes(b"A*c", b"abbbc", false));
         assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert!(condition_key_matches("aws:RequestTag/${TagKey}", "aws:requesttag/Team"));
-        assert!(condition_key_matches("kms:EncryptionContext:${EncryptionContextKey}", "kms:EncryptionContext:aws:s3:arn"));
-        assert!(!condition_key_matches("aws:RequestTag/${TagKey}", "aws:RequestTag/"));
+        assert!(condition_key_matches(
+            "aws:RequestTag/${TagKey}",
+            "aws:requesttag/Team"
+        ));
+        assert!(condition_key_matches(
+            "kms:EncryptionContext:${EncryptionContextKey}",
+            "kms:EncryptionContext:aws:s3:arn"
+        ));
+        assert!(!condition_key_matches(
+            "aws:RequestTag/${TagKey}",
+            "aws:RequestTag/"
+        ));
     }
 }

@@ -21,7 +21,10 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::broadening::{self, AccessChange, Reasons};
-use crate::canonical::{canonicalize, canonicalize_statement, ActionName, CanonicalPolicy, CanonicalPrincipal, CanonicalStatement};
+use crate::canonical::{
+    canonicalize, canonicalize_statement, ActionName, CanonicalPolicy, CanonicalPrincipal,
+    CanonicalStatement,
+};
 use crate::document::{parse_policy, Effect, PolicyDocument};
 
 /// A change of a scalar (Version, Id, Sid); `None` means absent.
@@ -169,7 +172,10 @@ fn parse_side(text: &str) -> Result<PolicyDocument, String> {
 }
 
 fn value_change(before: &Option<String>, after: &Option<String>) -> Option<ValueChange> {
-    (before != after).then(|| ValueChange { before: before.clone(), after: after.clone() })
+    (before != after).then(|| ValueChange {
+        before: before.clone(),
+        after: after.clone(),
+    })
 }
 
 /// Statement-level diff of two policy texts. An empty or blank text counts as "no document":
@@ -177,8 +183,18 @@ fn value_change(before: &Option<String>, after: &Option<String>) -> Option<Value
 pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
     let (b, a) = match (parse_side(before), parse_side(after)) {
         (Ok(b), Ok(a)) => (b, a),
-        (Err(e), _) => return PolicyDiff { parse_error: Some(format!("before: {e}")), ..PolicyDiff::default() },
-        (_, Err(e)) => return PolicyDiff { parse_error: Some(format!("after: {e}")), ..PolicyDiff::default() },
+        (Err(e), _) => {
+            return PolicyDiff {
+                parse_error: Some(format!("before: {e}")),
+                ..PolicyDiff::default()
+            }
+        }
+        (_, Err(e)) => {
+            return PolicyDiff {
+                parse_error: Some(format!("after: {e}")),
+                ..PolicyDiff::default()
+            }
+        }
     };
     // A blank side is "no document": its missing Version/Id are not changes.
     let both_present = !before.trim().is_empty() && !after.trim().is_empty();
@@ -188,7 +204,11 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
         ..PolicyDiff::default()
     };
     let keys: BTreeSet<&String> = b.extra.keys().chain(a.extra.keys()).collect();
-    diff.other_keys_changed = keys.into_iter().filter(|k| b.extra.get(*k) != a.extra.get(*k)).cloned().collect();
+    diff.other_keys_changed = keys
+        .into_iter()
+        .filter(|k| b.extra.get(*k) != a.extra.get(*k))
+        .cloned()
+        .collect();
 
     let before_stmts = indexed_statements(&b);
     let after_stmts = indexed_statements(&a);
@@ -226,7 +246,12 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
     for &(bi, ai) in &pairs {
         let (b, a) = (&before_stmts[bi], &after_stmts[ai]);
         let sid = a.stmt.sid.clone().or_else(|| b.stmt.sid.clone());
-        broadening::statement_changed(&mut reasons, &statement_title(&sid, a.index), &b.stmt, &a.stmt);
+        broadening::statement_changed(
+            &mut reasons,
+            &statement_title(&sid, a.index),
+            &b.stmt,
+            &a.stmt,
+        );
     }
     fn unpaired<'a>(stmts: &'a [Indexed], used: &[bool]) -> Vec<(String, &'a CanonicalStatement)> {
         stmts
@@ -236,7 +261,11 @@ pub fn diff_policies(before: &str, after: &str) -> PolicyDiff {
             .map(|(x, _)| (statement_title(&x.stmt.sid, x.index), &x.stmt))
             .collect()
     }
-    broadening::unpaired(&mut reasons, &unpaired(&after_stmts, &a_used), &unpaired(&before_stmts, &b_used));
+    broadening::unpaired(
+        &mut reasons,
+        &unpaired(&after_stmts, &a_used),
+        &unpaired(&before_stmts, &b_used),
+    );
     diff.access = reasons.access();
     diff.broadening = reasons.broadening;
     diff.narrowing = reasons.narrowing;
@@ -301,17 +330,33 @@ fn pair_statements(before: &[&CanonicalStatement], after: &[&CanonicalStatement]
 }
 
 fn actions_of(s: &CanonicalStatement) -> BTreeSet<String> {
-    s.action.iter().chain(s.not_action.iter()).flatten().map(ActionName::key).collect()
+    s.action
+        .iter()
+        .chain(s.not_action.iter())
+        .flatten()
+        .map(ActionName::key)
+        .collect()
 }
 
 fn resources_of(s: &CanonicalStatement) -> BTreeSet<&String> {
-    s.resource.iter().chain(s.not_resource.iter()).flatten().collect()
+    s.resource
+        .iter()
+        .chain(s.not_resource.iter())
+        .flatten()
+        .collect()
 }
 
 fn jaccard<T: Ord>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> (usize, f64) {
     let shared = a.intersection(b).count();
     let union = a.len() + b.len() - shared;
-    (shared, if union == 0 { 0.0 } else { shared as f64 / union as f64 })
+    (
+        shared,
+        if union == 0 {
+            0.0
+        } else {
+            shared as f64 / union as f64
+        },
+    )
 }
 
 /// Similarity of two unpaired statements, or `None` when they must not be paired.
@@ -346,12 +391,20 @@ fn match_score(before: &CanonicalStatement, after: &CanonicalStatement) -> Optio
 fn principal_entries(p: &Option<CanonicalPrincipal>) -> BTreeSet<PrincipalEntry> {
     match p {
         None => BTreeSet::new(),
-        Some(CanonicalPrincipal::Wildcard) => {
-            [PrincipalEntry { kind: "*".into(), value: "*".into() }].into_iter().collect()
-        }
+        Some(CanonicalPrincipal::Wildcard) => [PrincipalEntry {
+            kind: "*".into(),
+            value: "*".into(),
+        }]
+        .into_iter()
+        .collect(),
         Some(CanonicalPrincipal::Map(map)) => map
             .iter()
-            .flat_map(|(k, ids)| ids.iter().map(move |v| PrincipalEntry { kind: k.clone(), value: v.clone() }))
+            .flat_map(|(k, ids)| {
+                ids.iter().map(move |v| PrincipalEntry {
+                    kind: k.clone(),
+                    value: v.clone(),
+                })
+            })
             .collect(),
     }
 }
@@ -361,14 +414,21 @@ fn condition_entries(s: &CanonicalStatement) -> BTreeSet<ConditionEntry> {
         .iter()
         .flat_map(|(op, keys)| {
             keys.iter().flat_map(move |(k, vals)| {
-                vals.iter().map(move |v| ConditionEntry { operator: op.clone(), key: k.clone(), value: v.clone() })
+                vals.iter().map(move |v| ConditionEntry {
+                    operator: op.clone(),
+                    key: k.clone(),
+                    value: v.clone(),
+                })
             })
         })
         .collect()
 }
 
 fn action_list(set: &Option<BTreeSet<ActionName>>) -> Vec<String> {
-    set.iter().flatten().map(|a| a.as_str().to_string()).collect()
+    set.iter()
+        .flatten()
+        .map(|a| a.as_str().to_string())
+        .collect()
 }
 
 fn string_list(set: &Option<BTreeSet<String>>) -> Vec<String> {
@@ -392,7 +452,10 @@ fn summary(x: &Indexed) -> StatementSummary {
 }
 
 /// (added, removed, unchanged count) of two action sets, compared case-insensitively.
-fn action_delta(before: &Option<BTreeSet<ActionName>>, after: &Option<BTreeSet<ActionName>>) -> (Vec<String>, Vec<String>, usize) {
+fn action_delta(
+    before: &Option<BTreeSet<ActionName>>,
+    after: &Option<BTreeSet<ActionName>>,
+) -> (Vec<String>, Vec<String>, usize) {
     let empty = BTreeSet::new();
     let b = before.as_ref().unwrap_or(&empty);
     let a = after.as_ref().unwrap_or(&empty);
@@ -404,29 +467,47 @@ fn action_delta(before: &Option<BTreeSet<ActionName>>, after: &Option<BTreeSet<A
 }
 
 fn set_delta<T: Ord + Clone>(b: &BTreeSet<T>, a: &BTreeSet<T>) -> (Vec<T>, Vec<T>, usize) {
-    (a.difference(b).cloned().collect(), b.difference(a).cloned().collect(), a.intersection(b).count())
+    (
+        a.difference(b).cloned().collect(),
+        b.difference(a).cloned().collect(),
+        a.intersection(b).count(),
+    )
 }
 
 fn statement_change(before: &Indexed, after: &Indexed) -> StatementChange {
     let (b, a) = (&before.stmt, &after.stmt);
     let empty = BTreeSet::new();
     let (actions_added, actions_removed, unchanged_a) = action_delta(&b.action, &a.action);
-    let (not_actions_added, not_actions_removed, unchanged_na) = action_delta(&b.not_action, &a.not_action);
-    let (resources_added, resources_removed, unchanged_r) =
-        set_delta(b.resource.as_ref().unwrap_or(&empty), a.resource.as_ref().unwrap_or(&empty));
-    let (not_resources_added, not_resources_removed, unchanged_nr) =
-        set_delta(b.not_resource.as_ref().unwrap_or(&empty), a.not_resource.as_ref().unwrap_or(&empty));
-    let (principals_added, principals_removed, _) = set_delta(&principal_entries(&b.principal), &principal_entries(&a.principal));
-    let (not_principals_added, not_principals_removed, _) =
-        set_delta(&principal_entries(&b.not_principal), &principal_entries(&a.not_principal));
-    let (conditions_added, conditions_removed, _) = set_delta(&condition_entries(b), &condition_entries(a));
+    let (not_actions_added, not_actions_removed, unchanged_na) =
+        action_delta(&b.not_action, &a.not_action);
+    let (resources_added, resources_removed, unchanged_r) = set_delta(
+        b.resource.as_ref().unwrap_or(&empty),
+        a.resource.as_ref().unwrap_or(&empty),
+    );
+    let (not_resources_added, not_resources_removed, unchanged_nr) = set_delta(
+        b.not_resource.as_ref().unwrap_or(&empty),
+        a.not_resource.as_ref().unwrap_or(&empty),
+    );
+    let (principals_added, principals_removed, _) = set_delta(
+        &principal_entries(&b.principal),
+        &principal_entries(&a.principal),
+    );
+    let (not_principals_added, not_principals_removed, _) = set_delta(
+        &principal_entries(&b.not_principal),
+        &principal_entries(&a.not_principal),
+    );
+    let (conditions_added, conditions_removed, _) =
+        set_delta(&condition_entries(b), &condition_entries(a));
     let keys: BTreeSet<&String> = b.extra.keys().chain(a.extra.keys()).collect();
     StatementChange {
         sid: a.sid.clone().or_else(|| b.sid.clone()),
         index_before: before.index,
         index_after: after.index,
         effect: a.effect,
-        effect_change: (a.effect != b.effect).then_some(EffectChange { before: b.effect, after: a.effect }),
+        effect_change: (a.effect != b.effect).then_some(EffectChange {
+            before: b.effect,
+            after: a.effect,
+        }),
         sid_change: value_change(&b.sid, &a.sid),
         principals_added,
         principals_removed,
@@ -442,7 +523,11 @@ fn statement_change(before: &Indexed, after: &Indexed) -> StatementChange {
         not_resources_removed,
         conditions_added,
         conditions_removed,
-        other_keys_changed: keys.into_iter().filter(|k| b.extra.get(*k) != a.extra.get(*k)).cloned().collect(),
+        other_keys_changed: keys
+            .into_iter()
+            .filter(|k| b.extra.get(*k) != a.extra.get(*k))
+            .cloned()
+            .collect(),
         unchanged_actions: unchanged_a + unchanged_na,
         unchanged_resources: unchanged_r + unchanged_nr,
     }
@@ -490,13 +575,25 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn summary_fields(s: &StatementSummary) -> Vec<(&'static str, &'static str, Vec<String>)> {
     let q = |v: &Vec<String>| v.iter().map(|x| quote(x)).collect::<Vec<_>>();
     vec![
-        ("principals", "principal", s.principals.iter().map(principal_text).collect()),
-        ("not_principals", "not_principal", s.not_principals.iter().map(principal_text).collect()),
+        (
+            "principals",
+            "principal",
+            s.principals.iter().map(principal_text).collect(),
+        ),
+        (
+            "not_principals",
+            "not_principal",
+            s.not_principals.iter().map(principal_text).collect(),
+        ),
         ("actions", "action", q(&s.actions)),
         ("not_actions", "not_action", q(&s.not_actions)),
         ("resources", "resource", q(&s.resources)),
         ("not_resources", "not_resource", q(&s.not_resources)),
-        ("conditions", "condition", s.conditions.iter().map(condition_text).collect()),
+        (
+            "conditions",
+            "condition",
+            s.conditions.iter().map(condition_text).collect(),
+        ),
     ]
 }
 
@@ -552,10 +649,20 @@ pub fn render_policy_diff(diff: &PolicyDiff, indent: &str) -> String {
         return out;
     }
     if let Some(v) = &diff.version_change {
-        let _ = writeln!(out, "{indent}~ Version {} -> {}", opt_quote(&v.before), opt_quote(&v.after));
+        let _ = writeln!(
+            out,
+            "{indent}~ Version {} -> {}",
+            opt_quote(&v.before),
+            opt_quote(&v.after)
+        );
     }
     if let Some(v) = &diff.id_change {
-        let _ = writeln!(out, "{indent}~ Id {} -> {}", opt_quote(&v.before), opt_quote(&v.after));
+        let _ = writeln!(
+            out,
+            "{indent}~ Id {} -> {}",
+            opt_quote(&v.before),
+            opt_quote(&v.after)
+        );
     }
     for key in &diff.other_keys_changed {
         let _ = writeln!(out, "{indent}~ {} changed", quote(key));
@@ -565,9 +672,18 @@ pub fn render_policy_diff(diff: &PolicyDiff, indent: &str) -> String {
             Some(e) => format!("{} -> {}", e.before, e.after),
             None => c.effect.to_string(),
         };
-        let _ = writeln!(out, "{indent}~ {} ({effect})", statement_title(&c.sid, c.index_after));
+        let _ = writeln!(
+            out,
+            "{indent}~ {} ({effect})",
+            statement_title(&c.sid, c.index_after)
+        );
         if let Some(s) = &c.sid_change {
-            let _ = writeln!(out, "{inner}~ sid {} -> {}", opt_quote(&s.before), opt_quote(&s.after));
+            let _ = writeln!(
+                out,
+                "{inner}~ sid {} -> {}",
+                opt_quote(&s.before),
+                opt_quote(&s.after)
+            );
         }
         let q = |v: &Vec<String>| v.iter().map(|x| quote(x)).collect::<Vec<_>>();
         let fields: Vec<(&str, Vec<String>, Vec<String>)> = vec![
@@ -578,13 +694,24 @@ pub fn render_policy_diff(diff: &PolicyDiff, indent: &str) -> String {
             ),
             (
                 "not_principal",
-                c.not_principals_removed.iter().map(principal_text).collect(),
+                c.not_principals_removed
+                    .iter()
+                    .map(principal_text)
+                    .collect(),
                 c.not_principals_added.iter().map(principal_text).collect(),
             ),
             ("action", q(&c.actions_removed), q(&c.actions_added)),
-            ("not_action", q(&c.not_actions_removed), q(&c.not_actions_added)),
+            (
+                "not_action",
+                q(&c.not_actions_removed),
+                q(&c.not_actions_added),
+            ),
             ("resource", q(&c.resources_removed), q(&c.resources_added)),
-            ("not_resource", q(&c.not_resources_removed), q(&c.not_resources_added)),
+            (
+                "not_resource",
+                q(&c.not_resources_removed),
+                q(&c.not_resources_added),
+            ),
             (
                 "condition",
                 c.conditions_removed.iter().map(condition_text).collect(),
@@ -603,13 +730,21 @@ pub fn render_policy_diff(diff: &PolicyDiff, indent: &str) -> String {
             let _ = writeln!(out, "{inner}~ {} changed", quote(key));
         }
         if c.unchanged_actions > 0 {
-            let _ = writeln!(out, "{inner}  # {} hidden", plural(c.unchanged_actions, "unchanged action", "unchanged actions"));
+            let _ = writeln!(
+                out,
+                "{inner}  # {} hidden",
+                plural(c.unchanged_actions, "unchanged action", "unchanged actions")
+            );
         }
         if c.unchanged_resources > 0 {
             let _ = writeln!(
                 out,
                 "{inner}  # {} hidden",
-                plural(c.unchanged_resources, "unchanged resource", "unchanged resources")
+                plural(
+                    c.unchanged_resources,
+                    "unchanged resource",
+                    "unchanged resources"
+                )
             );
         }
     }
@@ -700,7 +835,11 @@ pub fn json_line_diff(before: &str, after: &str) -> String {
         return String::new();
     }
     let left = if left.is_empty() { left } else { left + "\n" };
-    let right = if right.is_empty() { right } else { right + "\n" };
+    let right = if right.is_empty() {
+        right
+    } else {
+        right + "\n"
+    };
     let diff = TextDiff::from_lines(&left, &right);
     let mut out = String::new();
     for (i, group) in diff.grouped_ops(3).iter().enumerate() {

@@ -158,11 +158,15 @@ impl Statement {
         m.insert("Effect".into(), Json::String(self.effect.as_str().into()));
         let strings = |v: &OneOrMany<String>| match v {
             OneOrMany::One(s) => Json::String(s.clone()),
-            OneOrMany::Many(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
+            OneOrMany::Many(items) => {
+                Json::Array(items.iter().cloned().map(Json::String).collect())
+            }
         };
         let principal = |p: &Principal| match p {
             Principal::Wildcard => Json::String("*".into()),
-            Principal::Map(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), strings(v))).collect()),
+            Principal::Map(map) => {
+                Json::Object(map.iter().map(|(k, v)| (k.clone(), strings(v))).collect())
+            }
         };
         if let Some(p) = &self.principal {
             m.insert("Principal".into(), principal(p));
@@ -189,7 +193,9 @@ impl Statement {
                         .map(|(k, v)| {
                             let json = match v {
                                 OneOrMany::One(x) => x.to_json(),
-                                OneOrMany::Many(xs) => Json::Array(xs.iter().map(ConditionValue::to_json).collect()),
+                                OneOrMany::Many(xs) => {
+                                    Json::Array(xs.iter().map(ConditionValue::to_json).collect())
+                                }
                             };
                             (k.clone(), json)
                         })
@@ -231,7 +237,10 @@ impl PolicyDocument {
         }
         let stmts: Vec<Json> = self.statements.iter().map(Statement::to_json).collect();
         if self.statement_is_object && stmts.len() == 1 {
-            m.insert("Statement".into(), stmts.into_iter().next().unwrap_or(Json::Null));
+            m.insert(
+                "Statement".into(),
+                stmts.into_iter().next().unwrap_or(Json::Null),
+            );
         } else {
             m.insert("Statement".into(), Json::Array(stmts));
         }
@@ -240,9 +249,12 @@ impl PolicyDocument {
 
     /// Parses an already-decoded JSON value.
     pub fn from_json(json: &Json) -> Result<PolicyDocument, PolicyError> {
-        let obj = json
-            .as_object()
-            .ok_or_else(|| PolicyError::new("", format!("expected a JSON object, got {}", json_type(json))))?;
+        let obj = json.as_object().ok_or_else(|| {
+            PolicyError::new(
+                "",
+                format!("expected a JSON object, got {}", json_type(json)),
+            )
+        })?;
         let mut doc = PolicyDocument {
             version: None,
             id: None,
@@ -260,7 +272,8 @@ impl PolicyDocument {
                     match value {
                         Json::Array(items) => {
                             for (i, item) in items.iter().enumerate() {
-                                doc.statements.push(parse_statement(item, &format!("Statement[{i}]"))?);
+                                doc.statements
+                                    .push(parse_statement(item, &format!("Statement[{i}]"))?);
                             }
                         }
                         Json::Object(_) => {
@@ -270,7 +283,10 @@ impl PolicyDocument {
                         other => {
                             return Err(PolicyError::new(
                                 "Statement",
-                                format!("expected an object or an array of objects, got {}", json_type(other)),
+                                format!(
+                                    "expected an object or an array of objects, got {}",
+                                    json_type(other)
+                                ),
                             ))
                         }
                     }
@@ -307,7 +323,8 @@ pub(crate) fn decode_to_json(text: &str) -> Result<Json, PolicyError> {
             .decode_utf8()
             .map_err(|e| PolicyError::new("", format!("URL-decoded document is not UTF-8: {e}")))?
     };
-    serde_json::from_str(decoded.trim()).map_err(|e| PolicyError::new("", format!("invalid JSON: {e}")))
+    serde_json::from_str(decoded.trim())
+        .map_err(|e| PolicyError::new("", format!("invalid JSON: {e}")))
 }
 
 pub(crate) fn json_type(v: &Json) -> &'static str {
@@ -324,7 +341,10 @@ pub(crate) fn json_type(v: &Json) -> &'static str {
 fn expect_string(v: &Json, path: &str) -> Result<String, PolicyError> {
     match v {
         Json::String(s) => Ok(s.clone()),
-        other => Err(PolicyError::new(path, format!("expected a string, got {}", json_type(other)))),
+        other => Err(PolicyError::new(
+            path,
+            format!("expected a string, got {}", json_type(other)),
+        )),
     }
 }
 
@@ -339,7 +359,10 @@ fn parse_string_or_list(v: &Json, path: &str) -> Result<OneOrMany<String>, Polic
             .map(OneOrMany::Many),
         other => Err(PolicyError::new(
             path,
-            format!("expected a string or an array of strings, got {}", json_type(other)),
+            format!(
+                "expected a string or an array of strings, got {}",
+                json_type(other)
+            ),
         )),
     }
 }
@@ -367,7 +390,10 @@ fn parse_principal(v: &Json, path: &str) -> Result<Principal, PolicyError> {
         }
         other => Err(PolicyError::new(
             path,
-            format!("expected \"*\" or an object of principal types, got {}", json_type(other)),
+            format!(
+                "expected \"*\" or an object of principal types, got {}",
+                json_type(other)
+            ),
         )),
     }
 }
@@ -379,20 +405,35 @@ fn parse_condition_value(v: &Json, path: &str) -> Result<ConditionValue, PolicyE
         Json::Number(n) => Ok(ConditionValue::Number(n.clone())),
         other => Err(PolicyError::new(
             path,
-            format!("expected a string, boolean or number, got {}", json_type(other)),
+            format!(
+                "expected a string, boolean or number, got {}",
+                json_type(other)
+            ),
         )),
     }
 }
 
 fn parse_conditions(v: &Json, path: &str) -> Result<Conditions, PolicyError> {
-    let ops = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("expected an object of condition operators, got {}", json_type(v))))?;
+    let ops = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            path,
+            format!(
+                "expected an object of condition operators, got {}",
+                json_type(v)
+            ),
+        )
+    })?;
     let mut out = Conditions::new();
     for (op, keys) in ops {
         let op_path = format!("{path}.{op}");
         let keys = keys.as_object().ok_or_else(|| {
-            PolicyError::new(&op_path, format!("expected an object of condition keys, got {}", json_type(keys)))
+            PolicyError::new(
+                &op_path,
+                format!(
+                    "expected an object of condition keys, got {}",
+                    json_type(keys)
+                ),
+            )
         })?;
         let mut parsed = BTreeMap::new();
         for (key, values) in keys {
@@ -415,9 +456,12 @@ fn parse_conditions(v: &Json, path: &str) -> Result<Conditions, PolicyError> {
 }
 
 fn parse_statement(v: &Json, path: &str) -> Result<Statement, PolicyError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("expected a statement object, got {}", json_type(v))))?;
+    let obj = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            path,
+            format!("expected a statement object, got {}", json_type(v)),
+        )
+    })?;
     let mut stmt = Statement::new(Effect::Allow);
     let mut effect = None;
     for (key, value) in obj {
@@ -429,7 +473,10 @@ fn parse_statement(v: &Json, path: &str) -> Result<Statement, PolicyError> {
                     Json::String(s) if s.eq_ignore_ascii_case("allow") => Effect::Allow,
                     Json::String(s) if s.eq_ignore_ascii_case("deny") => Effect::Deny,
                     Json::String(s) => {
-                        return Err(PolicyError::new(p, format!("expected \"Allow\" or \"Deny\", got \"{s}\"")))
+                        return Err(PolicyError::new(
+                            p,
+                            format!("expected \"Allow\" or \"Deny\", got \"{s}\""),
+                        ))
                     }
                     other => {
                         return Err(PolicyError::new(
@@ -451,6 +498,7 @@ fn parse_statement(v: &Json, path: &str) -> Result<Statement, PolicyError> {
             }
         }
     }
-    stmt.effect = effect.ok_or_else(|| PolicyError::new(path, "missing required key \"Effect\""))?;
+    stmt.effect =
+        effect.ok_or_else(|| PolicyError::new(path, "missing required key \"Effect\""))?;
     Ok(stmt)
 }

@@ -14,7 +14,10 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
-        PolicyError { path: path.into(), message: message.into() }
+        PolicyError {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

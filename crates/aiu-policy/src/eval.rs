@@ -46,13 +46,25 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(principal_arn: impl Into<String>, action: impl Into<String>, resource: impl Into<String>) -> Request {
-        Request { principal_arn: principal_arn.into(), action: action.into(), resource: resource.into(), context: BTreeMap::new() }
+    pub fn new(
+        principal_arn: impl Into<String>,
+        action: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> Request {
+        Request {
+            principal_arn: principal_arn.into(),
+            action: action.into(),
+            resource: resource.into(),
+            context: BTreeMap::new(),
+        }
     }
 
     /// Adds one value to a context key.
     pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Request {
-        self.context.entry(key.into()).or_default().push(value.into());
+        self.context
+            .entry(key.into())
+            .or_default()
+            .push(value.into());
         self
     }
 }
@@ -137,7 +149,9 @@ impl StatementTrace {
     /// `policy statement 2 (Sid "X")`.
     pub fn name(&self) -> String {
         match &self.sid {
-            Some(sid) if !sid.is_empty() => format!("{} statement {} (Sid \"{}\")", self.policy, self.index, sid),
+            Some(sid) if !sid.is_empty() => {
+                format!("{} statement {} (Sid \"{}\")", self.policy, self.index, sid)
+            }
             _ => format!("{} statement {}", self.policy, self.index),
         }
     }
@@ -165,7 +179,12 @@ impl Decision {
         let mut out = format!("{}: {}\n", self.outcome.label(), self.summary);
         for t in &self.explanation {
             let mark = if t.matched { "+" } else { "-" };
-            out.push_str(&format!("  {mark} [{}] {}: {}\n", t.effect, t.name(), t.reason));
+            out.push_str(&format!(
+                "  {mark} [{}] {}: {}\n",
+                t.effect,
+                t.name(),
+                t.reason
+            ));
         }
         out
     }
@@ -191,7 +210,10 @@ impl<'a> Context<'a> {
                 }
                 if fields[2] == "iam" {
                     if let Some(user) = fields[5].strip_prefix("user/") {
-                        derived.push(("aws:username", vec![user.rsplit('/').next().unwrap_or(user).to_owned()]));
+                        derived.push((
+                            "aws:username",
+                            vec![user.rsplit('/').next().unwrap_or(user).to_owned()],
+                        ));
                     }
                 }
             }
@@ -204,10 +226,17 @@ impl<'a> Context<'a> {
         if let Some(v) = self.explicit.get(key) {
             return Some(v);
         }
-        if let Some((_, v)) = self.explicit.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        if let Some((_, v)) = self
+            .explicit
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
             return Some(v);
         }
-        self.derived.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice())
+        self.derived
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_slice())
     }
 }
 
@@ -244,16 +273,27 @@ impl<'a> Simulator<'a> {
             label: Arc::from(label),
             role,
             doc,
-            sids: doc.statements.iter().map(|s| s.sid.as_deref().map(Arc::from)).collect(),
+            sids: doc
+                .statements
+                .iter()
+                .map(|s| s.sid.as_deref().map(Arc::from))
+                .collect(),
             substitute: substitutes_variables(doc),
         };
-        let mut policies: Vec<PreparedPolicy<'a>> =
-            set.identity.iter().map(|(l, d)| prepare(l, d, PolicyRole::Identity)).collect();
+        let mut policies: Vec<PreparedPolicy<'a>> = set
+            .identity
+            .iter()
+            .map(|(l, d)| prepare(l, d, PolicyRole::Identity))
+            .collect();
         if let Some((l, d)) = &set.boundary {
             policies.push(prepare(l, d, PolicyRole::Boundary));
         }
         let statements = policies.iter().map(|p| p.doc.statements.len()).sum();
-        Simulator { set, policies, statements }
+        Simulator {
+            set,
+            policies,
+            statements,
+        }
     }
 
     /// Evaluates one request; the same as [`evaluate`].
@@ -280,13 +320,27 @@ impl<'a> Simulator<'a> {
 
 fn decide(set: &PolicySet, explanation: Vec<StatementTrace>) -> Decision {
     let find = |role: PolicyRole, effect: Effect| {
-        explanation.iter().filter(move |t| t.matched && t.role == role && t.effect == effect)
+        explanation
+            .iter()
+            .filter(move |t| t.matched && t.role == role && t.effect == effect)
     };
-    let names = |it: &mut dyn Iterator<Item = &StatementTrace>| it.map(StatementTrace::name).collect::<Vec<_>>().join(", ");
-    let denies: Vec<&StatementTrace> = explanation.iter().filter(|t| t.matched && t.effect == Effect::Deny).collect();
+    let names = |it: &mut dyn Iterator<Item = &StatementTrace>| {
+        it.map(StatementTrace::name).collect::<Vec<_>>().join(", ")
+    };
+    let denies: Vec<&StatementTrace> = explanation
+        .iter()
+        .filter(|t| t.matched && t.effect == Effect::Deny)
+        .collect();
     let (outcome, summary) = if !denies.is_empty() {
-        let who = denies.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
-        (Outcome::ExplicitDeny, format!("explicitly denied by {who}; an explicit Deny overrides every Allow"))
+        let who = denies
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        (
+            Outcome::ExplicitDeny,
+            format!("explicitly denied by {who}; an explicit Deny overrides every Allow"),
+        )
     } else {
         let identity_allows = names(&mut find(PolicyRole::Identity, Effect::Allow));
         let boundary_allows = names(&mut find(PolicyRole::Boundary, Effect::Allow));
@@ -307,7 +361,11 @@ fn decide(set: &PolicySet, explanation: Vec<StatementTrace>) -> Decision {
             }
         }
     };
-    Decision { outcome, summary, explanation }
+    Decision {
+        outcome,
+        summary,
+        explanation,
+    }
 }
 
 /// Evaluates a role's trust policy for `caller` performing `action` (normally `sts:AssumeRole`,
@@ -324,22 +382,37 @@ pub fn evaluate_trust(
     };
     let mut ctx = Context::new(context, principal_arn);
     if let Caller::Service(s) = caller {
-        ctx.derived.push(("aws:PrincipalServiceName", vec![s.clone()]));
+        ctx.derived
+            .push(("aws:PrincipalServiceName", vec![s.clone()]));
     }
-    if !ctx.derived.iter().any(|(k, _)| *k == "aws:PrincipalAccount") {
+    if !ctx
+        .derived
+        .iter()
+        .any(|(k, _)| *k == "aws:PrincipalAccount")
+    {
         if let Some(acct) = caller.account() {
-            ctx.derived.push(("aws:PrincipalAccount", vec![acct.to_owned()]));
+            ctx.derived
+                .push(("aws:PrincipalAccount", vec![acct.to_owned()]));
         }
     }
-    let request = Request { principal_arn: principal_arn.to_owned(), action: action.to_owned(), resource: String::new(), context: BTreeMap::new() };
+    let request = Request {
+        principal_arn: principal_arn.to_owned(),
+        action: action.to_owned(),
+        resource: String::new(),
+        context: BTreeMap::new(),
+    };
     let substitute = substitutes_variables(trust);
     let mut explanation = Vec::new();
     let mut via_account = false;
     let label: Arc<str> = Arc::from("trust policy");
     for (index, stmt) in trust.statements.iter().enumerate() {
         let mut how = None;
-        let (matched, reason) = statement_applies(stmt, &request, &ctx, substitute, Some((caller, &mut how)));
-        if matched && stmt.effect == Effect::Allow && matches!(how, Some(PrincipalMatch::Account(_))) {
+        let (matched, reason) =
+            statement_applies(stmt, &request, &ctx, substitute, Some((caller, &mut how)));
+        if matched
+            && stmt.effect == Effect::Allow
+            && matches!(how, Some(PrincipalMatch::Account(_)))
+        {
             via_account = true;
         }
         explanation.push(StatementTrace {
@@ -352,20 +425,49 @@ pub fn evaluate_trust(
             reason,
         });
     }
-    let denies: Vec<String> = explanation.iter().filter(|t| t.matched && t.effect == Effect::Deny).map(StatementTrace::name).collect();
-    let allows: Vec<String> = explanation.iter().filter(|t| t.matched && t.effect == Effect::Allow).map(StatementTrace::name).collect();
+    let denies: Vec<String> = explanation
+        .iter()
+        .filter(|t| t.matched && t.effect == Effect::Deny)
+        .map(StatementTrace::name)
+        .collect();
+    let allows: Vec<String> = explanation
+        .iter()
+        .filter(|t| t.matched && t.effect == Effect::Allow)
+        .map(StatementTrace::name)
+        .collect();
     let (outcome, summary) = if !denies.is_empty() {
-        (Outcome::ExplicitDeny, format!("explicitly denied by {}", denies.join(", ")))
+        (
+            Outcome::ExplicitDeny,
+            format!("explicitly denied by {}", denies.join(", ")),
+        )
     } else if !allows.is_empty() {
-        let mut s = format!("the trust policy lets {} {} `{}` ({})", caller.kind(), caller.id(), action, allows.join(", "));
+        let mut s = format!(
+            "the trust policy lets {} {} `{}` ({})",
+            caller.kind(),
+            caller.id(),
+            action,
+            allows.join(", ")
+        );
         if via_account {
             s.push_str("; the trust names the caller's account, so the caller also needs an identity policy allowing this action on the role");
         }
         (Outcome::Allowed, s)
     } else {
-        (Outcome::ImplicitDeny, format!("no trust policy statement lets {} {} `{}` (implicit deny)", caller.kind(), caller.id(), action))
+        (
+            Outcome::ImplicitDeny,
+            format!(
+                "no trust policy statement lets {} {} `{}` (implicit deny)",
+                caller.kind(),
+                caller.id(),
+                action
+            ),
+        )
     };
-    Decision { outcome, summary, explanation }
+    Decision {
+        outcome,
+        summary,
+        explanation,
+    }
 }
 
 const PREVIEW: usize = 4;
@@ -413,23 +515,48 @@ fn statement_applies(
             (Some(p), _) => match principal::principal_matches(p, caller) {
                 Some(m) => {
                     let text = match &m {
-                        PrincipalMatch::Direct(id) => format!("principal {} `{}` is named (`{id}`)", caller.kind(), caller.id()),
-                        PrincipalMatch::Account(id) => format!("principal's account is named (`{id}`)"),
+                        PrincipalMatch::Direct(id) => format!(
+                            "principal {} `{}` is named (`{id}`)",
+                            caller.kind(),
+                            caller.id()
+                        ),
+                        PrincipalMatch::Account(id) => {
+                            format!("principal's account is named (`{id}`)")
+                        }
                     };
                     part(&mut parts).push_str(&text);
                     *how = Some(m);
                 }
                 None => {
-                    return (false, format!("principal {} `{}` is not named in Principal", caller.kind(), caller.id()));
+                    return (
+                        false,
+                        format!(
+                            "principal {} `{}` is not named in Principal",
+                            caller.kind(),
+                            caller.id()
+                        ),
+                    );
                 }
             },
             (None, Some(np)) => {
                 if principal::principal_matches(np, caller).is_some() {
-                    return (false, format!("principal {} `{}` is excluded by NotPrincipal", caller.kind(), caller.id()));
+                    return (
+                        false,
+                        format!(
+                            "principal {} `{}` is excluded by NotPrincipal",
+                            caller.kind(),
+                            caller.id()
+                        ),
+                    );
                 }
                 part(&mut parts).push_str("principal not in NotPrincipal");
             }
-            (None, None) => return (false, "a trust policy statement needs a Principal or NotPrincipal".to_owned()),
+            (None, None) => {
+                return (
+                    false,
+                    "a trust policy statement needs a Principal or NotPrincipal".to_owned(),
+                )
+            }
         }
     }
 
@@ -449,12 +576,20 @@ fn statement_applies(
         },
         (None, Some(list)) => {
             if let Some(p) = list.iter().find(|p| action_matches(p, action)) {
-                return (false, format!("action `{action}` is excluded by NotAction `{p}`"));
+                return (
+                    false,
+                    format!("action `{action}` is excluded by NotAction `{p}`"),
+                );
             }
             part(&mut parts).push_str("action is not in NotAction ");
             preview(&mut parts, list);
         }
-        (None, None) => return (false, "the statement has neither Action nor NotAction".to_owned()),
+        (None, None) => {
+            return (
+                false,
+                "the statement has neither Action nor NotAction".to_owned(),
+            )
+        }
     }
 
     // Resource / NotResource (not checked for trust policies: the resource is the role).
@@ -473,14 +608,24 @@ fn statement_applies(
                 }
             },
             (None, Some(list)) => match find_resource(list, resource, ctx, substitute) {
-                (Some(p), _) => return (false, format!("resource `{resource}` is excluded by NotResource `{p}`")),
+                (Some(p), _) => {
+                    return (
+                        false,
+                        format!("resource `{resource}` is excluded by NotResource `{p}`"),
+                    )
+                }
                 (None, notes) => {
                     part(&mut parts).push_str("resource is not in NotResource ");
                     preview(&mut parts, list);
                     parts.push_str(&notes);
                 }
             },
-            (None, None) => return (false, "the statement has neither Resource nor NotResource".to_owned()),
+            (None, None) => {
+                return (
+                    false,
+                    "the statement has neither Resource nor NotResource".to_owned(),
+                )
+            }
         }
     }
 
@@ -496,14 +641,22 @@ fn statement_applies(
 
 /// The first pattern of `list` matching the resource, and notes on patterns that could not be
 /// used (malformed ARN, unresolvable variable).
-fn find_resource<'l>(list: &'l OneOrMany<String>, resource: &str, ctx: &Context, substitute: bool) -> (Option<&'l str>, String) {
+fn find_resource<'l>(
+    list: &'l OneOrMany<String>,
+    resource: &str,
+    ctx: &Context,
+    substitute: bool,
+) -> (Option<&'l str>, String) {
     let mut notes = String::new();
     for p in list.iter() {
         let m = if substitute && vars::has_variable(p) {
             match vars::substitute(p, ctx) {
                 Ok(toks) => arn_matches_toks(&toks, resource, ArnCase::ResourceElement),
                 Err(u) => {
-                    notes.push_str(&format!("; `{p}` matches nothing: variable ${{{}}} {}", u.variable, u.why));
+                    notes.push_str(&format!(
+                        "; `{p}` matches nothing: variable ${{{}}} {}",
+                        u.variable, u.why
+                    ));
                     continue;
                 }
             }
@@ -514,7 +667,9 @@ fn find_resource<'l>(list: &'l OneOrMany<String>, resource: &str, ctx: &Context,
             ArnMatch::Match => return (Some(p), notes),
             ArnMatch::NoMatch => {}
             ArnMatch::MalformedPattern => {
-                notes.push_str(&format!("; `{p}` is not a six-field ARN and matches nothing"));
+                notes.push_str(&format!(
+                    "; `{p}` is not a six-field ARN and matches nothing"
+                ));
             }
         }
     }
@@ -532,15 +687,28 @@ mod tests {
 
     #[test]
     fn allow_deny_boundary() {
-        let id = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"no","Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#);
-        let b = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#);
-        let set = PolicySet { identity: vec![("id".into(), id)], boundary: None };
+        let id = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"no","Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
+        );
+        let b = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#,
+        );
+        let set = PolicySet {
+            identity: vec![("id".into(), id)],
+            boundary: None,
+        };
         let r = |a: &str| Request::new("arn:aws:iam::111111111111:role/r", a, "arn:aws:s3:::b");
         assert_eq!(evaluate(&set, &r("s3:GetObject")).outcome, Outcome::Allowed);
         let d = evaluate(&set, &r("s3:DeleteBucket"));
         assert_eq!(d.outcome, Outcome::ExplicitDeny, "{}", d.render());
-        assert_eq!(evaluate(&set, &r("ec2:RunInstances")).outcome, Outcome::ImplicitDeny);
-        let set = PolicySet { boundary: Some(("b".into(), b)), ..set };
+        assert_eq!(
+            evaluate(&set, &r("ec2:RunInstances")).outcome,
+            Outcome::ImplicitDeny
+        );
+        let set = PolicySet {
+            boundary: Some(("b".into(), b)),
+            ..set
+        };
         assert_eq!(evaluate(&set, &r("s3:GetObject")).outcome, Outcome::Allowed);
         let d = evaluate(&set, &r("s3:PutObject"));
         assert_eq!(d.outcome, Outcome::ImplicitDeny);
@@ -549,12 +717,38 @@ mod tests {
 
     #[test]
     fn trust() {
-        let t = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#);
+        let t = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        );
         let ctx = BTreeMap::new();
-        assert_eq!(evaluate_trust(&t, &Caller::parse("ec2.amazonaws.com"), "sts:AssumeRole", &ctx).outcome, Outcome::Allowed);
-        assert_eq!(evaluate_trust(&t, &Caller::parse("lambda.amazonaws.com"), "sts:AssumeRole", &ctx).outcome, Outcome::ImplicitDeny);
         assert_eq!(
-            evaluate_trust(&t, &Caller::parse("arn:aws:iam::111111111111:role/x"), "sts:AssumeRole", &ctx).outcome,
+            evaluate_trust(
+                &t,
+                &Caller::parse("ec2.amazonaws.com"),
+                "sts:AssumeRole",
+                &ctx
+            )
+            .outcome,
+            Outcome::Allowed
+        );
+        assert_eq!(
+            evaluate_trust(
+                &t,
+                &Caller::parse("lambda.amazonaws.com"),
+                "sts:AssumeRole",
+                &ctx
+            )
+            .outcome,
+            Outcome::ImplicitDeny
+        );
+        assert_eq!(
+            evaluate_trust(
+                &t,
+                &Caller::parse("arn:aws:iam::111111111111:role/x"),
+                "sts:AssumeRole",
+                &ctx
+            )
+            .outcome,
             Outcome::ImplicitDeny
         );
     }

@@ -22,16 +22,24 @@ pub mod structure;
 pub mod validate;
 
 pub use broadening::AccessChange;
+pub use canonical::{
+    canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement,
+};
 pub use catalog::Catalog;
-pub use canonical::{canonical_json, canonicalize, equivalent, CanonicalPolicy, CanonicalStatement};
 pub use diff::{diff_policies, json_line_diff, render_policy_diff, PolicyDiff, StatementChange};
 pub use document::{
-    parse_policy, ConditionValue, Conditions, Effect, OneOrMany, PolicyDocument, Principal, Statement,
+    parse_policy, ConditionValue, Conditions, Effect, OneOrMany, PolicyDocument, Principal,
+    Statement,
 };
 pub use error::PolicyError;
 pub use eval::{
-    evaluate, evaluate_trust, Caller, Decision, Outcome, PolicyRole, PolicySet, Request, Simulator, StatementTrace,
+    evaluate, evaluate_trust, Caller, Decision, Outcome, PolicyRole, PolicySet, Request, Simulator,
+    StatementTrace,
 };
-pub use policy_document::{build_policy_document, build_policy_document_or_unknown, BuiltPolicyDocument};
+pub use policy_document::{
+    build_policy_document, build_policy_document_or_unknown, BuiltPolicyDocument,
+};
 pub use structure::{check_structure, PolicyKind, StructuralProblem};
-pub use validate::{validate_policy, validate_role, Finding, RolePolicy, Severity, ValidateOptions};
+pub use validate::{
+    validate_policy, validate_role, Finding, RolePolicy, Severity, ValidateOptions,
+};

@@ -53,9 +53,12 @@ pub struct BuiltPolicyDocument {
 /// module doc); absent or null arguments take their defaults. Fails on invalid arguments and on
 /// unknown values (use [`build_policy_document_or_unknown`] during planning).
 pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, PolicyError> {
-    let obj = args
-        .as_object()
-        .ok_or_else(|| PolicyError::new("", format!("expected an object of arguments, got {}", args.type_name())))?;
+    let obj = args.as_object().ok_or_else(|| {
+        PolicyError::new(
+            "",
+            format!("expected an object of arguments, got {}", args.type_name()),
+        )
+    })?;
     for key in obj.keys() {
         if !KNOWN_ARGS.contains(&key.as_str()) {
             return Err(PolicyError::new(key.as_str(), "unsupported argument"));
@@ -84,7 +87,10 @@ pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, Policy
 
     let mut merged = Doc::default();
     let mut source_sids: Vec<String> = Vec::new();
-    for (i, text) in string_list_arg(args, "source_policy_documents")?.into_iter().enumerate() {
+    for (i, text) in string_list_arg(args, "source_policy_documents")?
+        .into_iter()
+        .enumerate()
+    {
         let path = format!("source_policy_documents[{i}]");
         let Some(text) = text else { continue };
         let doc = Doc::from_json_text(&text, &path)?;
@@ -105,14 +111,21 @@ pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, Policy
         merged.merge(doc);
     }
 
-    let mut current = Doc { version: version.clone(), id: String::new(), statements: Vec::new() };
+    let mut current = Doc {
+        version: version.clone(),
+        id: String::new(),
+        statements: Vec::new(),
+    };
     if let Some(id) = opt(args, "policy_id", "policy_id")? {
         current.id = string_of(id, "policy_id")?;
     }
     if let Some(stmts) = opt(args, "statement", "statement")? {
-        let items = stmts
-            .as_list()
-            .ok_or_else(|| PolicyError::new("statement", format!("expected a list of blocks, got {}", stmts.type_name())))?;
+        let items = stmts.as_list().ok_or_else(|| {
+            PolicyError::new(
+                "statement",
+                format!("expected a list of blocks, got {}", stmts.type_name()),
+            )
+        })?;
         let mut sids: Vec<String> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let stmt = statement_from_config(item, &format!("statement[{i}]"), &version)?;
@@ -120,7 +133,10 @@ pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, Policy
                 if sids.contains(&stmt.sid) {
                     return Err(PolicyError::new(
                         format!("statement[{i}].sid"),
-                        format!("duplicate Sid ({}). Remove the Sid or ensure the Sid is unique.", stmt.sid),
+                        format!(
+                            "duplicate Sid ({}). Remove the Sid or ensure the Sid is unique.",
+                            stmt.sid
+                        ),
                     ));
                 }
                 sids.push(stmt.sid.clone());
@@ -130,9 +146,15 @@ pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, Policy
     }
     merged.merge(current);
 
-    for (i, text) in string_list_arg(args, "override_policy_documents")?.into_iter().enumerate() {
+    for (i, text) in string_list_arg(args, "override_policy_documents")?
+        .into_iter()
+        .enumerate()
+    {
         let Some(text) = text else { continue };
-        merged.merge(Doc::from_json_text(&text, &format!("override_policy_documents[{i}]"))?);
+        merged.merge(Doc::from_json_text(
+            &text,
+            &format!("override_policy_documents[{i}]"),
+        )?);
     }
 
     let json = merged.to_go_json();
@@ -140,15 +162,22 @@ pub fn build_policy_document(args: &Value) -> Result<BuiltPolicyDocument, Policy
     json.write(&mut pretty, Some(0));
     let mut minified = String::new();
     json.write(&mut minified, None);
-    Ok(BuiltPolicyDocument { json: pretty, minified_json: minified })
+    Ok(BuiltPolicyDocument {
+        json: pretty,
+        minified_json: minified,
+    })
 }
 
 /// Like [`build_policy_document`], but `Ok(None)` when any argument is (or contains) an unknown
 /// value: the document is then known only after apply. Computed attributes present in `args`
 /// (`id`, `json`, `minified_json`) are ignored.
-pub fn build_policy_document_or_unknown(args: &Value) -> Result<Option<BuiltPolicyDocument>, PolicyError> {
+pub fn build_policy_document_or_unknown(
+    args: &Value,
+) -> Result<Option<BuiltPolicyDocument>, PolicyError> {
     let inputs_unknown = match args.as_object() {
-        Some(map) => map.iter().any(|(k, v)| INPUT_ARGS.contains(&k.as_str()) && v.contains_unknown()),
+        Some(map) => map
+            .iter()
+            .any(|(k, v)| INPUT_ARGS.contains(&k.as_str()) && v.contains_unknown()),
         None => args.contains_unknown(),
     };
     if inputs_unknown {
@@ -281,11 +310,19 @@ impl Doc {
             None | Some(Json::Null) => {}
             Some(Json::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
-                    doc.statements.push(stmt_from_json(item, &format!("{path}.Statement[{i}]"))?);
+                    doc.statements
+                        .push(stmt_from_json(item, &format!("{path}.Statement[{i}]"))?);
                 }
             }
-            Some(item @ Json::Object(_)) => doc.statements.push(stmt_from_json(item, &format!("{path}.Statement"))?),
-            Some(_) => return Err(PolicyError::new(format!("{path}.Statement"), "expected an array of statements")),
+            Some(item @ Json::Object(_)) => doc
+                .statements
+                .push(stmt_from_json(item, &format!("{path}.Statement"))?),
+            Some(_) => {
+                return Err(PolicyError::new(
+                    format!("{path}.Statement"),
+                    "expected an array of statements",
+                ))
+            }
         }
         Ok(doc)
     }
@@ -314,7 +351,10 @@ impl Stmt {
             f.push(("Principal".to_string(), principals_json(&self.principals)));
         }
         if !self.not_principals.is_empty() {
-            f.push(("NotPrincipal".to_string(), principals_json(&self.not_principals)));
+            f.push((
+                "NotPrincipal".to_string(),
+                principals_json(&self.not_principals),
+            ));
         }
         if !self.conditions.is_empty() {
             f.push(("Condition".to_string(), conditions_json(&self.conditions)));
@@ -370,7 +410,11 @@ fn conditions_json(cs: &[ConditionEntry]) -> GoJson {
     use std::collections::BTreeMap;
     let mut raw: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for c in cs {
-        let values = raw.entry(c.test.clone()).or_default().entry(c.variable.clone()).or_default();
+        let values = raw
+            .entry(c.test.clone())
+            .or_default()
+            .entry(c.variable.clone())
+            .or_default();
         match &c.values {
             Strs::One(s) => values.push(s.clone()),
             Strs::Many(v) => values.extend(v.iter().cloned()),
@@ -382,7 +426,11 @@ fn conditions_json(cs: &[ConditionEntry]) -> GoJson {
                 let inner = vars
                     .into_iter()
                     .map(|(var, mut vals)| {
-                        let v = if vals.len() == 1 { Strs::One(vals.remove(0)) } else { Strs::Many(vals) };
+                        let v = if vals.len() == 1 {
+                            Strs::One(vals.remove(0))
+                        } else {
+                            Strs::Many(vals)
+                        };
                         (var, strs_json(&v))
                     })
                     .collect();
@@ -404,14 +452,24 @@ fn strs_json(s: &Strs) -> GoJson {
 
 /// Go matches struct fields exactly first, then case-insensitively.
 fn field<'a>(obj: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
-    obj.get(name).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 fn go_string(v: &Json, path: &str) -> Result<String, PolicyError> {
     match v {
         Json::String(s) => Ok(s.clone()),
         Json::Null => Ok(String::new()),
-        other => Err(PolicyError::new(path, format!("expected a string, got {}", crate::document::json_type(other)))),
+        other => Err(PolicyError::new(
+            path,
+            format!(
+                "expected a string, got {}",
+                crate::document::json_type(other)
+            ),
+        )),
     }
 }
 
@@ -423,7 +481,10 @@ fn string_items(items: &[Json], path: &str) -> Result<Vec<String>, PolicyError> 
             Json::String(s) => Ok(s.clone()),
             other => Err(PolicyError::new(
                 format!("{path}[{i}]"),
-                format!("expected a string, got {}", crate::document::json_type(other)),
+                format!(
+                    "expected a string, got {}",
+                    crate::document::json_type(other)
+                ),
             )),
         })
         .collect()
@@ -432,7 +493,10 @@ fn string_items(items: &[Json], path: &str) -> Result<Vec<String>, PolicyError> 
 fn principals_from_json(v: &Json, path: &str) -> Result<Vec<PrincipalEntry>, PolicyError> {
     match v {
         Json::Null => Ok(Vec::new()),
-        Json::String(_) => Ok(vec![PrincipalEntry { kind: "*".into(), ids: Strs::Many(vec!["*".into()]) }]),
+        Json::String(_) => Ok(vec![PrincipalEntry {
+            kind: "*".into(),
+            ids: Strs::Many(vec!["*".into()]),
+        }]),
         Json::Object(map) => map
             .iter()
             .map(|(kind, ids)| {
@@ -447,16 +511,25 @@ fn principals_from_json(v: &Json, path: &str) -> Result<Vec<PrincipalEntry>, Pol
                     other => {
                         return Err(PolicyError::new(
                             p,
-                            format!("expected a string or an array of strings, got {}", crate::document::json_type(other)),
+                            format!(
+                                "expected a string or an array of strings, got {}",
+                                crate::document::json_type(other)
+                            ),
                         ))
                     }
                 };
-                Ok(PrincipalEntry { kind: kind.clone(), ids })
+                Ok(PrincipalEntry {
+                    kind: kind.clone(),
+                    ids,
+                })
             })
             .collect(),
         other => Err(PolicyError::new(
             path,
-            format!("expected \"*\" or an object of principal types, got {}", crate::document::json_type(other)),
+            format!(
+                "expected \"*\" or an object of principal types, got {}",
+                crate::document::json_type(other)
+            ),
         )),
     }
 }
@@ -476,7 +549,13 @@ fn conditions_from_json(v: &Json, path: &str) -> Result<Vec<ConditionEntry>, Pol
         Json::Null => return Ok(out),
         Json::Object(ops) => ops,
         other => {
-            return Err(PolicyError::new(path, format!("expected an object, got {}", crate::document::json_type(other))))
+            return Err(PolicyError::new(
+                path,
+                format!(
+                    "expected an object, got {}",
+                    crate::document::json_type(other)
+                ),
+            ))
         }
     };
     for (test, vars) in ops {
@@ -493,23 +572,32 @@ fn conditions_from_json(v: &Json, path: &str) -> Result<Vec<ConditionEntry>, Pol
                         .enumerate()
                         .map(|(i, x)| {
                             scalar_string(x).ok_or_else(|| {
-                                PolicyError::new(format!("{vp}[{i}]"), "expected a string, boolean or number")
+                                PolicyError::new(
+                                    format!("{vp}[{i}]"),
+                                    "expected a string, boolean or number",
+                                )
                             })
                         })
                         .collect::<Result<_, _>>()?,
                 ),
-                other => Strs::One(
-                    scalar_string(other).ok_or_else(|| PolicyError::new(&vp, "expected a string, boolean or number"))?,
-                ),
+                other => Strs::One(scalar_string(other).ok_or_else(|| {
+                    PolicyError::new(&vp, "expected a string, boolean or number")
+                })?),
             };
-            out.push(ConditionEntry { test: test.clone(), variable: variable.clone(), values });
+            out.push(ConditionEntry {
+                test: test.clone(),
+                variable: variable.clone(),
+                values,
+            });
         }
     }
     Ok(out)
 }
 
 fn stmt_from_json(v: &Json, path: &str) -> Result<Stmt, PolicyError> {
-    let obj = v.as_object().ok_or_else(|| PolicyError::new(path, "expected a statement object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| PolicyError::new(path, "expected a statement object"))?;
     let mut s = Stmt::default();
     let p = |k: &str| format!("{path}.{k}");
     if let Some(x) = field(obj, "Sid") {
@@ -518,7 +606,11 @@ fn stmt_from_json(v: &Json, path: &str) -> Result<Stmt, PolicyError> {
     if let Some(x) = field(obj, "Effect") {
         s.effect = go_string(x, &p("Effect"))?;
     }
-    let any = |k: &str| field(obj, k).filter(|x| !x.is_null()).map(GoJson::from_json);
+    let any = |k: &str| {
+        field(obj, k)
+            .filter(|x| !x.is_null())
+            .map(GoJson::from_json)
+    };
     s.actions = any("Action");
     s.not_actions = any("NotAction");
     s.resources = any("Resource");
@@ -553,36 +645,58 @@ fn string_of(v: &Value, path: &str) -> Result<String, PolicyError> {
         Value::Number(n) => Ok(aiu_model::value::format_number(*n)),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Unknown => Err(PolicyError::new(path, "value is not known until apply")),
-        other => Err(PolicyError::new(path, format!("expected a string, got {}", other.type_name()))),
+        other => Err(PolicyError::new(
+            path,
+            format!("expected a string, got {}", other.type_name()),
+        )),
     }
 }
 
 /// A list of strings whose null elements are kept as `None`.
 fn string_list_arg(obj: &Value, key: &str) -> Result<Vec<Option<String>>, PolicyError> {
-    let Some(v) = opt(obj, key, key)? else { return Ok(Vec::new()) };
-    let items = v
-        .as_list()
-        .ok_or_else(|| PolicyError::new(key, format!("expected a list of strings, got {}", v.type_name())))?;
+    let Some(v) = opt(obj, key, key)? else {
+        return Ok(Vec::new());
+    };
+    let items = v.as_list().ok_or_else(|| {
+        PolicyError::new(
+            key,
+            format!("expected a list of strings, got {}", v.type_name()),
+        )
+    })?;
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| if x.is_null() { Ok(None) } else { string_of(x, &format!("{key}[{i}]")).map(Some) })
+        .map(|(i, x)| {
+            if x.is_null() {
+                Ok(None)
+            } else {
+                string_of(x, &format!("{key}[{i}]")).map(Some)
+            }
+        })
         .collect()
 }
 
 /// A list of strings without nulls.
 fn strings(obj: &Value, key: &str, path: &str) -> Result<Option<Vec<String>>, PolicyError> {
     let p = format!("{path}.{key}");
-    let Some(v) = opt(obj, key, &p)? else { return Ok(None) };
-    let items = v
-        .as_list()
-        .ok_or_else(|| PolicyError::new(&p, format!("expected a list of strings, got {}", v.type_name())))?;
+    let Some(v) = opt(obj, key, &p)? else {
+        return Ok(None);
+    };
+    let items = v.as_list().ok_or_else(|| {
+        PolicyError::new(
+            &p,
+            format!("expected a list of strings, got {}", v.type_name()),
+        )
+    })?;
     items
         .iter()
         .enumerate()
         .map(|(i, x)| {
             if x.is_null() {
-                Err(PolicyError::new(format!("{p}[{i}]"), "null value in a list of strings"))
+                Err(PolicyError::new(
+                    format!("{p}[{i}]"),
+                    "null value in a list of strings",
+                ))
             } else {
                 string_of(x, &format!("{p}[{i}]"))
             }
@@ -617,17 +731,32 @@ fn replace_vars(s: &str, version: &str, path: &str) -> Result<String, PolicyErro
 fn replace_vars_strs(s: Strs, version: &str, path: &str) -> Result<Strs, PolicyError> {
     Ok(match s {
         Strs::One(v) => Strs::One(replace_vars(&v, version, path)?),
-        Strs::Many(v) => Strs::Many(v.iter().map(|x| replace_vars(x, version, path)).collect::<Result<_, _>>()?),
+        Strs::Many(v) => Strs::Many(
+            v.iter()
+                .map(|x| replace_vars(x, version, path))
+                .collect::<Result<_, _>>()?,
+        ),
     })
 }
 
-fn blocks<'a>(obj: &'a Value, key: &str, path: &str) -> Result<Vec<(String, &'a Value)>, PolicyError> {
+fn blocks<'a>(
+    obj: &'a Value,
+    key: &str,
+    path: &str,
+) -> Result<Vec<(String, &'a Value)>, PolicyError> {
     let p = format!("{path}.{key}");
-    let Some(v) = opt(obj, key, &p)? else { return Ok(Vec::new()) };
+    let Some(v) = opt(obj, key, &p)? else {
+        return Ok(Vec::new());
+    };
     let items = match v {
         Value::List(items) => items.iter().collect::<Vec<_>>(),
         Value::Object(_) => vec![v],
-        other => return Err(PolicyError::new(&p, format!("expected a list of blocks, got {}", other.type_name()))),
+        other => {
+            return Err(PolicyError::new(
+                &p,
+                format!("expected a list of blocks, got {}", other.type_name()),
+            ))
+        }
     };
     items
         .into_iter()
@@ -635,14 +764,22 @@ fn blocks<'a>(obj: &'a Value, key: &str, path: &str) -> Result<Vec<(String, &'a 
         .map(|(i, b)| {
             let bp = format!("{p}[{i}]");
             if b.as_object().is_none() {
-                return Err(PolicyError::new(&bp, format!("expected a block, got {}", b.type_name())));
+                return Err(PolicyError::new(
+                    &bp,
+                    format!("expected a block, got {}", b.type_name()),
+                ));
             }
             Ok((bp, b))
         })
         .collect()
 }
 
-fn principals_from_config(stmt: &Value, key: &str, path: &str, version: &str) -> Result<Vec<PrincipalEntry>, PolicyError> {
+fn principals_from_config(
+    stmt: &Value,
+    key: &str,
+    path: &str,
+    version: &str,
+) -> Result<Vec<PrincipalEntry>, PolicyError> {
     let mut out = Vec::new();
     for (bp, block) in blocks(stmt, key, path)? {
         let kind = match opt(block, "type", &format!("{bp}.type"))? {
@@ -650,32 +787,59 @@ fn principals_from_config(stmt: &Value, key: &str, path: &str, version: &str) ->
             None => return Err(PolicyError::new(&bp, "missing required argument \"type\"")),
         };
         let Some(ids) = strings(block, "identifiers", &bp)? else {
-            return Err(PolicyError::new(&bp, "missing required argument \"identifiers\""));
+            return Err(PolicyError::new(
+                &bp,
+                "missing required argument \"identifiers\"",
+            ));
         };
         let ids = decode_set(ids).unwrap_or(Strs::Many(Vec::new()));
-        out.push(PrincipalEntry { kind, ids: replace_vars_strs(ids, version, &format!("{bp}.identifiers"))? });
+        out.push(PrincipalEntry {
+            kind,
+            ids: replace_vars_strs(ids, version, &format!("{bp}.identifiers"))?,
+        });
     }
     Ok(out)
 }
 
-fn conditions_from_config(stmt: &Value, path: &str, version: &str) -> Result<Vec<ConditionEntry>, PolicyError> {
+fn conditions_from_config(
+    stmt: &Value,
+    path: &str,
+    version: &str,
+) -> Result<Vec<ConditionEntry>, PolicyError> {
     let mut out = Vec::new();
     for (bp, block) in blocks(stmt, "condition", path)? {
         let req = |k: &str| -> Result<String, PolicyError> {
             match opt(block, k, &format!("{bp}.{k}"))? {
                 Some(v) => string_of(v, &format!("{bp}.{k}")),
-                None => Err(PolicyError::new(&bp, format!("missing required argument \"{k}\""))),
+                None => Err(PolicyError::new(
+                    &bp,
+                    format!("missing required argument \"{k}\""),
+                )),
             }
         };
         let test = req("test")?;
         let variable = req("variable")?;
         let Some(values) = strings(block, "values", &bp)? else {
-            return Err(PolicyError::new(&bp, "missing required argument \"values\""));
+            return Err(PolicyError::new(
+                &bp,
+                "missing required argument \"values\"",
+            ));
         };
         let vp = format!("{bp}.values");
-        let mut values: Vec<String> = values.iter().map(|v| replace_vars(v, version, &vp)).collect::<Result<_, _>>()?;
-        let values = if values.len() == 1 { Strs::One(values.remove(0)) } else { Strs::Many(values) };
-        out.push(ConditionEntry { test, variable, values });
+        let mut values: Vec<String> = values
+            .iter()
+            .map(|v| replace_vars(v, version, &vp))
+            .collect::<Result<_, _>>()?;
+        let values = if values.len() == 1 {
+            Strs::One(values.remove(0))
+        } else {
+            Strs::Many(values)
+        };
+        out.push(ConditionEntry {
+            test,
+            variable,
+            values,
+        });
     }
     Ok(out)
 }
@@ -694,15 +858,24 @@ const STATEMENT_ARGS: [&str; 10] = [
 ];
 
 fn statement_from_config(v: &Value, path: &str, version: &str) -> Result<Stmt, PolicyError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("expected a statement block, got {}", v.type_name())))?;
+    let obj = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            path,
+            format!("expected a statement block, got {}", v.type_name()),
+        )
+    })?;
     for key in obj.keys() {
         if !STATEMENT_ARGS.contains(&key.as_str()) {
-            return Err(PolicyError::new(format!("{path}.{key}"), "unsupported argument"));
+            return Err(PolicyError::new(
+                format!("{path}.{key}"),
+                "unsupported argument",
+            ));
         }
     }
-    let mut s = Stmt { effect: "Allow".into(), ..Stmt::default() };
+    let mut s = Stmt {
+        effect: "Allow".into(),
+        ..Stmt::default()
+    };
     if let Some(sid) = opt(v, "sid", &format!("{path}.sid"))? {
         s.sid = string_of(sid, &format!("{path}.sid"))?;
     }
@@ -716,9 +889,17 @@ fn statement_from_config(v: &Value, path: &str, version: &str) -> Result<Stmt, P
         }
     }
     let set = |key: &str, vars: bool| -> Result<Option<GoJson>, PolicyError> {
-        let Some(values) = strings(v, key, path)? else { return Ok(None) };
-        let Some(decoded) = decode_set(values) else { return Ok(None) };
-        let decoded = if vars { replace_vars_strs(decoded, version, &format!("{path}.{key}"))? } else { decoded };
+        let Some(values) = strings(v, key, path)? else {
+            return Ok(None);
+        };
+        let Some(decoded) = decode_set(values) else {
+            return Ok(None);
+        };
+        let decoded = if vars {
+            replace_vars_strs(decoded, version, &format!("{path}.{key}"))?
+        } else {
+            decoded
+        };
         Ok(Some(strs_json(&decoded)))
     };
     s.actions = set("actions", false)?;
@@ -759,7 +940,11 @@ impl GoJson {
             }),
             Json::String(s) => GoJson::Str(s.clone()),
             Json::Array(items) => GoJson::Arr(items.iter().map(GoJson::from_json).collect()),
-            Json::Object(map) => GoJson::Obj(map.iter().map(|(k, v)| (k.clone(), GoJson::from_json(v))).collect()),
+            Json::Object(map) => GoJson::Obj(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), GoJson::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 

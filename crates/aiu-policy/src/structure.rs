@@ -30,7 +30,11 @@ pub struct StructuralProblem {
 }
 
 fn problem(path: String, code: &'static str, message: impl Into<String>) -> StructuralProblem {
-    StructuralProblem { path, code, message: message.into() }
+    StructuralProblem {
+        path,
+        code,
+        message: message.into(),
+    }
 }
 
 /// Checks the structure of `doc` used as `kind`. Problem codes: `MISSING_VERSION`,
@@ -54,7 +58,11 @@ pub fn check_structure(doc: &PolicyDocument, kind: PolicyKind) -> Vec<Structural
     }
     let mut seen_sids: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, s) in doc.statements.iter().enumerate() {
-        let path = if doc.statement_is_object { "Statement".to_string() } else { format!("Statement[{i}]") };
+        let path = if doc.statement_is_object {
+            "Statement".to_string()
+        } else {
+            format!("Statement[{i}]")
+        };
         if let Some(sid) = s.sid.as_deref() {
             if !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 out.push(problem(
@@ -85,7 +93,11 @@ pub fn check_structure(doc: &PolicyDocument, kind: PolicyKind) -> Vec<Structural
                     ));
                 }
                 if s.resource.is_some() || s.not_resource.is_some() {
-                    let key = if s.resource.is_some() { "Resource" } else { "NotResource" };
+                    let key = if s.resource.is_some() {
+                        "Resource"
+                    } else {
+                        "NotResource"
+                    };
                     out.push(problem(
                         format!("{path}.{key}"),
                         "TRUST_POLICY_WITH_RESOURCE",
@@ -95,7 +107,11 @@ pub fn check_structure(doc: &PolicyDocument, kind: PolicyKind) -> Vec<Structural
             }
             PolicyKind::Identity => {
                 if has_principal {
-                    let key = if s.principal.is_some() { "Principal" } else { "NotPrincipal" };
+                    let key = if s.principal.is_some() {
+                        "Principal"
+                    } else {
+                        "NotPrincipal"
+                    };
                     out.push(problem(
                         format!("{path}.{key}"),
                         "IDENTITY_POLICY_WITH_PRINCIPAL",

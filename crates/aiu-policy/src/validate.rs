@@ -33,8 +33,8 @@ use crate::structure::PolicyKind;
 
 pub use arn::{arn_pattern_can_match, split_arn, Arn};
 pub use names::{
-    validate_description, validate_max_session_duration, validate_path, validate_policy_name, validate_role_name,
-    validate_tags,
+    validate_description, validate_max_session_duration, validate_path, validate_policy_name,
+    validate_role_name, validate_tags,
 };
 pub use privesc::{EscalationMethod, ESCALATION_METHODS};
 
@@ -86,8 +86,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub(crate) fn new(code: &'static str, severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Finding {
-        Finding { code, severity, message: message.into(), statement_index: None, sid: None, path: path.into(), policy: None }
+    pub(crate) fn new(
+        code: &'static str,
+        severity: Severity,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            message: message.into(),
+            statement_index: None,
+            sid: None,
+            path: path.into(),
+            policy: None,
+        }
     }
 
     pub(crate) fn at(mut self, index: usize, sid: Option<&str>) -> Finding {
@@ -238,7 +251,11 @@ impl<'a> From<&'a PolicyDocument> for PolicyInput<'a> {
 
 /// Validates one policy document used as `kind`. Findings are sorted by statement, then path,
 /// then code. Text that is not JSON, or not a policy's shape, yields only the syntax findings.
-pub fn validate_policy<'a>(input: impl Into<PolicyInput<'a>>, kind: PolicyKind, opts: &ValidateOptions) -> Vec<Finding> {
+pub fn validate_policy<'a>(
+    input: impl Into<PolicyInput<'a>>,
+    kind: PolicyKind,
+    opts: &ValidateOptions,
+) -> Vec<Finding> {
     let (doc, mut out, size) = match input.into() {
         PolicyInput::Text(text) => match grammar::parse_for_validation(text) {
             Ok((doc, size, syntax)) => (doc, syntax, size),
@@ -272,7 +289,12 @@ pub fn validate_policy<'a>(input: impl Into<PolicyInput<'a>>, kind: PolicyKind, 
     out
 }
 
-fn validate_document(doc: &PolicyDocument, kind: PolicyKind, opts: &ValidateOptions, out: &mut Vec<Finding>) {
+fn validate_document(
+    doc: &PolicyDocument,
+    kind: PolicyKind,
+    opts: &ValidateOptions,
+    out: &mut Vec<Finding>,
+) {
     grammar::check_document(doc, kind, out);
     if opts.catalog_checks {
         catalog_checks::check_document(doc, out);
@@ -287,13 +309,20 @@ fn validate_document(doc: &PolicyDocument, kind: PolicyKind, opts: &ValidateOpti
 
 fn sort_findings(out: &mut [Finding]) {
     out.sort_by(|a, b| {
-        (a.policy.as_deref(), a.statement_index.map_or(0, |i| i + 1), &a.path, a.code, &a.message).cmp(&(
-            b.policy.as_deref(),
-            b.statement_index.map_or(0, |i| i + 1),
-            &b.path,
-            b.code,
-            &b.message,
-        ))
+        (
+            a.policy.as_deref(),
+            a.statement_index.map_or(0, |i| i + 1),
+            &a.path,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                b.policy.as_deref(),
+                b.statement_index.map_or(0, |i| i + 1),
+                &b.path,
+                b.code,
+                &b.message,
+            ))
     });
 }
 
@@ -309,11 +338,19 @@ pub struct RolePolicy<'a> {
 
 impl<'a> RolePolicy<'a> {
     pub fn inline(label: &'a str, text: &'a str) -> Self {
-        RolePolicy { label, text, inline: true }
+        RolePolicy {
+            label,
+            text,
+            inline: true,
+        }
     }
 
     pub fn managed(label: &'a str, text: &'a str) -> Self {
-        RolePolicy { label, text, inline: false }
+        RolePolicy {
+            label,
+            text,
+            inline: false,
+        }
     }
 }
 
@@ -331,13 +368,22 @@ pub const TRUST_POLICY_LABEL: &str = "assume_role_policy";
 /// each policy (labelled with its label), the inline total (10,240), the managed-policy count,
 /// and privilege-escalation combinations across all its policies. An explicit unconditional
 /// `Deny` on `Resource: "*"` in any of the role's policies cancels the actions it matches.
-pub fn validate_role(role_name: &str, trust: &str, policies: &[RolePolicy<'_>], opts: &ValidateOptions) -> Vec<Finding> {
+pub fn validate_role(
+    role_name: &str,
+    trust: &str,
+    policies: &[RolePolicy<'_>],
+    opts: &ValidateOptions,
+) -> Vec<Finding> {
     let mut out = validate_role_name(role_name);
     let label = |mut f: Finding, l: &str| {
         f.policy = Some(l.to_string());
         f
     };
-    out.extend(validate_policy(trust, PolicyKind::Trust, opts).into_iter().map(|f| label(f, TRUST_POLICY_LABEL)));
+    out.extend(
+        validate_policy(trust, PolicyKind::Trust, opts)
+            .into_iter()
+            .map(|f| label(f, TRUST_POLICY_LABEL)),
+    );
     let mut docs: Vec<(Option<&str>, PolicyDocument)> = Vec::new();
     let mut inline_total = 0;
     let mut managed = 0;
@@ -349,7 +395,11 @@ pub fn validate_role(role_name: &str, trust: &str, policies: &[RolePolicy<'_>], 
         } else {
             managed += 1;
         }
-        out.extend(validate_policy(p.text, PolicyKind::Identity, &o).into_iter().map(|f| label(f, p.label)));
+        out.extend(
+            validate_policy(p.text, PolicyKind::Identity, &o)
+                .into_iter()
+                .map(|f| label(f, p.label)),
+        );
         if let Ok((doc, size, _)) = grammar::parse_for_validation(p.text) {
             if p.inline {
                 inline_total += size;
@@ -376,7 +426,8 @@ pub fn validate_role(role_name: &str, trust: &str, policies: &[RolePolicy<'_>], 
         ));
     }
     if opts.privilege_escalation {
-        let refs: Vec<(Option<&str>, &PolicyDocument)> = docs.iter().map(|(l, d)| (*l, d)).collect();
+        let refs: Vec<(Option<&str>, &PolicyDocument)> =
+            docs.iter().map(|(l, d)| (*l, d)).collect();
         out.extend(privesc::privilege_escalations(&refs));
     }
     sort_findings(&mut out);
@@ -390,7 +441,9 @@ pub fn policy_size(text: &str) -> usize {
     let text = match text.trim_start().starts_with('{') {
         true => text,
         false => {
-            decoded = percent_encoding::percent_decode_str(text.trim()).decode_utf8_lossy().into_owned();
+            decoded = percent_encoding::percent_decode_str(text.trim())
+                .decode_utf8_lossy()
+                .into_owned();
             decoded.as_str()
         }
     };

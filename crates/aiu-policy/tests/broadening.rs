@@ -31,11 +31,21 @@ fn actions() {
     check("service wildcard -> actions", wild, S3_READ, Narrowing);
     let get_star = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:Get*","s3:ListBucket"],"Resource":"arn:aws:s3:::b/*"}"#;
     check("action -> prefix wildcard", S3_READ, get_star, Broadening);
-    check("prefix wildcard -> covered action", get_star, S3_READ, Narrowing);
+    check(
+        "prefix wildcard -> covered action",
+        get_star,
+        S3_READ,
+        Narrowing,
+    );
     let star = r#"{"Sid":"S3","Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}"#;
     check("full wildcard", S3_READ, star, Broadening);
     let swap = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::b/*"}"#;
-    check("one action swapped for another (both directions)", S3_READ, swap, Broadening);
+    check(
+        "one action swapped for another (both directions)",
+        S3_READ,
+        swap,
+        Broadening,
+    );
     let recased = r#"{"Sid":"S3","Effect":"allow","Action":["S3:GETOBJECT","s3:listbucket"],"Resource":"arn:aws:s3:::b/*"}"#;
     check("re-cased actions are no change", S3_READ, recased, Neutral);
 }
@@ -45,35 +55,96 @@ fn resources() {
     let more = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b/*","arn:aws:s3:::c/*"]}"#;
     check("new resource", S3_READ, more, Broadening);
     check("removed resource", more, S3_READ, Narrowing);
-    let any = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}"#;
+    let any =
+        r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}"#;
     check("resource -> *", S3_READ, any, Broadening);
     check("* -> resource", any, S3_READ, Narrowing);
     let sub = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::b/logs/*"}"#;
     check("narrower prefix", S3_READ, sub, Narrowing);
     check("wider prefix", sub, S3_READ, Broadening);
     let case = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::B/*"}"#;
-    check("ARN case is a different resource", S3_READ, case, Broadening);
+    check(
+        "ARN case is a different resource",
+        S3_READ,
+        case,
+        Broadening,
+    );
 }
 
 #[test]
 fn statements_and_effects() {
     let deny = r#"{"Sid":"NoDelete","Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}"#;
-    check("new Allow statement", S3_READ, &format!("{S3_READ},{{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}}"), Broadening);
-    check("removed Allow statement", &format!("{S3_READ},{{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}}"), S3_READ, Narrowing);
-    check("new Deny statement", S3_READ, &format!("{S3_READ},{deny}"), Narrowing);
-    check("removed Deny statement", &format!("{S3_READ},{deny}"), S3_READ, Broadening);
+    check(
+        "new Allow statement",
+        S3_READ,
+        &format!(
+            "{S3_READ},{{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}}"
+        ),
+        Broadening,
+    );
+    check(
+        "removed Allow statement",
+        &format!(
+            "{S3_READ},{{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}}"
+        ),
+        S3_READ,
+        Narrowing,
+    );
+    check(
+        "new Deny statement",
+        S3_READ,
+        &format!("{S3_READ},{deny}"),
+        Narrowing,
+    );
+    check(
+        "removed Deny statement",
+        &format!("{S3_READ},{deny}"),
+        S3_READ,
+        Broadening,
+    );
     let allow = deny.replace("Deny\"", "Allow\"");
-    check("Deny -> Allow", &format!("{S3_READ},{deny}"), &format!("{S3_READ},{allow}"), Broadening);
-    check("Allow -> Deny", &format!("{S3_READ},{allow}"), &format!("{S3_READ},{deny}"), Narrowing);
+    check(
+        "Deny -> Allow",
+        &format!("{S3_READ},{deny}"),
+        &format!("{S3_READ},{allow}"),
+        Broadening,
+    );
+    check(
+        "Allow -> Deny",
+        &format!("{S3_READ},{allow}"),
+        &format!("{S3_READ},{deny}"),
+        Narrowing,
+    );
     let more_deny = r#"{"Sid":"NoDelete","Effect":"Deny","Action":["s3:DeleteObject","s3:PutObject"],"Resource":"*"}"#;
-    check("Deny gains an action", &format!("{S3_READ},{deny}"), &format!("{S3_READ},{more_deny}"), Narrowing);
-    check("Deny loses an action", &format!("{S3_READ},{more_deny}"), &format!("{S3_READ},{deny}"), Broadening);
+    check(
+        "Deny gains an action",
+        &format!("{S3_READ},{deny}"),
+        &format!("{S3_READ},{more_deny}"),
+        Narrowing,
+    );
+    check(
+        "Deny loses an action",
+        &format!("{S3_READ},{more_deny}"),
+        &format!("{S3_READ},{deny}"),
+        Broadening,
+    );
     let sid_only = S3_READ.replace("\"S3\"", "\"S3Read\"");
     check("Sid rename only", S3_READ, &sid_only, Neutral);
-    let renamed_and_more = sid_only.replace("\"s3:ListBucket\"", "\"s3:ListBucket\",\"s3:PutObject\"");
-    check("Sid rename plus an action", S3_READ, &renamed_and_more, Broadening);
+    let renamed_and_more =
+        sid_only.replace("\"s3:ListBucket\"", "\"s3:ListBucket\",\"s3:PutObject\"");
+    check(
+        "Sid rename plus an action",
+        S3_READ,
+        &renamed_and_more,
+        Broadening,
+    );
     let reordered = format!("{deny},{S3_READ}");
-    check("reordered statements", &format!("{S3_READ},{deny}"), &reordered, Neutral);
+    check(
+        "reordered statements",
+        &format!("{S3_READ},{deny}"),
+        &reordered,
+        Neutral,
+    );
 }
 
 #[test]
@@ -87,10 +158,21 @@ fn not_elements() {
     let dna = r#"{"Sid":"X","Effect":"Deny","NotAction":["iam:*"],"Resource":"*"}"#;
     let dna2 = r#"{"Sid":"X","Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*"}"#;
     check("Deny NotAction gains an exclusion", dna, dna2, Broadening);
-    let nr = r#"{"Sid":"X","Effect":"Allow","Action":"s3:*","NotResource":["arn:aws:s3:::secret/*"]}"#;
+    let nr =
+        r#"{"Sid":"X","Effect":"Allow","Action":"s3:*","NotResource":["arn:aws:s3:::secret/*"]}"#;
     let nr_gone = r#"{"Sid":"X","Effect":"Allow","Action":"s3:*","NotResource":["arn:aws:s3:::secret/*","arn:aws:s3:::other/*"]}"#;
-    check("Allow NotResource gains an exclusion", nr, nr_gone, Narrowing);
-    check("Allow NotResource loses an exclusion", nr_gone, nr, Broadening);
+    check(
+        "Allow NotResource gains an exclusion",
+        nr,
+        nr_gone,
+        Narrowing,
+    );
+    check(
+        "Allow NotResource loses an exclusion",
+        nr_gone,
+        nr,
+        Broadening,
+    );
 }
 
 #[test]
@@ -102,7 +184,12 @@ fn trust_policy_principals() {
     let role = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/ci"},"Action":"sts:AssumeRole"}"#;
     let root = r#"{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}"#;
     check("role -> account root", role, root, Broadening);
-    check("account root -> role of that account", root, role, Narrowing);
+    check(
+        "account root -> role of that account",
+        root,
+        role,
+        Narrowing,
+    );
     let other = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/ci"},"Action":"sts:AssumeRole"}"#;
     check("role of another account", role, other, Broadening);
     let anyone = r#"{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}"#;
@@ -127,17 +214,37 @@ fn conditions() {
     check("negated condition loses a value", &not12, &not1, Broadening);
     let deny = r#"{"Sid":"TLS","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#;
     let deny_all = r#"{"Sid":"TLS","Effect":"Deny","Action":"s3:*","Resource":"*"}"#;
-    check("Deny loses its condition (denies more)", deny, deny_all, Narrowing);
-    check("Deny gains a condition (denies less)", deny_all, deny, Broadening);
+    check(
+        "Deny loses its condition (denies more)",
+        deny,
+        deny_all,
+        Narrowing,
+    );
+    check(
+        "Deny gains a condition (denies less)",
+        deny_all,
+        deny,
+        Broadening,
+    );
     let mfa = r#"{"Sid":"S3","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}"#;
     let mfa2 = mfa.replace("3600", "86400");
-    check("numeric bound moved (direction unknown)", mfa, &mfa2, Broadening);
+    check(
+        "numeric bound moved (direction unknown)",
+        mfa,
+        &mfa2,
+        Broadening,
+    );
 }
 
 #[test]
 fn mixed_and_metadata_changes() {
     let mixed = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/*","arn:aws:s3:::c/*"]}"#;
-    check("one action removed, one resource added", S3_READ, mixed, Broadening);
+    check(
+        "one action removed, one resource added",
+        S3_READ,
+        mixed,
+        Broadening,
+    );
     let a = r#"{"Version":"2012-10-17","Id":"one","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
     let b = r#"{"Version":"2012-10-17","Id":"two","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
     let d = diff_policies(a, b);
@@ -150,11 +257,17 @@ fn mixed_and_metadata_changes() {
 fn reasons_name_the_change() {
     let add = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"}"#;
     let d = diff_policies(&doc(S3_READ), &doc(add));
-    assert_eq!(d.broadening, vec![r#"statement "S3": adds action "s3:PutObject""#.to_string()]);
+    assert_eq!(
+        d.broadening,
+        vec![r#"statement "S3": adds action "s3:PutObject""#.to_string()]
+    );
     assert!(d.narrowing.is_empty());
     let json = serde_json::to_value(&d).unwrap();
     assert_eq!(json["access"], "broadening");
-    assert_eq!(json["broadening"][0], r#"statement "S3": adds action "s3:PutObject""#);
+    assert_eq!(
+        json["broadening"][0],
+        r#"statement "S3": adds action "s3:PutObject""#
+    );
 }
 
 #[test]

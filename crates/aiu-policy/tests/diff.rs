@@ -27,11 +27,21 @@ fn equivalent_documents_have_an_empty_diff() {
 #[test]
 fn statement_with_the_same_sid_is_a_change() {
     let d = diff_policies(BEFORE, AFTER);
-    let c = d.statements_changed.iter().find(|c| c.sid.as_deref() == Some("AllowSecrets")).unwrap();
+    let c = d
+        .statements_changed
+        .iter()
+        .find(|c| c.sid.as_deref() == Some("AllowSecrets"))
+        .unwrap();
     assert_eq!(c.actions_added, vec!["secretsmanager:DescribeSecret"]);
     assert!(c.actions_removed.is_empty());
-    assert_eq!(c.resources_removed, vec!["arn:aws:secretsmanager:*:*:secret:*"]);
-    assert_eq!(c.resources_added, vec!["arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*"]);
+    assert_eq!(
+        c.resources_removed,
+        vec!["arn:aws:secretsmanager:*:*:secret:*"]
+    );
+    assert_eq!(
+        c.resources_added,
+        vec!["arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*"]
+    );
     assert_eq!(c.unchanged_actions, 2);
     assert_eq!(c.unchanged_resources, 0);
 }
@@ -39,7 +49,11 @@ fn statement_with_the_same_sid_is_a_change() {
 #[test]
 fn statements_without_sid_are_paired_by_best_match() {
     let d = diff_policies(BEFORE, AFTER);
-    let c = d.statements_changed.iter().find(|c| c.sid.is_none()).unwrap();
+    let c = d
+        .statements_changed
+        .iter()
+        .find(|c| c.sid.is_none())
+        .unwrap();
     assert_eq!((c.index_before, c.index_after), (3, 2));
     assert_eq!(c.actions_added, vec!["s3:DeleteObject"]);
     assert_eq!(c.actions_removed, vec!["s3:PutObject"]);
@@ -81,7 +95,10 @@ fn rendering_honours_the_indent() {
     let d = diff_policies(BEFORE, AFTER);
     let out = render_policy_diff(&d, ">>");
     assert!(out.lines().all(|l| l.starts_with(">>")), "{out}");
-    assert!(out.contains(">>    + action  \"secretsmanager:DescribeSecret\"\n"), "{out}");
+    assert!(
+        out.contains(">>    + action  \"secretsmanager:DescribeSecret\"\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -98,7 +115,10 @@ fn principal_condition_and_effect_changes_are_rendered() {
 "#;
     let out = render_policy_diff(&diff_policies(before, after), "");
     // "+ action" must not appear: the action is unchanged.
-    assert_eq!(out, expected.replace("    + action  \"sts:AssumeRole\"\n", ""));
+    assert_eq!(
+        out,
+        expected.replace("    + action  \"sts:AssumeRole\"\n", "")
+    );
 }
 
 #[test]
@@ -148,8 +168,13 @@ fn unrelated_statements_sharing_only_the_wildcard_resource_are_not_paired() {
 
 #[test]
 fn long_added_statements_get_one_line_per_element() {
-    let actions: Vec<String> = (0..12).map(|i| format!("\"ec2:DescribeThing{i:02}\"")).collect();
-    let after = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#, actions.join(","));
+    let actions: Vec<String> = (0..12)
+        .map(|i| format!("\"ec2:DescribeThing{i:02}\""))
+        .collect();
+    let after = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
+        actions.join(",")
+    );
     let out = render_policy_diff(&diff_policies("", &after), "");
     let mut expected = String::from("+ statement #1 (Allow)\n");
     for i in 0..12 {
@@ -158,7 +183,10 @@ fn long_added_statements_get_one_line_per_element() {
     expected.push_str("    + resource \"*\"\n");
     assert_eq!(out, expected);
     // Removing it summarises counts.
-    let out = render_policy_diff(&diff_policies(&after, r#"{"Version":"2012-10-17","Statement":[]}"#), "");
+    let out = render_policy_diff(
+        &diff_policies(&after, r#"{"Version":"2012-10-17","Statement":[]}"#),
+        "",
+    );
     assert_eq!(out, "- statement #1 (Allow) { 12 actions, 1 resource }\n");
 }
 
@@ -166,28 +194,50 @@ fn long_added_statements_get_one_line_per_element() {
 fn version_change_is_reported() {
     let a = r#"{"Version":"2008-10-17","Statement":[]}"#;
     let b = r#"{"Version":"2012-10-17","Statement":[]}"#;
-    assert_eq!(render_policy_diff(&diff_policies(a, b), "  "), "  ~ Version \"2008-10-17\" -> \"2012-10-17\"\n");
+    assert_eq!(
+        render_policy_diff(&diff_policies(a, b), "  "),
+        "  ~ Version \"2008-10-17\" -> \"2012-10-17\"\n"
+    );
     let c = r#"{"Statement":[]}"#;
-    assert_eq!(render_policy_diff(&diff_policies(c, b), ""), "~ Version (absent) -> \"2012-10-17\"\n");
+    assert_eq!(
+        render_policy_diff(&diff_policies(c, b), ""),
+        "~ Version (absent) -> \"2012-10-17\"\n"
+    );
 }
 
 #[test]
 fn unparsable_side_is_reported() {
     let d = diff_policies("{oops", BEFORE);
     assert!(!d.is_empty());
-    assert!(d.parse_error.as_deref().unwrap().starts_with("before: invalid JSON"), "{d:?}");
-    assert!(render_policy_diff(&d, "").starts_with("# could not parse the policy document (before: invalid JSON"));
+    assert!(
+        d.parse_error
+            .as_deref()
+            .unwrap()
+            .starts_with("before: invalid JSON"),
+        "{d:?}"
+    );
+    assert!(render_policy_diff(&d, "")
+        .starts_with("# could not parse the policy document (before: invalid JSON"));
 }
 
 #[test]
 fn serializes_for_machine_readable_plans() {
     let v = serde_json::to_value(diff_policies(BEFORE, AFTER)).unwrap();
-    assert_eq!(v["statements_added"][0]["actions"], serde_json::json!(["ec2:DescribeInstances"]));
+    assert_eq!(
+        v["statements_added"][0]["actions"],
+        serde_json::json!(["ec2:DescribeInstances"])
+    );
     assert_eq!(v["statements_removed"][0]["sid"], "Old");
     let changed = &v["statements_changed"][0];
     assert_eq!(changed["sid"], "AllowSecrets");
-    assert_eq!(changed["actions_added"], serde_json::json!(["secretsmanager:DescribeSecret"]));
-    assert_eq!(changed["resources_removed"], serde_json::json!(["arn:aws:secretsmanager:*:*:secret:*"]));
+    assert_eq!(
+        changed["actions_added"],
+        serde_json::json!(["secretsmanager:DescribeSecret"])
+    );
+    assert_eq!(
+        changed["resources_removed"],
+        serde_json::json!(["arn:aws:secretsmanager:*:*:secret:*"])
+    );
     assert_eq!(changed["unchanged_actions"], 2);
     let cond = serde_json::to_value(diff_policies(
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"S","Effect":"Allow","Action":"a:b","Resource":"*"}]}"#,
@@ -220,5 +270,8 @@ fn json_line_diff_shows_only_changed_lines_with_context() {
 
 #[test]
 fn json_line_diff_falls_back_to_text_for_unparsable_documents() {
-    assert_eq!(json_line_diff("not json", "still not json"), "- not json\n+ still not json\n");
+    assert_eq!(
+        json_line_diff("not json", "still not json"),
+        "- not json\n+ still not json\n"
+    );
 }

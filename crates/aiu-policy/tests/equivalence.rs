@@ -5,13 +5,22 @@ use aiu_policy::{canonical_json, equivalent};
 
 fn same(a: &str, b: &str) {
     assert!(equivalent(a, b), "expected equivalent:\n{a}\n---\n{b}");
-    assert!(equivalent(b, a), "equivalence must be symmetric:\n{b}\n---\n{a}");
-    assert_eq!(canonical_json(a).unwrap().to_lowercase(), canonical_json(b).unwrap().to_lowercase());
+    assert!(
+        equivalent(b, a),
+        "equivalence must be symmetric:\n{b}\n---\n{a}"
+    );
+    assert_eq!(
+        canonical_json(a).unwrap().to_lowercase(),
+        canonical_json(b).unwrap().to_lowercase()
+    );
 }
 
 fn different(a: &str, b: &str) {
     assert!(!equivalent(a, b), "expected different:\n{a}\n---\n{b}");
-    assert!(!equivalent(b, a), "difference must be symmetric:\n{b}\n---\n{a}");
+    assert!(
+        !equivalent(b, a),
+        "difference must be symmetric:\n{b}\n---\n{a}"
+    );
 }
 
 const BASE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
@@ -254,7 +263,10 @@ fn wildcard_principal_is_not_aws_wildcard() {
 #[test]
 fn absent_version_is_not_2012_10_17() {
     // Without a Version, ${aws:username} is literal text: a different policy.
-    different(BASE, r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#);
+    different(
+        BASE,
+        r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+    );
 }
 
 #[test]
@@ -267,7 +279,10 @@ fn different_sids_differ() {
 
 #[test]
 fn extra_action_differs() {
-    different(BASE, &BASE.replace("\"s3:GetObject\"", "[\"s3:GetObject\",\"s3:PutObject\"]"));
+    different(
+        BASE,
+        &BASE.replace("\"s3:GetObject\"", "[\"s3:GetObject\",\"s3:PutObject\"]"),
+    );
 }
 
 #[test]
@@ -317,7 +332,10 @@ fn canonical_json_sorts_statements() {
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"B","Effect":"Allow","Action":"a:b","Resource":"*"},{"Sid":"A","Effect":"Allow","Action":"a:b","Resource":"*"}]}"#,
     )
     .unwrap();
-    assert!(a.find("\"Sid\": \"A\"").unwrap() < a.find("\"Sid\": \"B\"").unwrap(), "{a}");
+    assert!(
+        a.find("\"Sid\": \"A\"").unwrap() < a.find("\"Sid\": \"B\"").unwrap(),
+        "{a}"
+    );
 }
 
 #[test]

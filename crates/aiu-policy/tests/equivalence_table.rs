@@ -26,7 +26,11 @@ fn cases(kind: &str) -> Vec<Case> {
         .as_array()
         .unwrap_or_else(|| panic!("no `{kind}` list"))
         .iter()
-        .map(|c| Case { name: c["name"].as_str().expect("name").to_string(), a: text(&c["a"]), b: text(&c["b"]) })
+        .map(|c| Case {
+            name: c["name"].as_str().expect("name").to_string(),
+            a: text(&c["a"]),
+            b: text(&c["b"]),
+        })
         .collect()
 }
 
@@ -53,10 +57,19 @@ fn equivalent_pairs_are_equivalent() {
         };
         let diff = diff_policies(&c.a, &c.b);
         if !ok || !canon || !diff.is_empty() {
-            failures.push(format!("{}: equivalent={ok} same canonical JSON={canon} diff empty={}", c.name, diff.is_empty()));
+            failures.push(format!(
+                "{}: equivalent={ok} same canonical JSON={canon} diff empty={}",
+                c.name,
+                diff.is_empty()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} equivalent pairs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} equivalent pairs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -74,5 +87,10 @@ fn different_pairs_are_different() {
             failures.push(format!("{}: statement diff is empty", c.name));
         }
     }
-    assert!(failures.is_empty(), "{} non-equivalent pairs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} non-equivalent pairs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -24,7 +24,10 @@ fn kind_of(policy: &str) -> PolicyKind {
                 Some(s) => vec![s],
                 None => vec![],
             };
-            if stmts.iter().any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some()) {
+            if stmts
+                .iter()
+                .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+            {
                 PolicyKind::Resource
             } else {
                 PolicyKind::Identity
@@ -39,25 +42,44 @@ fn kind_of(policy: &str) -> PolicyKind {
 #[test]
 fn parliament_cases_agreement() {
     let path = corpus_path();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mapping: Value = serde_json::from_str(include_str!("data/parliament-mapping.json")).expect("mapping JSON");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mapping: Value =
+        serde_json::from_str(include_str!("data/parliament-mapping.json")).expect("mapping JSON");
     let map: BTreeMap<String, Option<Vec<String>>> = mapping["mapping"]
         .as_object()
         .expect("mapping object")
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_array()
+                    .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()),
+            )
+        })
         .collect();
-    let community: BTreeSet<String> =
-        mapping["community_codes"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+    let community: BTreeSet<String> = mapping["community_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
     let listed: BTreeMap<(usize, String, String), String> = mapping["disagreements"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| {
             let reason = d["reason"].as_str().unwrap_or("").to_string();
-            assert!(!reason.trim().is_empty(), "disagreement without a reason: {d}");
+            assert!(
+                !reason.trim().is_empty(),
+                "disagreement without a reason: {d}"
+            );
             (
-                (d["case"].as_u64().unwrap() as usize, d["kind"].as_str().unwrap().to_string(), d["code"].as_str().unwrap().to_string()),
+                (
+                    d["case"].as_u64().unwrap() as usize,
+                    d["kind"].as_str().unwrap().to_string(),
+                    d["code"].as_str().unwrap().to_string(),
+                ),
                 reason,
             )
         })
@@ -75,11 +97,17 @@ fn parliament_cases_agreement() {
     let (mut occurrences, mut occurrences_in_agreed) = (0usize, 0usize);
     let mut found: BTreeSet<(usize, String, String)> = BTreeSet::new();
     let mut cases = 0;
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         cases += 1;
         let case: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("case {n}: {e}"));
         let policy = case["policy"].as_str().unwrap();
-        let with_community = case["include_community_auditors"].as_bool().unwrap_or(false);
+        let with_community = case["include_community_auditors"]
+            .as_bool()
+            .unwrap_or(false);
         let mut expected: BTreeMap<String, usize> = BTreeMap::new();
         for f in case["findings"].as_array().unwrap() {
             *expected.entry(f.as_str().unwrap().to_string()).or_default() += 1;
@@ -93,8 +121,12 @@ fn parliament_cases_agreement() {
         }
         let ours: BTreeSet<&str> = findings.iter().map(|f| f.code).collect();
         for (code, count) in &expected {
-            let counterpart = map.get(code).unwrap_or_else(|| panic!("case {n}: parliament code {code} missing from the mapping"));
-            let Some(counterpart) = counterpart else { continue };
+            let counterpart = map.get(code).unwrap_or_else(|| {
+                panic!("case {n}: parliament code {code} missing from the mapping")
+            });
+            let Some(counterpart) = counterpart else {
+                continue;
+            };
             pairs += 1;
             occurrences += count;
             if counterpart.iter().any(|c| ours.contains(c.as_str())) {
@@ -105,9 +137,13 @@ fn parliament_cases_agreement() {
             }
         }
         for code in &ours {
-            let Some(parl) = reverse.get(code) else { continue };
+            let Some(parl) = reverse.get(code) else {
+                continue;
+            };
             let explained = parl.iter().any(|p| expected.contains_key(*p))
-                || parl.iter().all(|p| community.contains(*p) && !with_community);
+                || parl
+                    .iter()
+                    .all(|p| community.contains(*p) && !with_community);
             if !explained {
                 found.insert((n, "extra".into(), code.to_string()));
             }
@@ -122,12 +158,21 @@ fn parliament_cases_agreement() {
     let mut unlisted = Vec::new();
     for d in &found {
         match listed.get(d) {
-            Some(reason) => println!("  known disagreement: case {} {} {}: {reason}", d.0, d.1, d.2),
+            Some(reason) => println!(
+                "  known disagreement: case {} {} {}: {reason}",
+                d.0, d.1, d.2
+            ),
             None => unlisted.push(format!("case {} {} {}", d.0, d.1, d.2)),
         }
     }
     let stale: Vec<_> = listed.keys().filter(|k| !found.contains(*k)).collect();
-    assert!(unlisted.is_empty(), "disagreements not listed in parliament-mapping.json: {unlisted:#?}");
-    assert!(stale.is_empty(), "listed disagreements that no longer occur: {stale:?}");
+    assert!(
+        unlisted.is_empty(),
+        "disagreements not listed in parliament-mapping.json: {unlisted:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "listed disagreements that no longer occur: {stale:?}"
+    );
     assert!(rate >= 0.90, "agreement {:.1}% < 90%", rate * 100.0);
 }

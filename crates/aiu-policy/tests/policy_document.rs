@@ -13,7 +13,11 @@ fn principals(kind: &str, ids: &[&str]) -> Value {
 }
 
 fn condition(test: &str, variable: &str, values: &[&str]) -> Value {
-    Value::object([("test", Value::from(test)), ("variable", Value::from(variable)), ("values", list(values))])
+    Value::object([
+        ("test", Value::from(test)),
+        ("variable", Value::from(variable)),
+        ("values", list(values)),
+    ])
 }
 
 fn doc(statements: Vec<Value>) -> Value {
@@ -24,7 +28,10 @@ fn doc(statements: Vec<Value>) -> Value {
 fn assume_role_policy_single_elements_are_strings() {
     let args = doc(vec![Value::object([
         ("actions", list(&["sts:AssumeRole"])),
-        ("principals", Value::List(vec![principals("Service", &["ec2.amazonaws.com"])])),
+        (
+            "principals",
+            Value::List(vec![principals("Service", &["ec2.amazonaws.com"])]),
+        ),
     ])]);
     let built = build_policy_document(&args).unwrap();
     assert_eq!(
@@ -57,7 +64,15 @@ fn sets_are_deduplicated_and_sorted_descending_in_provider_key_order() {
             Value::List(vec![Value::object([
                 ("sid", Value::from("Rw")),
                 ("effect", Value::from("Deny")),
-                ("actions", list(&["s3:GetObject", "s3:PutObject", "s3:GetObject", "s3:DeleteObject"])),
+                (
+                    "actions",
+                    list(&[
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:GetObject",
+                        "s3:DeleteObject",
+                    ]),
+                ),
                 ("not_actions", list(&["iam:*"])),
                 ("resources", list(&["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"])),
                 ("not_resources", list(&["arn:aws:s3:::c"])),
@@ -79,10 +94,22 @@ fn principals_of_the_same_type_are_merged_and_types_sorted() {
             Value::List(vec![
                 principals("Service", &["ec2.amazonaws.com"]),
                 principals("AWS", &["arn:aws:iam::111111111111:root"]),
-                principals("AWS", &["arn:aws:iam::222222222222:role/a", "arn:aws:iam::333333333333:role/b"]),
+                principals(
+                    "AWS",
+                    &[
+                        "arn:aws:iam::222222222222:role/a",
+                        "arn:aws:iam::333333333333:role/b",
+                    ],
+                ),
             ]),
         ),
-        ("not_principals", Value::List(vec![principals("Federated", &["cognito-identity.amazonaws.com"])])),
+        (
+            "not_principals",
+            Value::List(vec![principals(
+                "Federated",
+                &["cognito-identity.amazonaws.com"],
+            )]),
+        ),
     ])]);
     assert_eq!(
         build_policy_document(&args).unwrap().json,
@@ -130,7 +157,11 @@ fn conditions_keep_value_order_and_interpolate_policy_variables() {
         (
             "condition",
             Value::List(vec![
-                condition("StringLike", "s3:prefix", &["home/&{aws:username}/*", "", "home/"]),
+                condition(
+                    "StringLike",
+                    "s3:prefix",
+                    &["home/&{aws:username}/*", "", "home/"],
+                ),
                 condition("Bool", "aws:SecureTransport", &["true"]),
                 condition("StringLike", "s3:prefix", &["public/"]),
             ]),
@@ -168,11 +199,21 @@ fn conditions_keep_value_order_and_interpolate_policy_variables() {
 fn policy_variables_are_rejected_with_version_2008() {
     let args = Value::object([
         ("version", Value::from("2008-10-17")),
-        ("statement", Value::List(vec![Value::object([("resources", list(&["arn:aws:s3:::&{aws:username}"]))])])),
+        (
+            "statement",
+            Value::List(vec![Value::object([(
+                "resources",
+                list(&["arn:aws:s3:::&{aws:username}"]),
+            )])]),
+        ),
     ]);
     let e = build_policy_document(&args).unwrap_err();
     assert_eq!(e.path, "statement[0].resources");
-    assert!(e.message.contains("not supported in document version 2008-10-17"), "{e}");
+    assert!(
+        e.message
+            .contains("not supported in document version 2008-10-17"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -188,8 +229,16 @@ fn source_documents_then_statements_then_overrides_merge_by_sid() {
         (
             "statement",
             Value::List(vec![
-                Value::object([("sid", Value::from("Replace")), ("actions", list(&["s3:GetObject"])), ("resources", list(&["arn:aws:s3:::b/*"]))]),
-                Value::object([("sid", Value::from("New")), ("actions", list(&["sqs:SendMessage"])), ("resources", list(&["*"]))]),
+                Value::object([
+                    ("sid", Value::from("Replace")),
+                    ("actions", list(&["s3:GetObject"])),
+                    ("resources", list(&["arn:aws:s3:::b/*"])),
+                ]),
+                Value::object([
+                    ("sid", Value::from("New")),
+                    ("actions", list(&["sqs:SendMessage"])),
+                    ("resources", list(&["*"])),
+                ]),
             ]),
         ),
     ]);
@@ -264,14 +313,25 @@ fn duplicate_sids_across_source_documents_are_an_error() {
 fn duplicate_sids_in_statements_are_an_error() {
     let s = Value::object([("sid", Value::from("A")), ("actions", list(&["a:b"]))]);
     let e = build_policy_document(&doc(vec![s.clone(), s])).unwrap_err();
-    assert_eq!(e.to_string(), "statement[1].sid: duplicate Sid (A). Remove the Sid or ensure the Sid is unique.");
+    assert_eq!(
+        e.to_string(),
+        "statement[1].sid: duplicate Sid (A). Remove the Sid or ensure the Sid is unique."
+    );
 }
 
 #[test]
 fn invalid_effect_and_version_are_errors() {
-    let e = build_policy_document(&doc(vec![Value::object([("effect", Value::from("allow"))])])).unwrap_err();
-    assert_eq!(e.to_string(), r#"statement[0].effect: expected "Allow" or "Deny", got "allow""#);
-    let e = build_policy_document(&Value::object([("version", Value::from("2020-01-01"))])).unwrap_err();
+    let e = build_policy_document(&doc(vec![Value::object([(
+        "effect",
+        Value::from("allow"),
+    )])]))
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"statement[0].effect: expected "Allow" or "Deny", got "allow""#
+    );
+    let e = build_policy_document(&Value::object([("version", Value::from("2020-01-01"))]))
+        .unwrap_err();
     assert_eq!(e.path, "version");
 }
 
@@ -286,7 +346,10 @@ fn no_statements_gives_a_version_only_document() {
 fn html_characters_are_escaped_like_go() {
     let args = doc(vec![Value::object([
         ("actions", list(&["secretsmanager:GetSecretValue"])),
-        ("resources", list(&["arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:a&b/*"])),
+        (
+            "resources",
+            list(&["arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:a&b/*"]),
+        ),
     ])]);
     let built = build_policy_document(&args).unwrap();
     assert!(
@@ -303,7 +366,10 @@ fn html_characters_are_escaped_like_go() {
 
 #[test]
 fn unknown_arguments_make_the_document_unknown() {
-    let args = doc(vec![Value::object([("actions", list(&["s3:GetObject"])), ("resources", Value::List(vec![Value::Unknown]))])]);
+    let args = doc(vec![Value::object([
+        ("actions", list(&["s3:GetObject"])),
+        ("resources", Value::List(vec![Value::Unknown])),
+    ])]);
     assert_eq!(build_policy_document_or_unknown(&args).unwrap(), None);
     assert!(build_policy_document(&args).is_err());
     // Computed attributes that are still unknown do not count.
@@ -319,7 +385,10 @@ fn built_documents_parse_and_round_trip_through_equivalence() {
     let args = doc(vec![Value::object([
         ("actions", list(&["s3:GetObject", "s3:PutObject"])),
         ("resources", list(&["*"])),
-        ("condition", Value::List(vec![condition("Bool", "aws:SecureTransport", &["true"])])),
+        (
+            "condition",
+            Value::List(vec![condition("Bool", "aws:SecureTransport", &["true"])]),
+        ),
     ])]);
     let built = build_policy_document(&args).unwrap();
     assert!(equivalent(&built.json, &built.minified_json));

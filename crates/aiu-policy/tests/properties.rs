@@ -40,8 +40,17 @@ const RESOURCES: &[&str] = &[
     "arn:aws:kms:us-west-2:111111111111:key/abc",
 ];
 
-const SERVICES: &[&str] = &["ec2.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amazonaws.com"];
-const AWS_PRINCIPALS: &[&str] = &["111111111111", "222222222222", "arn:aws:iam::333333333333:role/ci", "arn:aws:iam::111111111111:user/Ops"];
+const SERVICES: &[&str] = &[
+    "ec2.amazonaws.com",
+    "lambda.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+];
+const AWS_PRINCIPALS: &[&str] = &[
+    "111111111111",
+    "222222222222",
+    "arn:aws:iam::333333333333:role/ci",
+    "arn:aws:iam::111111111111:user/Ops",
+];
 
 #[derive(Clone, Debug)]
 enum CondValue {
@@ -81,7 +90,10 @@ struct Policy {
     statements: Vec<Stmt>,
 }
 
-fn subset<T: Clone + std::fmt::Debug + 'static>(pool: &'static [T], max: usize) -> impl Strategy<Value = Vec<T>> {
+fn subset<T: Clone + std::fmt::Debug + 'static>(
+    pool: &'static [T],
+    max: usize,
+) -> impl Strategy<Value = Vec<T>> {
     proptest::sample::subsequence(pool.to_vec(), 1..=max)
 }
 
@@ -90,14 +102,28 @@ fn cond() -> impl Strategy<Value = Cond> {
         subset(&["vpc-1", "vpc-2", "vpc-3"], 3).prop_map(|v| Cond {
             op: "StringEquals",
             key: "aws:SourceVpc",
-            values: v.into_iter().map(|s| CondValue::Str(s.to_string())).collect()
+            values: v
+                .into_iter()
+                .map(|s| CondValue::Str(s.to_string()))
+                .collect()
         }),
-        any::<bool>().prop_map(|b| Cond { op: "Bool", key: "aws:SecureTransport", values: vec![CondValue::Bool(b)] }),
-        (1u32..100000).prop_map(|n| Cond { op: "NumericLessThan", key: "aws:MultiFactorAuthAge", values: vec![CondValue::Num(n)] }),
+        any::<bool>().prop_map(|b| Cond {
+            op: "Bool",
+            key: "aws:SecureTransport",
+            values: vec![CondValue::Bool(b)]
+        }),
+        (1u32..100000).prop_map(|n| Cond {
+            op: "NumericLessThan",
+            key: "aws:MultiFactorAuthAge",
+            values: vec![CondValue::Num(n)]
+        }),
         subset(&["home/*", "Shared/*"], 2).prop_map(|v| Cond {
             op: "StringLike",
             key: "s3:prefix",
-            values: v.into_iter().map(|s| CondValue::Str(s.to_string())).collect()
+            values: v
+                .into_iter()
+                .map(|s| CondValue::Str(s.to_string()))
+                .collect()
         }),
     ]
 }
@@ -120,12 +146,23 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         proptest::option::weighted(0.9, subset(RESOURCES, 3)),
         proptest::collection::vec(cond(), 0..=2),
     )
-        .prop_map(|(allow, principal, not_action, actions, not_resource, resources, mut conditions)| {
-            // One entry per (operator, key).
-            conditions.sort_by_key(|c| (c.op, c.key));
-            conditions.dedup_by_key(|c| (c.op, c.key));
-            Stmt { sid: None, allow, principal, not_action, actions, not_resource, resources, conditions }
-        })
+        .prop_map(
+            |(allow, principal, not_action, actions, not_resource, resources, mut conditions)| {
+                // One entry per (operator, key).
+                conditions.sort_by_key(|c| (c.op, c.key));
+                conditions.dedup_by_key(|c| (c.op, c.key));
+                Stmt {
+                    sid: None,
+                    allow,
+                    principal,
+                    not_action,
+                    actions,
+                    not_resource,
+                    resources,
+                    conditions,
+                }
+            },
+        )
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
@@ -271,7 +308,11 @@ impl Rewrites<'_> {
         m.insert(key.into(), self.set(&actions));
         if let Some(resources) = &s.resources {
             let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
-            let key = if s.not_resource { "NotResource" } else { "Resource" };
+            let key = if s.not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            };
             m.insert(key.into(), self.set(&resources));
         }
         if !s.conditions.is_empty() {
@@ -282,9 +323,16 @@ impl Rewrites<'_> {
                 if let Some(rng) = self.rng.as_deref_mut() {
                     rng.shuffle(&mut values);
                 }
-                let value = if values.len() == 1 && !self.on(50) { values.remove(0) } else { Value::Array(values) };
+                let value = if values.len() == 1 && !self.on(50) {
+                    values.remove(0)
+                } else {
+                    Value::Array(values)
+                };
                 let entry = ops.entry(c.op.to_string()).or_insert_with(|| json!({}));
-                entry.as_object_mut().unwrap().insert(c.key.to_string(), value);
+                entry
+                    .as_object_mut()
+                    .unwrap()
+                    .insert(c.key.to_string(), value);
             }
             m.insert("Condition".into(), Value::Object(ops));
         } else if self.on(10) {
@@ -323,9 +371,17 @@ fn render(p: &Policy, rng: Option<&mut Rng>, mutation: Mutation) -> String {
     if let Some(rng) = rw.rng.as_deref_mut() {
         rng.shuffle(&mut stmts);
     }
-    let statement = if stmts.len() == 1 && rw.on(50) { stmts.remove(0) } else { Value::Array(stmts) };
+    let statement = if stmts.len() == 1 && rw.on(50) {
+        stmts.remove(0)
+    } else {
+        Value::Array(stmts)
+    };
     let doc = json!({ "Version": "2012-10-17", "Statement": statement });
-    let text = if rw.on(50) { serde_json::to_string_pretty(&doc).unwrap() } else { doc.to_string() };
+    let text = if rw.on(50) {
+        serde_json::to_string_pretty(&doc).unwrap()
+    } else {
+        doc.to_string()
+    };
     if rw.on(30) {
         percent_encode(&text)
     } else {
@@ -347,7 +403,11 @@ fn percent_encode(text: &str) -> String {
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

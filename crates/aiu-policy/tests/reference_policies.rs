@@ -6,7 +6,10 @@
 
 use std::path::PathBuf;
 
-use aiu_policy::{canonical_json, check_structure, diff_policies, equivalent, json_line_diff, parse_policy, PolicyKind};
+use aiu_policy::{
+    canonical_json, check_structure, diff_policies, equivalent, json_line_diff, parse_policy,
+    PolicyKind,
+};
 
 /// Files in the folder that are not policy documents.
 const NOT_POLICIES: [&str; 1] = ["iam-model.json"];
@@ -28,10 +31,20 @@ fn reference_policies() -> Vec<(String, String)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .filter(|p| !NOT_POLICIES.contains(&p.file_name().unwrap().to_str().unwrap()))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
-    assert!(out.len() >= 4, "expected at least 4 reference policies in {}, found {}", dir.display(), out.len());
+    assert!(
+        out.len() >= 4,
+        "expected at least 4 reference policies in {}, found {}",
+        dir.display(),
+        out.len()
+    );
     out
 }
 
@@ -46,7 +59,11 @@ fn lowercase_actions(v: &serde_json::Value) -> serde_json::Value {
                     *a = match a.take() {
                         serde_json::Value::String(x) => serde_json::Value::String(x.to_lowercase()),
                         serde_json::Value::Array(xs) => serde_json::Value::Array(
-                            xs.into_iter().map(|x| serde_json::Value::String(x.as_str().unwrap().to_lowercase())).collect(),
+                            xs.into_iter()
+                                .map(|x| {
+                                    serde_json::Value::String(x.as_str().unwrap().to_lowercase())
+                                })
+                                .collect(),
                         ),
                         other => other,
                     };
@@ -61,8 +78,12 @@ fn lowercase_actions(v: &serde_json::Value) -> serde_json::Value {
 fn reorder(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Array(items) if items.len() == 1 => reorder(&items[0]),
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().rev().map(reorder).collect()),
-        serde_json::Value::Object(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), reorder(v))).collect()),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().rev().map(reorder).collect())
+        }
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), reorder(v))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -73,18 +94,41 @@ fn reference_policies_parse_and_equal_their_canonical_and_reordered_forms() {
         let doc = parse_policy(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!doc.statements.is_empty(), "{name}: no statements");
         let canonical = canonical_json(&text).unwrap();
-        assert!(equivalent(&text, &canonical), "{name}: not equivalent to its canonical JSON");
-        assert_eq!(canonical_json(&canonical).unwrap(), canonical, "{name}: canonical JSON is not a fixed point");
+        assert!(
+            equivalent(&text, &canonical),
+            "{name}: not equivalent to its canonical JSON"
+        );
+        assert_eq!(
+            canonical_json(&canonical).unwrap(),
+            canonical,
+            "{name}: canonical JSON is not a fixed point"
+        );
 
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let reordered = serde_json::to_string(&reorder(&json)).unwrap();
-        assert!(equivalent(&text, &reordered), "{name}: not equivalent to its reordered form:\n{reordered}");
-        assert!(diff_policies(&text, &reordered).is_empty(), "{name}: diff against reordered form is not empty");
+        assert!(
+            equivalent(&text, &reordered),
+            "{name}: not equivalent to its reordered form:\n{reordered}"
+        );
+        assert!(
+            diff_policies(&text, &reordered).is_empty(),
+            "{name}: diff against reordered form is not empty"
+        );
 
         let lowercased = serde_json::to_string(&lowercase_actions(&json)).unwrap();
-        assert!(equivalent(&text, &lowercased), "{name}: action case must not matter");
-        assert_eq!(json_line_diff(&text, &lowercased), "", "{name}: case-only action changes must not show in line diffs");
-        assert!(!equivalent(&text, &text.replacen("\"Allow\"", "\"Deny\"", 1)), "{name}: effect change not seen");
+        assert!(
+            equivalent(&text, &lowercased),
+            "{name}: action case must not matter"
+        );
+        assert_eq!(
+            json_line_diff(&text, &lowercased),
+            "",
+            "{name}: case-only action changes must not show in line diffs"
+        );
+        assert!(
+            !equivalent(&text, &text.replacen("\"Allow\"", "\"Deny\"", 1)),
+            "{name}: effect change not seen"
+        );
 
         let problems = check_structure(&doc, PolicyKind::Identity);
         assert!(problems.is_empty(), "{name}: {problems:?}");
@@ -95,14 +139,18 @@ fn reference_policies_parse_and_equal_their_canonical_and_reordered_forms() {
 fn workspaces_variant_differs_by_exactly_three_iam_actions() {
     let dir = reference_dir();
     let read = |f: &str| {
-        std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
+        std::fs::read_to_string(dir.join(f))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
     };
     let full = read("ai-unlimited-workspaces.json");
     let reduced = read("ai-unlimited-workspaces-without-iam-role-permissions.json");
     let d = diff_policies(&full, &reduced);
     assert_eq!(d.statements_changed.len(), 1, "{d:?}");
     let c = &d.statements_changed[0];
-    assert_eq!(c.actions_removed, vec!["iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy"]);
+    assert_eq!(
+        c.actions_removed,
+        vec!["iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy"]
+    );
     assert!(c.actions_added.is_empty());
     assert_eq!(c.unchanged_actions, 96);
     assert_eq!(

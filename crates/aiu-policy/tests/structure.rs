@@ -3,7 +3,10 @@
 use aiu_policy::{check_structure, parse_policy, PolicyKind};
 
 fn codes(text: &str, kind: PolicyKind) -> Vec<(String, &'static str)> {
-    check_structure(&parse_policy(text).unwrap(), kind).into_iter().map(|p| (p.path, p.code)).collect()
+    check_structure(&parse_policy(text).unwrap(), kind)
+        .into_iter()
+        .map(|p| (p.path, p.code))
+        .collect()
 }
 
 #[test]
@@ -19,7 +22,10 @@ fn trust_policy_without_principal_or_with_resource() {
         codes(t, PolicyKind::Trust),
         vec![
             ("Statement[0]".to_string(), "TRUST_POLICY_WITHOUT_PRINCIPAL"),
-            ("Statement[0].Resource".to_string(), "TRUST_POLICY_WITH_RESOURCE"),
+            (
+                "Statement[0].Resource".to_string(),
+                "TRUST_POLICY_WITH_RESOURCE"
+            ),
         ]
     );
 }
@@ -27,21 +33,39 @@ fn trust_policy_without_principal_or_with_resource() {
 #[test]
 fn identity_policy_with_principal() {
     let t = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#;
-    assert_eq!(codes(t, PolicyKind::Identity), vec![("Statement.Principal".to_string(), "IDENTITY_POLICY_WITH_PRINCIPAL")]);
+    assert_eq!(
+        codes(t, PolicyKind::Identity),
+        vec![(
+            "Statement.Principal".to_string(),
+            "IDENTITY_POLICY_WITH_PRINCIPAL"
+        )]
+    );
 }
 
 #[test]
 fn resource_policy_needs_a_principal() {
     let t = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
-    assert_eq!(codes(t, PolicyKind::Resource), vec![("Statement[0]".to_string(), "RESOURCE_POLICY_WITHOUT_PRINCIPAL")]);
+    assert_eq!(
+        codes(t, PolicyKind::Resource),
+        vec![(
+            "Statement[0]".to_string(),
+            "RESOURCE_POLICY_WITHOUT_PRINCIPAL"
+        )]
+    );
 }
 
 #[test]
 fn missing_and_unknown_version() {
     let t = r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
-    assert_eq!(codes(t, PolicyKind::Identity), vec![(String::new(), "MISSING_VERSION")]);
+    assert_eq!(
+        codes(t, PolicyKind::Identity),
+        vec![(String::new(), "MISSING_VERSION")]
+    );
     let t = r#"{"Version":"2012-10-18","Statement":[]}"#;
-    assert_eq!(codes(t, PolicyKind::Identity), vec![("Version".to_string(), "UNKNOWN_VERSION")]);
+    assert_eq!(
+        codes(t, PolicyKind::Identity),
+        vec![("Version".to_string(), "UNKNOWN_VERSION")]
+    );
 }
 
 #[test]
@@ -54,6 +78,15 @@ fn invalid_and_duplicate_sids() {
         {"Sid":"","Effect":"Allow","Action":"s3:Head*","Resource":"*"}]}"#;
     let problems = check_structure(&parse_policy(t).unwrap(), PolicyKind::Identity);
     let got: Vec<_> = problems.iter().map(|p| (p.path.as_str(), p.code)).collect();
-    assert_eq!(got, vec![("Statement[0].Sid", "INVALID_SID"), ("Statement[2].Sid", "DUPLICATE_SID")]);
-    assert_eq!(problems[1].message, "Sid \"A\" is already used by Statement[1]");
+    assert_eq!(
+        got,
+        vec![
+            ("Statement[0].Sid", "INVALID_SID"),
+            ("Statement[2].Sid", "DUPLICATE_SID")
+        ]
+    );
+    assert_eq!(
+        problems[1].message,
+        "Sid \"A\" is already used by Statement[1]"
+    );
 }

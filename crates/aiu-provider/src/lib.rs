@@ -54,7 +54,12 @@ pub struct ProviderError {
 
 impl ProviderError {
     pub fn new(kind: ErrorKind, call: impl Into<String>, message: impl Into<String>) -> Self {
-        ProviderError { kind, call: call.into(), message: message.into(), hint: None }
+        ProviderError {
+            kind,
+            call: call.into(),
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -69,7 +74,11 @@ impl ProviderError {
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed ({:?}): {}", self.call, self.kind, self.message)?;
+        write!(
+            f,
+            "{} failed ({:?}): {}",
+            self.call, self.kind, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  {hint}")?;
         }
@@ -111,19 +120,28 @@ pub trait Provider: Send + Sync {
 
     /// Reads a data source (`aws_caller_identity`, `aws_region`, `aws_iam_role`, `aws_iam_policy`)
     /// given its evaluated arguments; returns arguments plus computed attributes.
-    async fn read_data_source(&self, type_name: &str, args: &Value) -> Result<Value, ProviderError>;
+    async fn read_data_source(&self, type_name: &str, args: &Value)
+        -> Result<Value, ProviderError>;
 
     /// Reads the live attributes of many instances. The outer error is a failure of the whole
     /// read (e.g. credentials); each inner result is one item: `Ok(None)` when the object was
     /// deleted outside aiu. Implementations should batch (one account-wide read for many items).
-    async fn refresh(&self, items: &[RefreshItem]) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError>;
+    async fn refresh(
+        &self,
+        items: &[RefreshItem],
+    ) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError>;
 
     /// Creates an object from planned attributes (computed ones are `Value::Unknown`) and
     /// returns every attribute as created.
     async fn create(&self, type_name: &str, planned: &Value) -> Result<Value, ProviderError>;
 
     /// Changes an object in place from `prior` to `planned` and returns every attribute.
-    async fn update(&self, type_name: &str, prior: &Value, planned: &Value) -> Result<Value, ProviderError>;
+    async fn update(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError>;
 
     /// Deletes an object (and what must go first for IAM to allow it).
     async fn delete(&self, type_name: &str, prior: &Value) -> Result<(), ProviderError>;
@@ -134,7 +152,11 @@ pub trait Provider: Send + Sync {
 
     /// Looks up an object by the name a create would give it, to resolve a pending create
     /// after a crash. Default: the same as `import` by that name.
-    async fn find_by_name(&self, type_name: &str, planned: &Value) -> Result<Option<Value>, ProviderError>;
+    async fn find_by_name(
+        &self,
+        type_name: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError>;
 
     /// API calls made so far, by action.
     fn call_counts(&self) -> CallCounts;

@@ -54,20 +54,40 @@ impl MemoryIam {
 
     /// Every object of a type, by id (for test assertions).
     pub fn objects(&self, type_name: &str) -> BTreeMap<String, Value> {
-        lock(&self.account).objects.get(type_name).cloned().unwrap_or_default()
+        lock(&self.account)
+            .objects
+            .get(type_name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Changes an object behind aiu's back (drift), by type and id.
-    pub fn edit_out_of_band(&self, type_name: &str, id: &str, attribute: &str, value: Value) -> bool {
+    pub fn edit_out_of_band(
+        &self,
+        type_name: &str,
+        id: &str,
+        attribute: &str,
+        value: Value,
+    ) -> bool {
         let mut account = lock(&self.account);
-        let Some(Value::Object(obj)) = account.objects.get_mut(type_name).and_then(|m| m.get_mut(id)) else { return false };
+        let Some(Value::Object(obj)) = account
+            .objects
+            .get_mut(type_name)
+            .and_then(|m| m.get_mut(id))
+        else {
+            return false;
+        };
         obj.insert(attribute.to_owned(), value);
         true
     }
 
     /// Deletes an object behind aiu's back.
     pub fn delete_out_of_band(&self, type_name: &str, id: &str) -> bool {
-        lock(&self.account).objects.get_mut(type_name).and_then(|m| m.remove(id)).is_some()
+        lock(&self.account)
+            .objects
+            .get_mut(type_name)
+            .and_then(|m| m.remove(id))
+            .is_some()
     }
 
     fn count(&self, call: &str) {
@@ -86,11 +106,19 @@ impl MemoryIam {
             *calls
         };
         if faults.stop_after.is_some_and(|limit| n > limit) {
-            return Err(ProviderError::new(ErrorKind::Unreachable, call, "connection refused (injected crash)"));
+            return Err(ProviderError::new(
+                ErrorKind::Unreachable,
+                call,
+                "connection refused (injected crash)",
+            ));
         }
         if faults.fail_calls.contains(&n) {
             let kind = faults.fail_kind.unwrap_or(ErrorKind::Other);
-            return Err(ProviderError::new(kind, call, format!("injected failure of mutating call #{n}")));
+            return Err(ProviderError::new(
+                kind,
+                call,
+                format!("injected failure of mutating call #{n}"),
+            ));
         }
         Ok(())
     }
@@ -98,20 +126,51 @@ impl MemoryIam {
     fn id_of(type_name: &str, v: &Value) -> Result<String, ProviderError> {
         let get = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         let id = match type_name {
-            "aws_iam_policy" => get("name").map(|n| format!("arn:aws:iam::{ACCOUNT}:policy{}{n}", get("path").unwrap_or("/".into()))),
-            "aws_iam_role_policy_attachment" => get("role").zip(get("policy_arn")).map(|(r, p)| format!("{r}/{p}")),
-            "aws_iam_role_policy" => get("role").zip(get("name")).map(|(r, n)| format!("{r}:{n}")),
+            "aws_iam_policy" => get("name").map(|n| {
+                format!(
+                    "arn:aws:iam::{ACCOUNT}:policy{}{n}",
+                    get("path").unwrap_or("/".into())
+                )
+            }),
+            "aws_iam_role_policy_attachment" => get("role")
+                .zip(get("policy_arn"))
+                .map(|(r, p)| format!("{r}/{p}")),
+            "aws_iam_role_policy" => get("role")
+                .zip(get("name"))
+                .map(|(r, n)| format!("{r}:{n}")),
             _ => get("name"),
         };
-        id.ok_or_else(|| ProviderError::new(ErrorKind::InvalidInput, format!("create {type_name}"), "required identifying attributes are missing"))
+        id.ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::InvalidInput,
+                format!("create {type_name}"),
+                "required identifying attributes are missing",
+            )
+        })
     }
 
-    fn finish(&self, type_name: &str, planned: &Value, account: &mut Account) -> Result<Value, ProviderError> {
+    fn finish(
+        &self,
+        type_name: &str,
+        planned: &Value,
+        account: &mut Account,
+    ) -> Result<Value, ProviderError> {
         let mut map = planned.as_object().cloned().unwrap_or_default();
-        if map.get("name").is_none_or(|n| n.is_null() || n.is_unknown()) && type_name != "aws_iam_role_policy_attachment" {
+        if map
+            .get("name")
+            .is_none_or(|n| n.is_null() || n.is_unknown())
+            && type_name != "aws_iam_role_policy_attachment"
+        {
             account.next_unique += 1;
-            let prefix = map.get("name_prefix").and_then(Value::as_str).unwrap_or("aiu-").to_owned();
-            map.insert("name".into(), Value::from(format!("{prefix}{:026}", account.next_unique)));
+            let prefix = map
+                .get("name_prefix")
+                .and_then(Value::as_str)
+                .unwrap_or("aiu-")
+                .to_owned();
+            map.insert(
+                "name".into(),
+                Value::from(format!("{prefix}{:026}", account.next_unique)),
+            );
         }
         let id = Self::id_of(type_name, &Value::Object(map.clone()))?;
         account.next_unique += 1;
@@ -122,7 +181,9 @@ impl MemoryIam {
                     "id" => Value::from(id.clone()),
                     "arn" => Value::from(match type_name {
                         "aws_iam_policy" => id.clone(),
-                        "aws_iam_instance_profile" => format!("arn:aws:iam::{ACCOUNT}:instance-profile/{id}"),
+                        "aws_iam_instance_profile" => {
+                            format!("arn:aws:iam::{ACCOUNT}:instance-profile/{id}")
+                        }
                         _ => format!("arn:aws:iam::{ACCOUNT}:role/{id}"),
                     }),
                     "unique_id" | "policy_id" => Value::from(unique.clone()),
@@ -147,14 +208,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Provider for MemoryIam {
     async fn caller_identity(&self) -> Result<CallerIdentity, ProviderError> {
         self.count("sts:GetCallerIdentity");
-        Ok(CallerIdentity { account_id: ACCOUNT.into(), arn: format!("arn:aws:iam::{ACCOUNT}:user/test"), user_id: "AIDATEST".into() })
+        Ok(CallerIdentity {
+            account_id: ACCOUNT.into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/test"),
+            user_id: "AIDATEST".into(),
+        })
     }
 
     fn region(&self) -> String {
         "us-east-1".into()
     }
 
-    async fn read_data_source(&self, type_name: &str, args: &Value) -> Result<Value, ProviderError> {
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        args: &Value,
+    ) -> Result<Value, ProviderError> {
         let mut map = args.as_object().cloned().unwrap_or_default();
         match type_name {
             "aws_caller_identity" => {
@@ -173,27 +242,57 @@ impl Provider for MemoryIam {
             }
             "aws_iam_role" | "aws_iam_policy" => {
                 self.count("iam:Get");
-                let key = args.get("name").or_else(|| args.get("arn")).and_then(Value::as_str).unwrap_or_default();
+                let key = args
+                    .get("name")
+                    .or_else(|| args.get("arn"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let account = lock(&self.account);
                 let found = account
                     .objects
                     .get(type_name)
-                    .and_then(|m| m.values().find(|v| v.get("name").and_then(Value::as_str) == Some(key) || v.get("arn").and_then(Value::as_str) == Some(key)))
+                    .and_then(|m| {
+                        m.values().find(|v| {
+                            v.get("name").and_then(Value::as_str) == Some(key)
+                                || v.get("arn").and_then(Value::as_str) == Some(key)
+                        })
+                    })
                     .cloned();
-                found.ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "iam:Get", format!("{type_name} `{key}` does not exist")))
+                found.ok_or_else(|| {
+                    ProviderError::new(
+                        ErrorKind::NotFound,
+                        "iam:Get",
+                        format!("{type_name} `{key}` does not exist"),
+                    )
+                })
             }
-            other => Err(ProviderError::new(ErrorKind::InvalidInput, "read", format!("unsupported data source {other}"))),
+            other => Err(ProviderError::new(
+                ErrorKind::InvalidInput,
+                "read",
+                format!("unsupported data source {other}"),
+            )),
         }
     }
 
-    async fn refresh(&self, items: &[RefreshItem]) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError> {
+    async fn refresh(
+        &self,
+        items: &[RefreshItem],
+    ) -> Result<Vec<Result<Option<Value>, ProviderError>>, ProviderError> {
         self.count("iam:GetAccountAuthorizationDetails");
         let account = lock(&self.account);
         Ok(items
             .iter()
             .map(|item| {
-                let id = item.state.get("id").and_then(Value::as_str).unwrap_or_default();
-                Ok(account.objects.get(&item.type_name).and_then(|m| m.get(id)).cloned())
+                let id = item
+                    .state
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Ok(account
+                    .objects
+                    .get(&item.type_name)
+                    .and_then(|m| m.get(id))
+                    .cloned())
             })
             .collect())
     }
@@ -203,22 +302,47 @@ impl Provider for MemoryIam {
         self.mutating(&call).await?;
         let mut account = lock(&self.account);
         let value = self.finish(type_name, planned, &mut account)?;
-        let id = value.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let table = account.objects.entry(type_name.to_owned()).or_default();
         if table.contains_key(&id) {
-            return Err(ProviderError::new(ErrorKind::AlreadyExists, call, format!("{type_name} `{id}` already exists")));
+            return Err(ProviderError::new(
+                ErrorKind::AlreadyExists,
+                call,
+                format!("{type_name} `{id}` already exists"),
+            ));
         }
         table.insert(id, value.clone());
         Ok(value)
     }
 
-    async fn update(&self, type_name: &str, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+    async fn update(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError> {
         let call = format!("update {type_name}");
         self.mutating(&call).await?;
-        let id = prior.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let id = prior
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let mut account = lock(&self.account);
-        let Some(current) = account.objects.get_mut(type_name).and_then(|m| m.get_mut(&id)) else {
-            return Err(ProviderError::new(ErrorKind::NotFound, call, format!("{type_name} `{id}` does not exist")));
+        let Some(current) = account
+            .objects
+            .get_mut(type_name)
+            .and_then(|m| m.get_mut(&id))
+        else {
+            return Err(ProviderError::new(
+                ErrorKind::NotFound,
+                call,
+                format!("{type_name} `{id}` does not exist"),
+            ));
         };
         let mut merged = current.as_object().cloned().unwrap_or_default();
         for (k, v) in planned.as_object().cloned().unwrap_or_default() {
@@ -239,24 +363,49 @@ impl Provider for MemoryIam {
             let attached = account
                 .objects
                 .get("aws_iam_role_policy_attachment")
-                .is_some_and(|m| m.values().any(|a| a.get("role").and_then(Value::as_str) == Some(id)));
+                .is_some_and(|m| {
+                    m.values()
+                        .any(|a| a.get("role").and_then(Value::as_str) == Some(id))
+                });
             if attached {
-                return Err(ProviderError::new(ErrorKind::Conflict, call, format!("role `{id}` still has attached policies")));
+                return Err(ProviderError::new(
+                    ErrorKind::Conflict,
+                    call,
+                    format!("role `{id}` still has attached policies"),
+                ));
             }
         }
-        match account.objects.get_mut(type_name).and_then(|m| m.remove(id)) {
+        match account
+            .objects
+            .get_mut(type_name)
+            .and_then(|m| m.remove(id))
+        {
             Some(_) => Ok(()),
-            None => Err(ProviderError::new(ErrorKind::NotFound, call, format!("{type_name} `{id}` does not exist"))),
+            None => Err(ProviderError::new(
+                ErrorKind::NotFound,
+                call,
+                format!("{type_name} `{id}` does not exist"),
+            )),
         }
     }
 
     async fn import(&self, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
         self.count("import");
-        Ok(lock(&self.account).objects.get(type_name).and_then(|m| m.get(id)).cloned())
+        Ok(lock(&self.account)
+            .objects
+            .get(type_name)
+            .and_then(|m| m.get(id))
+            .cloned())
     }
 
-    async fn find_by_name(&self, type_name: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
-        let Ok(id) = Self::id_of(type_name, planned) else { return Ok(None) };
+    async fn find_by_name(
+        &self,
+        type_name: &str,
+        planned: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let Ok(id) = Self::id_of(type_name, planned) else {
+            return Ok(None);
+        };
         self.import(type_name, &id).await
     }
 
@@ -270,14 +419,22 @@ mod tests {
     use super::*;
 
     fn role(name: &str) -> Value {
-        Value::object([("name", Value::from(name)), ("assume_role_policy", Value::from("{}")), ("arn", Value::Unknown), ("id", Value::Unknown)])
+        Value::object([
+            ("name", Value::from(name)),
+            ("assume_role_policy", Value::from("{}")),
+            ("arn", Value::Unknown),
+            ("id", Value::Unknown),
+        ])
     }
 
     #[tokio::test]
     async fn create_fills_computed_attributes_and_refuses_duplicates() {
         let iam = MemoryIam::new();
         let created = iam.create("aws_iam_role", &role("r")).await.unwrap();
-        assert_eq!(created.get("arn"), Some(&Value::from("arn:aws:iam::123456789012:role/r")));
+        assert_eq!(
+            created.get("arn"),
+            Some(&Value::from("arn:aws:iam::123456789012:role/r"))
+        );
         let again = iam.create("aws_iam_role", &role("r")).await.unwrap_err();
         assert_eq!(again.kind, ErrorKind::AlreadyExists);
     }
@@ -285,9 +442,19 @@ mod tests {
     #[tokio::test]
     async fn injected_failure_hits_the_nth_mutating_call_only() {
         let iam = MemoryIam::new();
-        iam.set_faults(Faults { fail_calls: [2].into(), fail_kind: Some(ErrorKind::Throttled), ..Faults::default() });
+        iam.set_faults(Faults {
+            fail_calls: [2].into(),
+            fail_kind: Some(ErrorKind::Throttled),
+            ..Faults::default()
+        });
         assert!(iam.create("aws_iam_role", &role("a")).await.is_ok());
-        assert_eq!(iam.create("aws_iam_role", &role("b")).await.unwrap_err().kind, ErrorKind::Throttled);
+        assert_eq!(
+            iam.create("aws_iam_role", &role("b"))
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Throttled
+        );
         assert!(iam.create("aws_iam_role", &role("c")).await.is_ok());
     }
 
@@ -295,9 +462,18 @@ mod tests {
     async fn deleting_a_role_with_attachments_conflicts() {
         let iam = MemoryIam::new();
         iam.create("aws_iam_role", &role("r")).await.unwrap();
-        let att = Value::object([("role", Value::from("r")), ("policy_arn", Value::from("arn:aws:iam::aws:policy/X")), ("id", Value::Unknown)]);
-        iam.create("aws_iam_role_policy_attachment", &att).await.unwrap();
+        let att = Value::object([
+            ("role", Value::from("r")),
+            ("policy_arn", Value::from("arn:aws:iam::aws:policy/X")),
+            ("id", Value::Unknown),
+        ]);
+        iam.create("aws_iam_role_policy_attachment", &att)
+            .await
+            .unwrap();
         let prior = Value::object([("id", Value::from("r"))]);
-        assert_eq!(iam.delete("aws_iam_role", &prior).await.unwrap_err().kind, ErrorKind::Conflict);
+        assert_eq!(
+            iam.delete("aws_iam_role", &prior).await.unwrap_err().kind,
+            ErrorKind::Conflict
+        );
     }
 }

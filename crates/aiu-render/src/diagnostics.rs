@@ -60,7 +60,15 @@ fn snippet(out: &mut String, style: &Style, severity: Severity, span: &Span, sou
         }
         let (text, cols) = expand(lines[n - 1]);
         let len_chars = cols.len() - 1;
-        let start = if n == first { span.start.column } else { lines[n - 1].chars().take_while(|c| c.is_whitespace()).count() + 1 };
+        let start = if n == first {
+            span.start.column
+        } else {
+            lines[n - 1]
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .count()
+                + 1
+        };
         let end = if n == last && (last > first || span.end.column > span.start.column) {
             span.end.column
         } else if n == last && last == first {
@@ -70,11 +78,21 @@ fn snippet(out: &mut String, style: &Style, severity: Severity, span: &Span, sou
         };
         let (from, to) = display_range(&cols, start, end);
         out.push_str(&format!("  {n:>width$} | {}\n", text.trim_end()));
-        out.push_str(&format!("  {} | {}{}\n", " ".repeat(width), " ".repeat(from), paint(&"^".repeat(to - from))));
+        out.push_str(&format!(
+            "  {} | {}{}\n",
+            " ".repeat(width),
+            " ".repeat(from),
+            paint(&"^".repeat(to - from))
+        ));
     }
 }
 
-fn render_one(out: &mut String, style: &Style, d: &Diagnostic, sources: &dyn Fn(&Path) -> Option<String>) {
+fn render_one(
+    out: &mut String,
+    style: &Style,
+    d: &Diagnostic,
+    sources: &dyn Fn(&Path) -> Option<String>,
+) {
     out.push('\n');
     let label = match d.severity {
         Severity::Error => style.bold_red("Error:"),
@@ -83,7 +101,11 @@ fn render_one(out: &mut String, style: &Style, d: &Diagnostic, sources: &dyn Fn(
     out.push_str(&format!("{label} {}\n", style.bold(&d.summary)));
     if let Some(span) = &d.span {
         out.push('\n');
-        out.push_str(&format!("  on {} line {} ({span}):\n", span.file.display(), span.start.line));
+        out.push_str(&format!(
+            "  on {} line {} ({span}):\n",
+            span.file.display(),
+            span.start.line
+        ));
         if let Some(source) = sources(&span.file) {
             snippet(out, style, d.severity, span, &source);
         }
@@ -98,7 +120,11 @@ fn render_one(out: &mut String, style: &Style, d: &Diagnostic, sources: &dyn Fn(
 /// Renders diagnostics like Terraform: a blank line, `Error: summary` (or `Warning:`), then
 /// `on FILE line L (FILE:L:C):` with the source line and the span underlined (`sources` reads
 /// a file's text; without it the snippet is left out), then the detail.
-pub fn render_diagnostics(diags: &Diagnostics, sources: &dyn Fn(&Path) -> Option<String>, color: bool) -> String {
+pub fn render_diagnostics(
+    diags: &Diagnostics,
+    sources: &dyn Fn(&Path) -> Option<String>,
+    color: bool,
+) -> String {
     let style = Style { color };
     let mut out = String::new();
     for d in diags.iter() {

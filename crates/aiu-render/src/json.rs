@@ -18,7 +18,13 @@ fn value_json(v: Option<&Value>) -> Json {
 
 fn unknown_json(v: Option<&Value>) -> Json {
     match v {
-        Some(v) => v.unknown_mask().unwrap_or_else(|| if matches!(v, Value::Object(_)) { json!({}) } else { json!(false) }),
+        Some(v) => v.unknown_mask().unwrap_or_else(|| {
+            if matches!(v, Value::Object(_)) {
+                json!({})
+            } else {
+                json!(false)
+            }
+        }),
         None => json!({}),
     }
 }
@@ -28,7 +34,14 @@ fn address_fields(address: &InstanceAddress) -> Map<String, Json> {
     let r = &address.resource;
     let mut m = Map::new();
     m.insert("address".into(), json!(address.to_string()));
-    m.insert("mode".into(), json!(if r.mode == ResourceMode::Data { "data" } else { "managed" }));
+    m.insert(
+        "mode".into(),
+        json!(if r.mode == ResourceMode::Data {
+            "data"
+        } else {
+            "managed"
+        }),
+    );
     m.insert("type".into(), json!(r.type_name));
     m.insert("name".into(), json!(r.name));
     match &address.key {
@@ -44,7 +57,11 @@ fn address_fields(address: &InstanceAddress) -> Map<String, Json> {
     m
 }
 
-fn change_object(actions: &[&str], before: Option<&Value>, after: Option<&Value>) -> Map<String, Json> {
+fn change_object(
+    actions: &[&str],
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("actions".into(), json!(actions));
     m.insert("before".into(), value_json(before));
@@ -71,17 +88,25 @@ fn action_reason(c: &ResourceChange) -> Option<&'static str> {
     })
 }
 
-fn object_differs(before: Option<&Value>, after: Option<&Value>, address: &InstanceAddress) -> bool {
+fn object_differs(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    address: &InstanceAddress,
+) -> bool {
     let empty = std::collections::BTreeMap::new();
     let b = before.and_then(Value::as_object).unwrap_or(&empty);
     let a = after.and_then(Value::as_object).unwrap_or(&empty);
     let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     let differs = keys.into_iter().any(|k| {
-        let (x, y) = (b.get(k).filter(|v| !v.is_null()), a.get(k).filter(|v| !v.is_null()));
+        let (x, y) = (
+            b.get(k).filter(|v| !v.is_null()),
+            a.get(k).filter(|v| !v.is_null()),
+        );
         match (x, y) {
             (None, None) => false,
             (Some(Value::String(x)), Some(Value::String(y)))
-                if attr_type(address.resource.mode, &address.resource.type_name, k) == Some(AttrType::PolicyJson) =>
+                if attr_type(address.resource.mode, &address.resource.type_name, k)
+                    == Some(AttrType::PolicyJson) =>
             {
                 !policy::equivalent(x, y)
             }
@@ -94,7 +119,9 @@ fn object_differs(before: Option<&Value>, after: Option<&Value>, address: &Insta
 fn resource_change_json(c: &ResourceChange) -> Json {
     let mut m = address_fields(&c.address);
     let actions: Vec<&str> = match c.action {
-        Action::Import if object_differs(c.before.as_ref(), c.after.as_ref(), &c.address) => vec!["update"],
+        Action::Import if object_differs(c.before.as_ref(), c.after.as_ref(), &c.address) => {
+            vec!["update"]
+        }
         a => a.json_actions().to_vec(),
     };
     let mut change = change_object(&actions, c.before.as_ref(), c.after.as_ref());
@@ -123,7 +150,9 @@ fn changed_policies(c: &ResourceChange) -> Vec<(&String, &str, &str)> {
     };
     let mut out = Vec::new();
     for (name, after) in a {
-        if attr_type(c.address.resource.mode, &c.address.resource.type_name, name) != Some(AttrType::PolicyJson) {
+        if attr_type(c.address.resource.mode, &c.address.resource.type_name, name)
+            != Some(AttrType::PolicyJson)
+        {
             continue;
         }
         let (Some(Value::String(before)), Value::String(after)) = (b.get(name), after) else {
@@ -199,8 +228,15 @@ pub fn plan_json_with_configuration(plan: &Plan, configuration: Option<&Json>) -
         .iter()
         .map(|d| {
             let mut m = address_fields(&d.address);
-            let actions: &[&str] = if d.after.is_some() { &["update"] } else { &["delete"] };
-            m.insert("change".into(), Json::Object(change_object(actions, Some(&d.before), d.after.as_ref())));
+            let actions: &[&str] = if d.after.is_some() {
+                &["update"]
+            } else {
+                &["delete"]
+            };
+            m.insert(
+                "change".into(),
+                Json::Object(change_object(actions, Some(&d.before), d.after.as_ref())),
+            );
             Json::Object(m)
         })
         .collect();
@@ -212,7 +248,13 @@ pub fn plan_json_with_configuration(plan: &Plan, configuration: Option<&Json>) -
         m.insert("actions".into(), json!(actions));
         m.insert("before".into(), value_json(o.before.as_ref()));
         m.insert("after".into(), value_json(o.after.as_ref()));
-        m.insert("after_unknown".into(), o.after.as_ref().and_then(Value::unknown_mask).unwrap_or(json!(false)));
+        m.insert(
+            "after_unknown".into(),
+            o.after
+                .as_ref()
+                .and_then(Value::unknown_mask)
+                .unwrap_or(json!(false)),
+        );
         m.insert("before_sensitive".into(), json!(o.sensitive));
         m.insert("after_sensitive".into(), json!(o.sensitive));
         outputs.insert(o.name.clone(), Json::Object(m));
@@ -222,16 +264,25 @@ pub fn plan_json_with_configuration(plan: &Plan, configuration: Option<&Json>) -
     let mut root = Map::new();
     root.insert("format_version".into(), json!(PLAN_FORMAT_VERSION));
     root.insert("aiu_version".into(), json!(crate::AIU_VERSION));
-    root.insert("applyable".into(), json!(plan.has_changes() || has_output_changes));
+    root.insert(
+        "applyable".into(),
+        json!(plan.has_changes() || has_output_changes),
+    );
     root.insert("complete".into(), json!(true));
     root.insert("errored".into(), json!(false));
     root.insert("destroy".into(), json!(plan.destroy));
     root.insert("prior_lineage".into(), json!(plan.prior_lineage));
     root.insert("prior_serial".into(), json!(plan.prior_serial));
     root.insert("resource_drift".into(), Json::Array(resource_drift));
-    root.insert("resource_changes".into(), Json::Array(changes.iter().map(|c| resource_change_json(c)).collect()));
+    root.insert(
+        "resource_changes".into(),
+        Json::Array(changes.iter().map(|c| resource_change_json(c)).collect()),
+    );
     root.insert("output_changes".into(), Json::Object(outputs));
-    root.insert("policy_changes".into(), Json::Array(changes.iter().flat_map(|c| policy_changes(c)).collect()));
+    root.insert(
+        "policy_changes".into(),
+        Json::Array(changes.iter().flat_map(|c| policy_changes(c)).collect()),
+    );
     if let Some(config) = configuration {
         root.insert("configuration".into(), config.clone());
     }

@@ -18,7 +18,9 @@ const RULE: &str = "────────────────────
 
 /// The type of one attribute of a resource type, from its schema.
 pub(crate) fn attr_type(mode: ResourceMode, type_name: &str, attr: &str) -> Option<AttrType> {
-    schema_for(mode, type_name).and_then(|s| s.attribute(attr)).map(|a| a.ty)
+    schema_for(mode, type_name)
+        .and_then(|s| s.attribute(attr))
+        .map(|a| a.ty)
 }
 
 /// Changes shown in the plan: no-ops never, data sources only when read during apply.
@@ -46,11 +48,17 @@ fn import_changes(c: &ResourceChange) -> bool {
 
 fn same_attributes(c: &ResourceChange) -> bool {
     let (b, a) = (object(c.before.as_ref()), object(c.after.as_ref()));
-    let w = Writer { style: Style { color: false }, policy_diff: crate::PolicyDiffStyle::Statements };
+    let w = Writer {
+        style: Style { color: false },
+        policy_diff: crate::PolicyDiffStyle::Statements,
+    };
     let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     let same = keys.into_iter().all(|k| {
         let ty = attr_type(c.address.resource.mode, &c.address.resource.type_name, k);
-        match (b.get(k).filter(|v| !v.is_null()), a.get(k).filter(|v| !v.is_null())) {
+        match (
+            b.get(k).filter(|v| !v.is_null()),
+            a.get(k).filter(|v| !v.is_null()),
+        ) {
             (None, None) => true,
             (Some(x), Some(y)) => w.same(x, y, ty),
             _ => false,
@@ -74,7 +82,11 @@ fn block_symbol(style: &Style, action: Action, import_update: bool) -> String {
 
 fn block_opener(address: &InstanceAddress) -> String {
     let r = &address.resource;
-    let kind = if r.mode == ResourceMode::Data { "data" } else { "resource" };
+    let kind = if r.mode == ResourceMode::Data {
+        "data"
+    } else {
+        "resource"
+    };
     format!("{kind} \"{}\" \"{}\" {{", r.type_name, r.name)
 }
 
@@ -82,7 +94,9 @@ fn reason_line(c: &ResourceChange) -> Option<String> {
     let text = match c.reason.as_ref()? {
         ChangeReason::NotInConfig => format!("because {} is not in configuration", c.address),
         ChangeReason::KeyNotInConfig => match &c.address.key {
-            InstanceKey::Int(_) => format!("because index {} is out of range for count", c.address.key),
+            InstanceKey::Int(_) => {
+                format!("because index {} is out of range for count", c.address.key)
+            }
             InstanceKey::Str(_) => format!("because key {} is not in for_each map", c.address.key),
             InstanceKey::None => format!("because {} is not in configuration", c.address),
         },
@@ -119,24 +133,49 @@ fn attribute_lines(
     let mut hidden = 0;
     for name in names {
         let ty = attr_type(mode, type_name, name);
-        let (bv, av) = (b.get(name).filter(|v| !v.is_null()), a.get(name).filter(|v| !v.is_null()));
+        let (bv, av) = (
+            b.get(name).filter(|v| !v.is_null()),
+            a.get(name).filter(|v| !v.is_null()),
+        );
         let changed = match (bv, av) {
             (None, None) => continue,
             (Some(x), Some(y)) => !w.same(x, y, ty),
             _ => true,
         };
-        if changed || only_after || only_before || show_all_unchanged || IDENTIFYING.contains(&name.as_str()) {
+        if changed
+            || only_after
+            || only_before
+            || show_all_unchanged
+            || IDENTIFYING.contains(&name.as_str())
+        {
             shown.push((name, changed));
         } else {
             hidden += 1;
         }
     }
-    let width = shown.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
+    let width = shown
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
     for (name, _) in &shown {
         let ty = attr_type(mode, type_name, name);
-        let suffix = if replace_paths.iter().any(|p| p == *name) { " # forces replacement" } else { "" };
+        let suffix = if replace_paths.iter().any(|p| p == *name) {
+            " # forces replacement"
+        } else {
+            ""
+        };
         let key = pad(name, width);
-        w.entry(out, &key, ATTR_COL, b.get(*name), a.get(*name), ty, Keys::Object, suffix);
+        w.entry(
+            out,
+            &key,
+            ATTR_COL,
+            b.get(*name),
+            a.get(*name),
+            ty,
+            Keys::Object,
+            suffix,
+        );
     }
     w.hidden(out, ATTR_COL, hidden, "attribute", "attributes");
 }
@@ -159,7 +198,10 @@ fn render_change(w: &Writer, out: &mut String, c: &ResourceChange) {
     if c.action == Action::Import {
         if let Some(id) = &c.import_id {
             if import_update {
-                out.push_str(&format!("  # (imported from {})\n", serde_json::Value::String(id.clone())));
+                out.push_str(&format!(
+                    "  # (imported from {})\n",
+                    serde_json::Value::String(id.clone())
+                ));
             }
         }
     }
@@ -167,14 +209,26 @@ fn render_change(w: &Writer, out: &mut String, c: &ResourceChange) {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(&format!("{} {}\n", block_symbol(style, c.action, import_update), block_opener(&c.address)));
+    out.push_str(&format!(
+        "{} {}\n",
+        block_symbol(style, c.action, import_update),
+        block_opener(&c.address)
+    ));
     let (before, after) = match c.action {
         Action::Create | Action::Read => (None, c.after.as_ref()),
         Action::Delete => (c.before.as_ref(), None),
         _ => (c.before.as_ref(), c.after.as_ref()),
     };
     let pure_import = c.action == Action::Import && !import_update;
-    attribute_lines(w, out, &c.address, before, after, &c.replace_paths, pure_import);
+    attribute_lines(
+        w,
+        out,
+        &c.address,
+        before,
+        after,
+        &c.replace_paths,
+        pure_import,
+    );
     out.push_str("    }\n");
 }
 
@@ -184,26 +238,52 @@ fn render_drift(w: &Writer, out: &mut String, d: &Drift) {
     match &d.after {
         Some(after) => {
             out.push_str(&format!("  # {addr} has changed\n"));
-            out.push_str(&format!("  {} {}\n", style.yellow("~"), block_opener(&d.address)));
+            out.push_str(&format!(
+                "  {} {}\n",
+                style.yellow("~"),
+                block_opener(&d.address)
+            ));
             attribute_lines(w, out, &d.address, Some(&d.before), Some(after), &[], false);
         }
         None => {
             out.push_str(&format!("  # {addr} has been deleted\n"));
-            out.push_str(&format!("  {} {}\n", style.red("-"), block_opener(&d.address)));
+            out.push_str(&format!(
+                "  {} {}\n",
+                style.red("-"),
+                block_opener(&d.address)
+            ));
             // Only the identifying attributes: the rest is gone with the object.
             let before = object(Some(&d.before));
             let ids: Vec<(&String, &Value)> = before
                 .iter()
-                .filter(|(k, v)| !v.is_null() && (IDENTIFYING.contains(&k.as_str()) || k.as_str() == "arn"))
+                .filter(|(k, v)| {
+                    !v.is_null() && (IDENTIFYING.contains(&k.as_str()) || k.as_str() == "arn")
+                })
                 .collect();
-            let width = ids.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+            let width = ids
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0);
             for (k, v) in &ids {
-                w.entry(out, &pad(k, width), ATTR_COL, Some(v), None, None, Keys::Object, "");
+                w.entry(
+                    out,
+                    &pad(k, width),
+                    ATTR_COL,
+                    Some(v),
+                    None,
+                    None,
+                    Keys::Object,
+                    "",
+                );
             }
             let rest = before.values().filter(|v| !v.is_null()).count() - ids.len();
             if rest > 0 {
                 let noun = if rest == 1 { "attribute" } else { "attributes" };
-                out.push_str(&format!("{}# ({rest} more {noun} hidden)\n", " ".repeat(ATTR_COL)));
+                out.push_str(&format!(
+                    "{}# ({rest} more {noun} hidden)\n",
+                    " ".repeat(ATTR_COL)
+                ));
             }
         }
     }
@@ -214,7 +294,11 @@ fn render_outputs_section(w: &Writer, out: &mut String, outputs: &[&OutputChange
     out.push_str(&format!("{}\n", w.style.bold("Changes to Outputs:")));
     let mut outputs = outputs.to_vec();
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    let width = outputs.iter().map(|o| key_repr(&o.name, Keys::Object).chars().count()).max().unwrap_or(0);
+    let width = outputs
+        .iter()
+        .map(|o| key_repr(&o.name, Keys::Object).chars().count())
+        .max()
+        .unwrap_or(0);
     let sensitive = Value::String("(sensitive value)".into());
     for o in outputs {
         let key = pad(&key_repr(&o.name, Keys::Object), width);
@@ -225,10 +309,17 @@ fn render_outputs_section(w: &Writer, out: &mut String, outputs: &[&OutputChange
             _ => (o.before.as_ref(), o.after.as_ref()),
         };
         let mask = |v: Option<&Value>| v.filter(|v| !v.is_null()).map(|_| &sensitive);
-        let (before, after) = if o.sensitive { (mask(before), mask(after)) } else { (before, after) };
+        let (before, after) = if o.sensitive {
+            (mask(before), mask(after))
+        } else {
+            (before, after)
+        };
         // An update whose both sides render alike (e.g. a sensitive value) still shows `~`.
         if before.is_some() && after.is_some() && before == after && o.action == Action::Update {
-            line.push_str(&format!("  {} {key} = (sensitive value)\n", w.glyph(Glyph::Change)));
+            line.push_str(&format!(
+                "  {} {key} = (sensitive value)\n",
+                w.glyph(Glyph::Change)
+            ));
         } else {
             w.entry(&mut line, &key, 4, before, after, None, Keys::Object, "");
         }
@@ -259,7 +350,9 @@ fn counts_line(style: &Style, changes: &[&ResourceChange]) -> String {
     }
     let head = style.bold("Plan:");
     if import > 0 {
-        format!("{head} {import} to import, {add} to add, {change} to change, {destroy} to destroy.")
+        format!(
+            "{head} {import} to import, {add} to add, {change} to change, {destroy} to destroy."
+        )
     } else {
         format!("{head} {add} to add, {change} to change, {destroy} to destroy.")
     }
@@ -269,14 +362,20 @@ fn counts_line(style: &Style, changes: &[&ResourceChange]) -> String {
 /// the `Plan:` summary and output changes. Without `opts.color` the text has no escape codes.
 pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> String {
     let style = Style { color: opts.color };
-    let w = Writer { style, policy_diff: opts.policy_diff };
+    let w = Writer {
+        style,
+        policy_diff: opts.policy_diff,
+    };
     let mut out = String::new();
 
     if !plan.drift.is_empty() {
         let mut drift: Vec<&Drift> = plan.drift.iter().collect();
         drift.sort_by(|a, b| a.address.cmp(&b.address));
         out.push('\n');
-        out.push_str(&format!("{}\n\n", style.bold("Note: Objects have changed outside of aiu")));
+        out.push_str(&format!(
+            "{}\n\n",
+            style.bold("Note: Objects have changed outside of aiu")
+        ));
         out.push_str(
             "aiu detected the following changes made outside of aiu since the last \"aiu apply\" which may have affected this plan:\n\n",
         );
@@ -292,7 +391,11 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> String {
     }
 
     let changes = visible(plan);
-    let outputs: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
+    let outputs: Vec<&OutputChange> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
 
     if changes.is_empty() {
         if outputs.is_empty() {
@@ -327,7 +430,11 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> String {
         out.push_str(&format!("  {} update in-place\n", style.yellow("~")));
     }
     if has(&|c| c.action == Action::Replace) {
-        out.push_str(&format!("{}/{} destroy and then create replacement\n", style.red("-"), style.green("+")));
+        out.push_str(&format!(
+            "{}/{} destroy and then create replacement\n",
+            style.red("-"),
+            style.green("+")
+        ));
     }
     if has(&|c| c.action == Action::Read) {
         out.push_str(&format!(" {} read (data resources)\n", style.cyan("<=")));

@@ -16,7 +16,10 @@ pub(crate) fn statement_diff(before: &str, after: &str, indent: usize) -> Option
     let n = diff.unchanged_statements;
     if n > 0 {
         let noun = if n == 1 { "statement" } else { "statements" };
-        text.push_str(&format!("{}# ({n} unchanged {noun} hidden)\n", " ".repeat(indent + 2)));
+        text.push_str(&format!(
+            "{}# ({n} unchanged {noun} hidden)\n",
+            " ".repeat(indent + 2)
+        ));
     }
     Some(text)
 }
@@ -34,5 +37,6 @@ pub(crate) fn json_diff(before: &str, after: &str) -> String {
 
 /// The statement diff as JSON, for `policy_changes` in `plan_json`.
 pub(crate) fn diff_json(before: &str, after: &str) -> serde_json::Value {
-    serde_json::to_value(aiu_policy::diff_policies(before, after)).unwrap_or(serde_json::Value::Null)
+    serde_json::to_value(aiu_policy::diff_policies(before, after))
+        .unwrap_or(serde_json::Value::Null)
 }

@@ -9,7 +9,10 @@ use aiu_state::{OutputState, PendingOperationKind, State};
 use std::collections::BTreeMap;
 
 fn writer() -> Writer {
-    Writer { style: Style { color: false }, policy_diff: PolicyDiffStyle::Statements }
+    Writer {
+        style: Style { color: false },
+        policy_diff: PolicyDiffStyle::Statements,
+    }
 }
 
 /// Renders the state like `terraform show`: one `# address:` comment and block per instance
@@ -23,18 +26,38 @@ pub fn render_state(state: &State) -> String {
     let mut out = String::new();
     for (address, instance) in state.instances() {
         let r = &address.resource;
-        let kind = if r.mode == ResourceMode::Data { "data" } else { "resource" };
-        out.push_str(&format!("# {address}:\n{kind} \"{}\" \"{}\" {{\n", r.type_name, r.name));
+        let kind = if r.mode == ResourceMode::Data {
+            "data"
+        } else {
+            "resource"
+        };
+        out.push_str(&format!(
+            "# {address}:\n{kind} \"{}\" \"{}\" {{\n",
+            r.type_name, r.name
+        ));
         let attrs: Vec<(&String, Value)> = instance
             .attributes
             .iter()
             .map(|(k, v)| (k, Value::from_json(v)))
             .filter(|(_, v)| !v.is_null())
             .collect();
-        let width = attrs.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = attrs
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, v) in &attrs {
             let ty = attr_type(r.mode, &r.type_name, k);
-            w.entry(&mut out, &pad(k, width), 4, Some(v), Some(v), ty, Keys::Object, "");
+            w.entry(
+                &mut out,
+                &pad(k, width),
+                4,
+                Some(v),
+                Some(v),
+                ty,
+                Keys::Object,
+                "",
+            );
         }
         out.push_str("}\n\n");
     }
@@ -50,8 +73,15 @@ pub fn render_state(state: &State) -> String {
                 PendingOperationKind::Update => "update",
                 PendingOperationKind::Delete => "delete",
             };
-            let name = p.intended_name.as_ref().map(|n| format!(" (name {})", serde_json::Value::String(n.clone()))).unwrap_or_default();
-            out.push_str(&format!("  {op} {}{name}, started {}\n", p.address, p.started_at));
+            let name = p
+                .intended_name
+                .as_ref()
+                .map(|n| format!(" (name {})", serde_json::Value::String(n.clone())))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {op} {}{name}, started {}\n",
+                p.address, p.started_at
+            ));
         }
     }
     while out.ends_with("\n\n") {
@@ -67,7 +97,10 @@ pub fn render_outputs(state: &State) -> String {
 
 /// Renders output values as `name = value` lines (sorted, values multi-line like Terraform).
 /// Sensitive values are shown as `(sensitive value)` unless `reveal_sensitive`.
-pub fn render_output_values(outputs: &BTreeMap<String, OutputState>, reveal_sensitive: bool) -> String {
+pub fn render_output_values(
+    outputs: &BTreeMap<String, OutputState>,
+    reveal_sensitive: bool,
+) -> String {
     let w = writer();
     let mut out = String::new();
     for (name, o) in outputs {
@@ -76,7 +109,13 @@ pub fn render_output_values(outputs: &BTreeMap<String, OutputState>, reveal_sens
         if o.sensitive && !reveal_sensitive {
             out.push_str("(sensitive value)");
         } else {
-            w.value(&mut out, &Value::from_json(&o.value), 0, crate::values::Glyph::None, Keys::Object);
+            w.value(
+                &mut out,
+                &Value::from_json(&o.value),
+                0,
+                crate::values::Glyph::None,
+                Keys::Object,
+            );
         }
         out.push('\n');
     }

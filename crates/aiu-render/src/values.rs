@@ -62,7 +62,9 @@ pub(crate) fn policy_json(v: &Value, ty: Option<AttrType>) -> Option<Value> {
     }
     let text = v.as_str()?;
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(json @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => Some(Value::from_json(&json)),
+        Ok(json @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+            Some(Value::from_json(&json))
+        }
         _ => None,
     }
 }
@@ -77,7 +79,11 @@ fn lcs_pairs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
     let mut table = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            table[i][j] = if a[i] == b[j] { table[i + 1][j + 1] + 1 } else { table[i + 1][j].max(table[i][j + 1]) };
+            table[i][j] = if a[i] == b[j] {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -126,7 +132,10 @@ impl Writer {
     pub fn hidden(&self, out: &mut String, col: usize, n: usize, one: &str, many: &str) {
         if n > 0 {
             out.push_str(&spaces(col));
-            out.push_str(&format!("# ({} hidden)\n", plural(n, &format!("unchanged {one}"), &format!("unchanged {many}"))));
+            out.push_str(&format!(
+                "# ({} hidden)\n",
+                plural(n, &format!("unchanged {one}"), &format!("unchanged {many}"))
+            ));
         }
     }
 
@@ -168,9 +177,14 @@ impl Writer {
             Value::Object(map) if map.values().all(Value::is_null) => out.push_str("{}"),
             Value::Object(map) => {
                 // Null attributes are left out, as Terraform does.
-                let present: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
+                let present: Vec<(&String, &Value)> =
+                    map.iter().filter(|(_, v)| !v.is_null()).collect();
                 out.push_str("{\n");
-                let width = present.iter().map(|(k, _)| key_repr(k, keys).chars().count()).max().unwrap_or(0);
+                let width = present
+                    .iter()
+                    .map(|(k, _)| key_repr(k, keys).chars().count())
+                    .max()
+                    .unwrap_or(0);
                 for (k, item) in present {
                     out.push_str(&self.prefix(col + 4, g));
                     out.push_str(&pad(&key_repr(k, keys), width));
@@ -185,7 +199,14 @@ impl Writer {
     }
 
     /// Writes a top-level attribute value: policies as `jsonencode(...)`, maps with quoted keys.
-    pub fn attr_value(&self, out: &mut String, v: &Value, col: usize, g: Glyph, ty: Option<AttrType>) {
+    pub fn attr_value(
+        &self,
+        out: &mut String,
+        v: &Value,
+        col: usize,
+        g: Glyph,
+        ty: Option<AttrType>,
+    ) {
         if let Some(json) = policy_json(v, ty) {
             out.push_str("jsonencode(\n");
             out.push_str(&spaces(col + 4));
@@ -194,7 +215,11 @@ impl Writer {
             out.push_str(&spaces(col));
             out.push(')');
         } else {
-            let keys = if ty == Some(AttrType::MapOfString) { Keys::Map } else { Keys::Object };
+            let keys = if ty == Some(AttrType::MapOfString) {
+                Keys::Map
+            } else {
+                Keys::Object
+            };
             self.value(out, v, col, g, keys);
         }
     }
@@ -253,7 +278,15 @@ impl Writer {
         }
     }
 
-    fn typed_value(&self, out: &mut String, v: &Value, col: usize, g: Glyph, ty: Option<AttrType>, keys: Keys) {
+    fn typed_value(
+        &self,
+        out: &mut String,
+        v: &Value,
+        col: usize,
+        g: Glyph,
+        ty: Option<AttrType>,
+        keys: Keys,
+    ) {
         if ty.is_some() {
             self.attr_value(out, v, col, g, ty);
         } else {
@@ -275,7 +308,15 @@ impl Writer {
     }
 
     /// Writes the changed value (mid-line) of an entry whose before and after are both present.
-    fn change(&self, out: &mut String, before: &Value, after: &Value, col: usize, ty: Option<AttrType>, keys: Keys) {
+    fn change(
+        &self,
+        out: &mut String,
+        before: &Value,
+        after: &Value,
+        col: usize,
+        ty: Option<AttrType>,
+        keys: Keys,
+    ) {
         if ty == Some(AttrType::PolicyJson) {
             if let (Some(b), Some(a)) = (before.as_str(), after.as_str()) {
                 if self.policy_change(out, b, a, col) {
@@ -283,7 +324,11 @@ impl Writer {
                 }
             }
         }
-        let keys = if ty == Some(AttrType::MapOfString) { Keys::Map } else { keys };
+        let keys = if ty == Some(AttrType::MapOfString) {
+            Keys::Map
+        } else {
+            keys
+        };
         match (before, after) {
             (Value::Object(bm), Value::Object(am)) => {
                 out.push_str("{\n");
@@ -301,13 +346,24 @@ impl Writer {
                     .collect();
                 let mut changed = changed;
                 changed.sort();
-                let width = changed.iter().map(|k| key_repr(k, keys).chars().count()).max().unwrap_or(0);
+                let width = changed
+                    .iter()
+                    .map(|k| key_repr(k, keys).chars().count())
+                    .max()
+                    .unwrap_or(0);
                 for k in &changed {
                     let key = pad(&key_repr(k, keys), width);
                     self.entry(out, &key, col + 4, bm.get(*k), am.get(*k), None, keys, "");
                 }
-                let unchanged = am.iter().filter(|(k, v)| !v.is_null() && bm.get(*k) == Some(*v)).count();
-                let (one, many) = if keys == Keys::Map { ("element", "elements") } else { ("attribute", "attributes") };
+                let unchanged = am
+                    .iter()
+                    .filter(|(k, v)| !v.is_null() && bm.get(*k) == Some(*v))
+                    .count();
+                let (one, many) = if keys == Keys::Map {
+                    ("element", "elements")
+                } else {
+                    ("attribute", "attributes")
+                };
                 self.hidden(out, col + 4, unchanged, one, many);
                 out.push_str(&spaces(col));
                 out.push('}');
@@ -366,7 +422,10 @@ impl Writer {
             },
             PolicyDiffStyle::Json => {
                 let text = policy::json_diff(before, after);
-                let indented: String = text.lines().map(|l| format!("{}{l}\n", spaces(col + 2))).collect();
+                let indented: String = text
+                    .lines()
+                    .map(|l| format!("{}{l}\n", spaces(col + 2)))
+                    .collect();
                 ("(canonical policy JSON changed)", indented)
             }
         };

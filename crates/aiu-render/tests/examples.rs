@@ -12,9 +12,14 @@ fn plan_example(name: &str) -> (aiu_plan::Plan, String) {
 
 /// Plans one example offline with `-var name=value` settings.
 fn plan_example_with(name: &str, vars: &[&str]) -> (aiu_plan::Plan, String) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     let (config, mut diags) = aiu_config::load_dir(&dir);
-    let inputs = aiu_config::VarInputs { cli_vars: vars.iter().map(|v| v.to_string()).collect(), ..Default::default() };
+    let inputs = aiu_config::VarInputs {
+        cli_vars: vars.iter().map(|v| v.to_string()).collect(),
+        ..Default::default()
+    };
     let (variables, var_diags) = aiu_config::resolve_variables(&config, &inputs);
     diags.extend(var_diags);
     let prior = aiu_state::State::new();
@@ -29,7 +34,11 @@ fn plan_example_with(name: &str, vars: &[&str]) -> (aiu_plan::Plan, String) {
     let (planned, plan_diags) = plan(&input);
     diags.extend(plan_diags);
     let sources = |p: &Path| config.source(p).map(str::to_owned);
-    assert!(!diags.has_errors(), "examples/{name}:\n{}", render_diagnostics(&diags, &sources, false));
+    assert!(
+        !diags.has_errors(),
+        "examples/{name}:\n{}",
+        render_diagnostics(&diags, &sources, false)
+    );
     let text = render_plan(&planned, &RenderOptions::default());
     (planned, text)
 }
@@ -42,9 +51,21 @@ fn adds(plan: &aiu_plan::Plan) -> usize {
 fn single_role_plans_offline() {
     let (plan, text) = plan_example("single-role");
     assert_eq!(adds(&plan), 5, "{text}");
-    assert!(text.contains("# aws_iam_instance_profile.app will be created"), "{text}");
-    assert!(text.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{text}");
-    assert!(plan_json(&plan)["resource_changes"].as_array().unwrap().len() >= 5);
+    assert!(
+        text.contains("# aws_iam_instance_profile.app will be created"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 5 to add, 0 to change, 0 to destroy."),
+        "{text}"
+    );
+    assert!(
+        plan_json(&plan)["resource_changes"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
 }
 
 #[test]
@@ -53,9 +74,17 @@ fn for_each_roles_plans_offline() {
     // 3 roles, 1 shared policy, 3 shared attachments, 1 read-only attachment.
     assert_eq!(adds(&plan), 8, "{text}");
     for key in ["api", "batch", "worker"] {
-        assert!(text.contains(&format!("# aws_iam_role.service[\"{key}\"] will be created")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "# aws_iam_role.service[\"{key}\"] will be created"
+            )),
+            "{text}"
+        );
     }
-    assert!(text.contains("# aws_iam_role_policy_attachment.shared[2] will be created"), "{text}");
+    assert!(
+        text.contains("# aws_iam_role_policy_attachment.shared[2] will be created"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -81,12 +110,19 @@ fn ai_unlimited_plans_offline_with_defaults() {
 fn ai_unlimited_with_an_existing_manager_role() {
     let (plan, text) = plan_example_with(
         "ai-unlimited",
-        &["create_manager_role=false", "existing_manager_role_name=my-manager", "include_session_manager=false"],
+        &[
+            "create_manager_role=false",
+            "existing_manager_role_name=my-manager",
+            "include_session_manager=false",
+        ],
     );
     // workspaces policy + attachment, instance profile, engine role + inline policy.
     assert_eq!(adds(&plan), 5, "{text}");
     assert!(!text.contains("aws_iam_role.manager[0]"), "{text}");
     assert!(!text.contains("\"iam:CreateRole\""), "{text}");
     assert!(text.contains("\"iam:PutRolePolicy\""), "{text}");
-    assert!(text.contains("ai-unlimited-workspaces-without-iam-role-permissions"), "{text}");
+    assert!(
+        text.contains("ai-unlimited-workspaces-without-iam-role-permissions"),
+        "{text}"
+    );
 }

@@ -32,11 +32,22 @@ fn role(name: &str, trust: &str) -> Value {
 }
 
 fn inline(name: &str, policy: &str) -> Value {
-    obj(&[("name", name), ("id", &format!("app:{name}")), ("role", "app"), ("policy", policy)])
+    obj(&[
+        ("name", name),
+        ("id", &format!("app:{name}")),
+        ("role", "app"),
+        ("policy", policy),
+    ])
 }
 
-const PLAIN: RenderOptions = RenderOptions { color: false, policy_diff: PolicyDiffStyle::Statements };
-const JSON_DIFF: RenderOptions = RenderOptions { color: false, policy_diff: PolicyDiffStyle::Json };
+const PLAIN: RenderOptions = RenderOptions {
+    color: false,
+    policy_diff: PolicyDiffStyle::Statements,
+};
+const JSON_DIFF: RenderOptions = RenderOptions {
+    color: false,
+    policy_diff: PolicyDiffStyle::Json,
+};
 
 const TRUST_V1: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 // Same trust, written another way, plus a second principal.
@@ -60,9 +71,21 @@ const NARROW: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effe
 fn review_plan() -> Plan {
     Plan {
         changes: vec![
-            update("aws_iam_role.app", role("app", TRUST_V1), role("app", TRUST_V2)),
-            update("aws_iam_role_policy.guarded", inline("guarded", GUARDED_V1), inline("guarded", GUARDED_V2)),
-            update("aws_iam_role_policy.logs", inline("logs", WIDE), inline("logs", NARROW)),
+            update(
+                "aws_iam_role.app",
+                role("app", TRUST_V1),
+                role("app", TRUST_V2),
+            ),
+            update(
+                "aws_iam_role_policy.guarded",
+                inline("guarded", GUARDED_V1),
+                inline("guarded", GUARDED_V2),
+            ),
+            update(
+                "aws_iam_role_policy.logs",
+                inline("logs", WIDE),
+                inline("logs", NARROW),
+            ),
         ],
         ..Plan::default()
     }
@@ -71,9 +94,15 @@ fn review_plan() -> Plan {
 #[test]
 fn statement_diffs_mark_broadening_changes_only() {
     let text = render_plan(&review_plan(), &PLAIN);
-    let marked: Vec<&str> = text.lines().filter(|l| l.contains("# broadens access")).collect();
+    let marked: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("# broadens access"))
+        .collect();
     assert_eq!(marked.len(), 2, "{text}");
-    assert!(marked[0].contains("assume_role_policy") && marked[1].contains("policy"), "{text}");
+    assert!(
+        marked[0].contains("assume_role_policy") && marked[1].contains("policy"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -88,18 +117,33 @@ fn json_line_diffs_carry_the_same_marks() {
 fn broadening_changes_names_the_attributes() {
     assert_eq!(
         broadening_changes(&review_plan()),
-        vec!["aws_iam_role.app.assume_role_policy".to_string(), "aws_iam_role_policy.guarded.policy".to_string()]
+        vec![
+            "aws_iam_role.app.assume_role_policy".to_string(),
+            "aws_iam_role_policy.guarded.policy".to_string()
+        ]
     );
     // A plan with only a narrowing change, or only a create, has none.
     let narrowing = Plan {
-        changes: vec![update("aws_iam_role_policy.logs", inline("logs", WIDE), inline("logs", NARROW))],
+        changes: vec![update(
+            "aws_iam_role_policy.logs",
+            inline("logs", WIDE),
+            inline("logs", NARROW),
+        )],
         ..Plan::default()
     };
     assert!(broadening_changes(&narrowing).is_empty());
-    let mut create = update("aws_iam_role_policy.logs", inline("logs", WIDE), inline("logs", WIDE));
+    let mut create = update(
+        "aws_iam_role_policy.logs",
+        inline("logs", WIDE),
+        inline("logs", WIDE),
+    );
     create.action = Action::Create;
     create.before = None;
-    assert!(broadening_changes(&Plan { changes: vec![create], ..Plan::default() }).is_empty());
+    assert!(broadening_changes(&Plan {
+        changes: vec![create],
+        ..Plan::default()
+    })
+    .is_empty());
 }
 
 #[test]
@@ -126,7 +170,12 @@ fn policy_changes_in_json_plans_carry_the_classification() {
         ]
     );
     let reasons = |i: usize, key: &str| -> Vec<String> {
-        changes[i]["diff"][key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+        changes[i]["diff"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
     };
     insta::assert_snapshot!(format!(
         "trust broadening: {:#?}\nguarded broadening: {:#?}\nguarded narrowing: {:#?}\nlogs narrowing: {:#?}",
@@ -148,6 +197,9 @@ fn drift_that_broadened_a_policy_is_marked() {
         ..Plan::default()
     };
     let text = render_plan(&plan, &PLAIN);
-    assert!(text.contains("~ policy = (policy statements changed) { # broadens access"), "{text}");
+    assert!(
+        text.contains("~ policy = (policy statements changed) { # broadens access"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }

@@ -3,8 +3,8 @@
 use aiu_model::{Diagnostic, Diagnostics, InstanceAddress, Position, Span, Value};
 use aiu_plan::{Action, ChangeReason, Drift, OutputChange, Plan, ResourceChange};
 use aiu_render::{
-    plan_json, plan_json_with_configuration, render_diagnostics, render_output_values, render_outputs, render_plan, render_state,
-    PolicyDiffStyle, RenderOptions,
+    plan_json, plan_json_with_configuration, render_diagnostics, render_output_values,
+    render_outputs, render_plan, render_state, PolicyDiffStyle, RenderOptions,
 };
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,12 @@ fn strings(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
 }
 
-fn change(address: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+fn change(
+    address: &str,
+    action: Action,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> ResourceChange {
     ResourceChange {
         address: addr(address),
         action,
@@ -37,7 +42,10 @@ fn change(address: &str, action: Action, before: Option<Value>, after: Option<Va
     }
 }
 
-const PLAIN: RenderOptions = RenderOptions { color: false, policy_diff: PolicyDiffStyle::Statements };
+const PLAIN: RenderOptions = RenderOptions {
+    color: false,
+    policy_diff: PolicyDiffStyle::Statements,
+};
 
 const TRUST_EC2: &str = r#"{
   "Version": "2012-10-17",
@@ -114,10 +122,16 @@ fn role_state(name: &str, description: &str) -> Value {
 
 fn policy_state(policy: &str) -> Value {
     obj(&[
-        ("arn", s("arn:aws:iam::111111111111:policy/ai-unlimited-workspaces")),
+        (
+            "arn",
+            s("arn:aws:iam::111111111111:policy/ai-unlimited-workspaces"),
+        ),
         ("attachment_count", Value::Number(1.0)),
         ("description", s("")),
-        ("id", s("arn:aws:iam::111111111111:policy/ai-unlimited-workspaces")),
+        (
+            "id",
+            s("arn:aws:iam::111111111111:policy/ai-unlimited-workspaces"),
+        ),
         ("name", s("ai-unlimited-workspaces")),
         ("path", s("/")),
         ("policy", s(policy)),
@@ -140,7 +154,10 @@ fn create_plan() -> Plan {
         ("name_prefix", Value::Unknown),
         ("path", s("/")),
         ("permissions_boundary", Value::Null),
-        ("tags", obj(&[("Project", s("ai-unlimited")), ("team name", s("data"))])),
+        (
+            "tags",
+            obj(&[("Project", s("ai-unlimited")), ("team name", s("data"))]),
+        ),
         ("tags_all", Value::Unknown),
         ("unique_id", Value::Unknown),
     ]);
@@ -173,10 +190,30 @@ fn create_plan() -> Plan {
     Plan {
         changes: vec![
             change("aws_iam_role.manager", Action::Create, None, Some(role)),
-            change("aws_iam_policy.workspaces", Action::Create, None, Some(policy)),
-            change("aws_iam_role_policy_attachment.workspaces", Action::Create, None, Some(attachment)),
-            change("aws_iam_instance_profile.manager", Action::Create, None, Some(profile)),
-            change("data.aws_iam_policy_document.trust", Action::NoOp, Some(doc.clone()), Some(doc)),
+            change(
+                "aws_iam_policy.workspaces",
+                Action::Create,
+                None,
+                Some(policy),
+            ),
+            change(
+                "aws_iam_role_policy_attachment.workspaces",
+                Action::Create,
+                None,
+                Some(attachment),
+            ),
+            change(
+                "aws_iam_instance_profile.manager",
+                Action::Create,
+                None,
+                Some(profile),
+            ),
+            change(
+                "data.aws_iam_policy_document.trust",
+                Action::NoOp,
+                Some(doc.clone()),
+                Some(doc),
+            ),
         ],
         outputs: vec![
             OutputChange {
@@ -201,7 +238,10 @@ fn create_plan() -> Plan {
 fn update_plan() -> Plan {
     let mut role_after = role_state("ai-unlimited-manager", "AI Unlimited manager (v2)");
     if let Value::Object(m) = &mut role_after {
-        m.insert("tags".into(), obj(&[("Project", s("ai-unlimited")), ("Owner", s("platform"))]));
+        m.insert(
+            "tags".into(),
+            obj(&[("Project", s("ai-unlimited")), ("Owner", s("platform"))]),
+        );
         m.insert("tags_all".into(), Value::Unknown);
     }
     Plan {
@@ -238,14 +278,27 @@ fn replace_plan() -> Plan {
             m.insert(k.into(), Value::Unknown);
         }
     }
-    let mut c = change("aws_iam_role.engine", Action::Replace, Some(before), Some(after));
+    let mut c = change(
+        "aws_iam_role.engine",
+        Action::Replace,
+        Some(before),
+        Some(after),
+    );
     c.replace_paths = vec!["name".into()];
     c.reason = Some(ChangeReason::ReplaceAttributes);
-    Plan { changes: vec![c], ..Plan::default() }
+    Plan {
+        changes: vec![c],
+        ..Plan::default()
+    }
 }
 
 fn delete_plan() -> Plan {
-    let mut gone = change("aws_iam_role.legacy", Action::Delete, Some(role_state("legacy", "old")), None);
+    let mut gone = change(
+        "aws_iam_role.legacy",
+        Action::Delete,
+        Some(role_state("legacy", "old")),
+        None,
+    );
     gone.reason = Some(ChangeReason::NotInConfig);
     let mut key_gone = change(
         "aws_iam_role.service[\"batch\"]",
@@ -282,7 +335,10 @@ fn drift_plan() -> Plan {
     let recorded = role_state("ai-unlimited-manager", "AI Unlimited manager");
     let live = role_state("ai-unlimited-manager", "changed in the console");
     let deleted = obj(&[
-        ("arn", s("arn:aws:iam::111111111111:instance-profile/ai-unlimited-manager")),
+        (
+            "arn",
+            s("arn:aws:iam::111111111111:instance-profile/ai-unlimited-manager"),
+        ),
         ("id", s("ai-unlimited-manager")),
         ("name", s("ai-unlimited-manager")),
         ("path", s("/")),
@@ -295,14 +351,32 @@ fn drift_plan() -> Plan {
             m.insert(k.into(), Value::Unknown);
         }
     }
-    let mut recreate = change("aws_iam_instance_profile.manager", Action::Create, None, Some(recreate_after));
+    let mut recreate = change(
+        "aws_iam_instance_profile.manager",
+        Action::Create,
+        None,
+        Some(recreate_after),
+    );
     recreate.reason = Some(ChangeReason::DeletedOutside);
-    let undo = change("aws_iam_role.manager", Action::Update, Some(live.clone()), Some(recorded.clone()));
+    let undo = change(
+        "aws_iam_role.manager",
+        Action::Update,
+        Some(live.clone()),
+        Some(recorded.clone()),
+    );
     Plan {
         changes: vec![recreate, undo],
         drift: vec![
-            Drift { address: addr("aws_iam_role.manager"), before: recorded, after: Some(live) },
-            Drift { address: addr("aws_iam_instance_profile.manager"), before: deleted, after: None },
+            Drift {
+                address: addr("aws_iam_role.manager"),
+                before: recorded,
+                after: Some(live),
+            },
+            Drift {
+                address: addr("aws_iam_instance_profile.manager"),
+                before: deleted,
+                after: None,
+            },
         ],
         ..Plan::default()
     }
@@ -311,7 +385,12 @@ fn drift_plan() -> Plan {
 fn no_changes_plan() -> Plan {
     let role = role_state("ai-unlimited-manager", "AI Unlimited manager");
     Plan {
-        changes: vec![change("aws_iam_role.manager", Action::NoOp, Some(role.clone()), Some(role))],
+        changes: vec![change(
+            "aws_iam_role.manager",
+            Action::NoOp,
+            Some(role.clone()),
+            Some(role),
+        )],
         outputs: vec![OutputChange {
             name: "manager_role_arn".into(),
             action: Action::NoOp,
@@ -326,7 +405,12 @@ fn no_changes_plan() -> Plan {
 fn outputs_only_plan() -> Plan {
     let role = role_state("ai-unlimited-manager", "AI Unlimited manager");
     Plan {
-        changes: vec![change("aws_iam_role.manager", Action::NoOp, Some(role.clone()), Some(role))],
+        changes: vec![change(
+            "aws_iam_role.manager",
+            Action::NoOp,
+            Some(role.clone()),
+            Some(role),
+        )],
         outputs: vec![
             OutputChange {
                 name: "role_names".into(),
@@ -363,24 +447,41 @@ fn outputs_only_plan() -> Plan {
 
 fn import_plan() -> Plan {
     let role = role_state("ai-unlimited-manager", "AI Unlimited manager");
-    let mut pure = change("aws_iam_role.manager", Action::Import, Some(role.clone()), Some(role.clone()));
+    let mut pure = change(
+        "aws_iam_role.manager",
+        Action::Import,
+        Some(role.clone()),
+        Some(role.clone()),
+    );
     pure.import_id = Some("ai-unlimited-manager".into());
     let engine_before = role_state("ai-unlimited-engine", "engine");
     let mut engine_after = engine_before.clone();
     if let Value::Object(m) = &mut engine_after {
         m.insert("max_session_duration".into(), Value::Number(7200.0));
     }
-    let mut updated = change("aws_iam_role.engine", Action::Import, Some(engine_before), Some(engine_after));
+    let mut updated = change(
+        "aws_iam_role.engine",
+        Action::Import,
+        Some(engine_before),
+        Some(engine_after),
+    );
     updated.import_id = Some("ai-unlimited-engine".into());
     let read = change(
         "data.aws_iam_policy_document.engine",
         Action::Read,
         None,
-        Some(obj(&[("id", Value::Unknown), ("json", Value::Unknown), ("minified_json", Value::Unknown)])),
+        Some(obj(&[
+            ("id", Value::Unknown),
+            ("json", Value::Unknown),
+            ("minified_json", Value::Unknown),
+        ])),
     );
     let mut read = read;
     read.reason = Some(ChangeReason::ReadDeferred);
-    Plan { changes: vec![pure, updated, read], ..Plan::default() }
+    Plan {
+        changes: vec![pure, updated, read],
+        ..Plan::default()
+    }
 }
 
 #[test]
@@ -395,7 +496,10 @@ fn update_plan_with_statement_diff() {
 
 #[test]
 fn update_plan_with_json_line_diff() {
-    let opts = RenderOptions { color: false, policy_diff: PolicyDiffStyle::Json };
+    let opts = RenderOptions {
+        color: false,
+        policy_diff: PolicyDiffStyle::Json,
+    };
     insta::assert_snapshot!(render_plan(&update_plan(), &opts));
 }
 
@@ -433,10 +537,26 @@ fn imports_and_deferred_reads() {
 
 #[test]
 fn color_only_when_asked() {
-    for plan in [create_plan(), update_plan(), replace_plan(), delete_plan(), drift_plan(), no_changes_plan()] {
+    for plan in [
+        create_plan(),
+        update_plan(),
+        replace_plan(),
+        delete_plan(),
+        drift_plan(),
+        no_changes_plan(),
+    ] {
         let plain = render_plan(&plan, &PLAIN);
-        assert!(!plain.contains('\x1b'), "escape code without color:\n{plain}");
-        let colored = render_plan(&plan, &RenderOptions { color: true, policy_diff: PolicyDiffStyle::Statements });
+        assert!(
+            !plain.contains('\x1b'),
+            "escape code without color:\n{plain}"
+        );
+        let colored = render_plan(
+            &plan,
+            &RenderOptions {
+                color: true,
+                policy_diff: PolicyDiffStyle::Statements,
+            },
+        );
         assert!(colored.contains("\x1b["));
         let stripped = regex_free_strip(&colored);
         assert_eq!(stripped, plain, "color must only add escape codes");
@@ -472,10 +592,19 @@ fn json_plan_update_replace_delete_drift() {
     let mut plan = update_plan();
     plan.changes.extend(replace_plan().changes);
     plan.changes.extend(delete_plan().changes);
-    plan.changes.extend(import_plan().changes.into_iter().filter(|c| c.address.to_string() != "aws_iam_role.manager"));
+    plan.changes.extend(
+        import_plan()
+            .changes
+            .into_iter()
+            .filter(|c| c.address.to_string() != "aws_iam_role.manager"),
+    );
     plan.drift = drift_plan().drift;
     let json = plan_json_with_configuration(&plan, Some(&serde_json::json!({"root_module": {}})));
-    assert_eq!(json, plan_json_with_configuration(&plan, Some(&serde_json::json!({"root_module": {}}))), "deterministic");
+    assert_eq!(
+        json,
+        plan_json_with_configuration(&plan, Some(&serde_json::json!({"root_module": {}}))),
+        "deterministic"
+    );
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
 }
 
@@ -484,8 +613,16 @@ const SOURCE: &str = "resource \"aws_iam_role\" \"manager\" {\n  nme            
 fn span(line: usize, col: usize, end_line: usize, end_col: usize) -> Option<Span> {
     Some(Span {
         file: PathBuf::from("main.tf"),
-        start: Position { line, column: col, byte: 0 },
-        end: Position { line: end_line, column: end_col, byte: 0 },
+        start: Position {
+            line,
+            column: col,
+            byte: 0,
+        },
+        end: Position {
+            line: end_line,
+            column: end_col,
+            byte: 0,
+        },
     })
 }
 
@@ -500,15 +637,33 @@ fn diagnostics_with_snippets() {
         .with_span(span(2, 3, 2, 6)),
     );
     diags.push(
-        Diagnostic::warning("Deprecated attribute", "Blocks spanning lines are underlined on their first and last line.")
-            .with_span(span(1, 1, 4, 2)),
+        Diagnostic::warning(
+            "Deprecated attribute",
+            "Blocks spanning lines are underlined on their first and last line.",
+        )
+        .with_span(span(1, 1, 4, 2)),
     );
-    diags.push(Diagnostic::error("No configuration files", "The directory has no .tf files."));
+    diags.push(Diagnostic::error(
+        "No configuration files",
+        "The directory has no .tf files.",
+    ));
     diags.push(
-        Diagnostic::error("Missing file", "The snippet is left out when the source cannot be read.").with_span(Some(Span {
+        Diagnostic::error(
+            "Missing file",
+            "The snippet is left out when the source cannot be read.",
+        )
+        .with_span(Some(Span {
             file: PathBuf::from("gone.tf"),
-            start: Position { line: 3, column: 1, byte: 0 },
-            end: Position { line: 3, column: 4, byte: 0 },
+            start: Position {
+                line: 3,
+                column: 1,
+                byte: 0,
+            },
+            end: Position {
+                line: 3,
+                column: 4,
+                byte: 0,
+            },
         })),
     );
     let sources = |p: &Path| (p == Path::new("main.tf")).then(|| SOURCE.to_string());
@@ -523,8 +678,16 @@ fn sample_state() -> aiu_state::State {
     let mut state = aiu_state::State::new();
     state.lineage = "00000000-0000-4000-8000-000000000000".into();
     let to_map = |v: &Value| v.to_json().as_object().unwrap().clone();
-    state.set_instance(&addr("aws_iam_role.manager"), to_map(&role_state("ai-unlimited-manager", "AI Unlimited manager")), vec![]);
-    state.set_instance(&addr("aws_iam_policy.workspaces"), to_map(&policy_state(POLICY_V1)), vec![]);
+    state.set_instance(
+        &addr("aws_iam_role.manager"),
+        to_map(&role_state("ai-unlimited-manager", "AI Unlimited manager")),
+        vec![],
+    );
+    state.set_instance(
+        &addr("aws_iam_policy.workspaces"),
+        to_map(&policy_state(POLICY_V1)),
+        vec![],
+    );
     state.set_instance(
         &addr("data.aws_caller_identity.current"),
         to_map(&obj(&[
@@ -537,13 +700,25 @@ fn sample_state() -> aiu_state::State {
     );
     state.outputs.insert(
         "manager_role_arn".into(),
-        aiu_state::OutputState { value: serde_json::json!(ROLE_ARN), sensitive: false },
+        aiu_state::OutputState {
+            value: serde_json::json!(ROLE_ARN),
+            sensitive: false,
+        },
     );
     state.outputs.insert(
         "role_names".into(),
-        aiu_state::OutputState { value: serde_json::json!(["ai-unlimited-manager", "ai-unlimited-engine"]), sensitive: false },
+        aiu_state::OutputState {
+            value: serde_json::json!(["ai-unlimited-manager", "ai-unlimited-engine"]),
+            sensitive: false,
+        },
     );
-    state.outputs.insert("secret".into(), aiu_state::OutputState { value: serde_json::json!("hunter2"), sensitive: true });
+    state.outputs.insert(
+        "secret".into(),
+        aiu_state::OutputState {
+            value: serde_json::json!("hunter2"),
+            sensitive: true,
+        },
+    );
     state
 }
 
@@ -554,7 +729,10 @@ fn state_like_terraform_show() {
 
 #[test]
 fn empty_state() {
-    assert_eq!(render_state(&aiu_state::State::new()), "The state is empty. No resources are represented.\n");
+    assert_eq!(
+        render_state(&aiu_state::State::new()),
+        "The state is empty. No resources are represented.\n"
+    );
 }
 
 #[test]

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// `<config_dir>/state/<workspace>.aiustate.json`.
 pub fn default_state_path(config_dir: impl AsRef<Path>, workspace: &str) -> PathBuf {
-    config_dir.as_ref().join("state").join(format!("{workspace}.aiustate.json"))
+    config_dir
+        .as_ref()
+        .join("state")
+        .join(format!("{workspace}.aiustate.json"))
 }
 
 /// A state file on the local file system.
@@ -91,8 +94,9 @@ impl LocalBackend {
     /// dies, so a local lock is never left behind.
     pub fn lock_with_info(&self, mut info: LockInfo) -> Result<StateLock, StateError> {
         let lock_path = self.lock_path();
-        fs::create_dir_all(parent_dir(&lock_path))
-            .map_err(|e| StateError::io(&lock_path, "create the directory of the lock file of", e))?;
+        fs::create_dir_all(parent_dir(&lock_path)).map_err(|e| {
+            StateError::io(&lock_path, "create the directory of the lock file of", e)
+        })?;
         let mut file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -104,14 +108,26 @@ impl LocalBackend {
             Ok(()) => {
                 info.path = self.source_name();
                 let text = serde_json::to_string_pretty(&info).unwrap_or_default();
-                file.set_len(0).map_err(|e| StateError::io(&lock_path, "truncate", e))?;
-                file.write_all(text.as_bytes()).map_err(|e| StateError::io(&lock_path, "write", e))?;
-                file.sync_all().map_err(|e| StateError::io(&lock_path, "sync", e))?;
-                Ok(StateLock { file, lock_path, info })
+                file.set_len(0)
+                    .map_err(|e| StateError::io(&lock_path, "truncate", e))?;
+                file.write_all(text.as_bytes())
+                    .map_err(|e| StateError::io(&lock_path, "write", e))?;
+                file.sync_all()
+                    .map_err(|e| StateError::io(&lock_path, "sync", e))?;
+                Ok(StateLock {
+                    file,
+                    lock_path,
+                    info,
+                })
             }
             Err(fs4::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(&lock_path).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
-                Err(StateError::Locked { what: format!("state file {}", self.source_name()), holder })
+                let holder = fs::read_to_string(&lock_path)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
+                Err(StateError::Locked {
+                    what: format!("state file {}", self.source_name()),
+                    holder,
+                })
             }
             Err(fs4::TryLockError::Error(e)) => Err(StateError::io(&lock_path, "lock", e)),
         }
@@ -162,11 +178,13 @@ impl LocalBackend {
         let previous = match self.read_raw()? {
             None => None,
             Some(bytes) => {
-                let on_disk = self.parse(&bytes).map_err(|cause| StateError::CorruptOnDisk {
-                    path: self.path.clone(),
-                    backup: self.backup_path(),
-                    cause: Box::new(cause),
-                })?;
+                let on_disk = self
+                    .parse(&bytes)
+                    .map_err(|cause| StateError::CorruptOnDisk {
+                        path: self.path.clone(),
+                        backup: self.backup_path(),
+                        cause: Box::new(cause),
+                    })?;
                 Some((bytes, on_disk))
             }
         };
@@ -222,15 +240,22 @@ impl LocalBackend {
 fn write_atomically(path: &Path, bytes: &[u8], action: &'static str) -> Result<(), StateError> {
     let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(|e| StateError::io(path, "create the directory of", e))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{file_name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| StateError::io(path, "create a temporary file next to", e))?;
-    tmp.write_all(bytes).map_err(|e| StateError::io(path, action, e))?;
-    tmp.as_file().sync_all().map_err(|e| StateError::io(path, "sync the temporary file of", e))?;
-    tmp.persist(path).map_err(|e| StateError::io(path, "replace", e.error))?;
+    tmp.write_all(bytes)
+        .map_err(|e| StateError::io(path, action, e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| StateError::io(path, "sync the temporary file of", e))?;
+    tmp.persist(path)
+        .map_err(|e| StateError::io(path, "replace", e.error))?;
     sync_dir(dir).map_err(|e| StateError::io(path, "sync the directory of", e))?;
     Ok(())
 }
@@ -263,7 +288,9 @@ impl StateBackend for LocalBackend {
     }
 
     fn force_unlock(&self, id: &str) -> Result<(), StateError> {
-        let holder = fs::read_to_string(self.lock_path()).ok().and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
+        let holder = fs::read_to_string(self.lock_path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
         let reason = match holder {
             Some(h) if h.id == id => format!(
                 "the lock {id} is held by a running process ({}); a local lock is released by the operating system when that process exits, so stop that process instead",
@@ -272,6 +299,9 @@ impl StateBackend for LocalBackend {
             Some(h) => format!("the current lock has ID {}, not {id}", h.id),
             None => "it is not locked (local locks are released automatically when the process that held them exits)".to_owned(),
         };
-        Err(StateError::Unlock { what: self.describe(), reason })
+        Err(StateError::Unlock {
+            what: self.describe(),
+            reason,
+        })
     }
 }

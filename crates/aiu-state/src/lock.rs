@@ -32,7 +32,9 @@ pub struct LockInfo {
 impl LockInfo {
     /// A new lock request for `operation` (e.g. `apply`) with a fresh random ID.
     pub fn new(operation: &str) -> LockInfo {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".into());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .or_else(|_| std::env::var("HOSTNAME"))
@@ -91,7 +93,11 @@ pub trait StateBackend: Send + Sync {
 
 /// Takes the lock, retrying with backoff while another run holds it, for up to `timeout`
 /// (`-lock-timeout`; zero means one try).
-pub fn lock_with_timeout(backend: &dyn StateBackend, info: LockInfo, timeout: Duration) -> Result<Box<dyn LockGuard>, StateError> {
+pub fn lock_with_timeout(
+    backend: &dyn StateBackend,
+    info: LockInfo,
+    timeout: Duration,
+) -> Result<Box<dyn LockGuard>, StateError> {
     let deadline = Instant::now() + timeout;
     let mut delay = Duration::from_millis(100);
     loop {

@@ -100,15 +100,28 @@ impl PendingOperation {
         operation: PendingOperationKind,
         intended_name: Option<String>,
     ) -> Self {
-        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         let started_at = now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned());
-        PendingOperation { address, operation, intended_name, started_at, planned_attributes: None, dependencies: Vec::new() }
+        PendingOperation {
+            address,
+            operation,
+            intended_name,
+            started_at,
+            planned_attributes: None,
+            dependencies: Vec::new(),
+        }
     }
 
     /// Records what the operation sends, for adopting the object after a crash.
-    pub fn with_planned(mut self, attributes: serde_json::Map<String, serde_json::Value>, dependencies: Vec<String>) -> Self {
+    pub fn with_planned(
+        mut self,
+        attributes: serde_json::Map<String, serde_json::Value>,
+        dependencies: Vec<String>,
+    ) -> Self {
         self.planned_attributes = Some(attributes);
         self.dependencies = dependencies;
         self
@@ -124,7 +137,11 @@ impl InstanceState {
 
 impl ResourceState {
     pub fn address(&self) -> ResourceAddress {
-        ResourceAddress { mode: self.mode, type_name: self.type_name.clone(), name: self.name.clone() }
+        ResourceAddress {
+            mode: self.mode,
+            type_name: self.type_name.clone(),
+            name: self.name.clone(),
+        }
     }
 
     fn sort_key(&self) -> (ResourceMode, &str, &str) {
@@ -158,8 +175,10 @@ impl State {
     }
 
     fn resource_index(&self, addr: &ResourceAddress) -> Result<usize, usize> {
-        self.resources
-            .binary_search_by(|r| r.sort_key().cmp(&(addr.mode, addr.type_name.as_str(), addr.name.as_str())))
+        self.resources.binary_search_by(|r| {
+            r.sort_key()
+                .cmp(&(addr.mode, addr.type_name.as_str(), addr.name.as_str()))
+        })
     }
 
     /// The entry of one resource block, if any instance of it is in state.
@@ -169,7 +188,10 @@ impl State {
 
     /// The state of one instance.
     pub fn instance(&self, addr: &InstanceAddress) -> Option<&InstanceState> {
-        self.resource(&addr.resource)?.instances.iter().find(|i| i.index_key == addr.key)
+        self.resource(&addr.resource)?
+            .instances
+            .iter()
+            .find(|i| i.index_key == addr.key)
     }
 
     /// Records (or replaces) one instance. Creates the resource entry if missing and keeps
@@ -199,7 +221,11 @@ impl State {
             }
         };
         let instances = &mut self.resources[ri].instances;
-        let new = InstanceState { index_key: addr.key.clone(), attributes, dependencies };
+        let new = InstanceState {
+            index_key: addr.key.clone(),
+            attributes,
+            dependencies,
+        };
         match instances.binary_search_by(|i| i.index_key.cmp(&addr.key)) {
             Ok(i) => instances[i] = new,
             Err(i) => instances.insert(i, new),
@@ -226,7 +252,9 @@ impl State {
             .iter()
             .flat_map(|r| {
                 let ra = r.address();
-                r.instances.iter().map(move |i| (ra.instance(i.index_key.clone()), i))
+                r.instances
+                    .iter()
+                    .map(move |i| (ra.instance(i.index_key.clone()), i))
             })
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
@@ -268,7 +296,8 @@ impl State {
                 i.dependencies.dedup();
             }
         }
-        self.resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.resources
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.pending.sort_by(|a, b| a.address.cmp(&b.address));
     }
 
@@ -303,7 +332,9 @@ impl State {
                 continue;
             }
             if !seen_resources.insert(ra.clone()) {
-                problems.push(format!("resource {ra} appears more than once in \"resources\""));
+                problems.push(format!(
+                    "resource {ra} appears more than once in \"resources\""
+                ));
             }
             if r.instances.is_empty() {
                 problems.push(format!("resource {ra} has no instances"));
@@ -316,7 +347,8 @@ impl State {
             if let Some(first) = r.instances.first() {
                 let first_kind = kind(&first.index_key);
                 if r.instances.iter().any(|i| kind(&i.index_key) != first_kind) {
-                    let kinds: BTreeSet<&str> = r.instances.iter().map(|i| kind(&i.index_key)).collect();
+                    let kinds: BTreeSet<&str> =
+                        r.instances.iter().map(|i| kind(&i.index_key)).collect();
                     problems.push(format!(
                         "resource {ra} mixes instance key kinds ({}); a resource uses either no key, count or for_each",
                         kinds.into_iter().collect::<Vec<_>>().join(", ")
@@ -352,7 +384,12 @@ impl State {
             if !seen_pending.insert(&p.address) {
                 problems.push(format!("more than one pending operation for {}", p.address));
             }
-            if time::OffsetDateTime::parse(&p.started_at, &time::format_description::well_known::Rfc3339).is_err() {
+            if time::OffsetDateTime::parse(
+                &p.started_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .is_err()
+            {
                 problems.push(format!(
                     "pending operation on {} has started_at {:?}, which is not an RFC 3339 timestamp",
                     p.address, p.started_at
@@ -362,7 +399,10 @@ impl State {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(StateError::Integrity { source_name: source_name.to_owned(), problems })
+            Err(StateError::Integrity {
+                source_name: source_name.to_owned(),
+                problems,
+            })
         }
     }
 
@@ -376,7 +416,10 @@ impl State {
         let Some(obj) = probe.as_object() else {
             return Err(StateError::Malformed {
                 source_name: source_name.to_owned(),
-                message: format!("the top level is {} instead of an object", json_kind(&probe)),
+                message: format!(
+                    "the top level is {} instead of an object",
+                    json_kind(&probe)
+                ),
                 location: String::new(),
             });
         };

@@ -14,7 +14,8 @@ pub const FORMAT_VERSION: u64 = 1;
 /// Parses the text of a version 1 state file. Positions in errors come from serde_json.
 /// Does not check integrity; [`State::from_json_str`] does that after any upgrades.
 pub fn read(text: &str, source_name: &str) -> Result<State, StateError> {
-    let state: State = serde_json::from_str(text).map_err(|e| StateError::from_json(source_name, e))?;
+    let state: State =
+        serde_json::from_str(text).map_err(|e| StateError::from_json(source_name, e))?;
     debug_assert_eq!(state.format_version, FORMAT_VERSION);
     Ok(state)
 }

@@ -19,8 +19,10 @@ fn with_role(mut s: State, name: &str) -> State {
 }
 
 fn tmp_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -46,8 +48,15 @@ fn read_of_missing_file_is_none_and_write_creates_parent_dirs() {
     let back = backend.read().unwrap().unwrap();
     assert_eq!(back, s);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), s.to_json_string());
-    assert!(!backend.backup_path().exists(), "nothing to back up on the first write");
-    assert_eq!(tmp_files(path.parent().unwrap()), ["dev.aiustate.json"], "no temp files left behind");
+    assert!(
+        !backend.backup_path().exists(),
+        "nothing to back up on the first write"
+    );
+    assert_eq!(
+        tmp_files(path.parent().unwrap()),
+        ["dev.aiustate.json"],
+        "no temp files left behind"
+    );
 }
 
 #[test]
@@ -68,7 +77,10 @@ fn changed_content_bumps_serial_and_leaves_a_backup() {
     let mut s = with_role(s, "b");
     backend.write(&mut s).unwrap();
     assert_eq!(s.serial, 2);
-    assert_eq!(std::fs::read_to_string(backend.backup_path()).unwrap(), first_text);
+    assert_eq!(
+        std::fs::read_to_string(backend.backup_path()).unwrap(),
+        first_text
+    );
     assert_eq!(backend.read().unwrap().unwrap(), s);
     assert_eq!(tmp_files(dir.path()), ["s.json", "s.json.backup"]);
 
@@ -87,7 +99,10 @@ fn state_files_are_private() {
     let backend = LocalBackend::new(dir.path().join("s.json"));
     let mut s = with_role(State::new(), "a");
     backend.write(&mut s).unwrap();
-    let mode = std::fs::metadata(backend.path()).unwrap().permissions().mode();
+    let mode = std::fs::metadata(backend.path())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o077, 0, "mode {mode:o}");
 }
 
@@ -105,10 +120,16 @@ fn lineage_mismatch_is_refused() {
     assert!(matches!(err, StateError::LineageMismatch { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(
-        msg.contains(&format!("belongs to lineage {}, this state is lineage {}", mine.lineage, other.lineage)),
+        msg.contains(&format!(
+            "belongs to lineage {}, this state is lineage {}",
+            mine.lineage, other.lineage
+        )),
         "{msg}"
     );
-    assert!(msg.contains("refusing to overwrite") && msg.contains("s.json"), "{msg}");
+    assert!(
+        msg.contains("refusing to overwrite") && msg.contains("s.json"),
+        "{msg}"
+    );
     assert_eq!(std::fs::read_to_string(backend.path()).unwrap(), before);
     assert_eq!(other.serial, 10);
 }
@@ -126,7 +147,17 @@ fn lower_serial_is_refused() {
 
     let mut stale = with_role(stale, "c");
     let err = backend.write(&mut stale).unwrap_err();
-    assert!(matches!(err, StateError::StaleSerial { on_disk: 2, ours: 1, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StateError::StaleSerial {
+                on_disk: 2,
+                ours: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("serial 2"), "{err}");
     assert_eq!(backend.read().unwrap().unwrap(), s);
 }
@@ -162,7 +193,10 @@ fn corrupt_file_is_never_overwritten() {
     assert!(msg.contains("fix the file or move it away"), "{msg}");
     assert!(msg.contains("s.json.backup"), "{msg}");
     assert!(msg.contains("not valid JSON"), "{msg}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"format_version\": 1, \"lin");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{\"format_version\": 1, \"lin"
+    );
     assert!(!backend.backup_path().exists());
 
     std::fs::write(&path, [0xff, 0xfe, 0x00]).unwrap();
@@ -188,7 +222,9 @@ fn inconsistent_state_is_not_written() {
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().join("s.json"));
     let mut s = with_role(State::new(), "a");
-    s.resources[0].instances[0].dependencies.push("nonsense!".into());
+    s.resources[0].instances[0]
+        .dependencies
+        .push("nonsense!".into());
     let err = backend.write(&mut s).unwrap_err();
     assert!(matches!(err, StateError::Integrity { .. }), "{err:?}");
     assert!(!backend.path().exists());
@@ -198,14 +234,25 @@ fn inconsistent_state_is_not_written() {
 fn lock_is_exclusive_and_released_on_drop() {
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().join("nested/s.json"));
-    let guard = backend.lock_with_info(aiu_state::LockInfo::new("apply")).unwrap();
+    let guard = backend
+        .lock_with_info(aiu_state::LockInfo::new("apply"))
+        .unwrap();
     assert_eq!(guard.lock_path(), backend.lock_path());
     let err = backend.lock().unwrap_err();
     assert!(matches!(err, StateError::Locked { .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains("is locked by another aiu run"), "{message}");
-    assert!(message.contains("Operation: apply"), "the holder is named: {message}");
-    assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+    assert!(
+        message.contains("is locked by another aiu run"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Operation: apply"),
+        "the holder is named: {message}"
+    );
+    assert!(
+        message.contains(&format!("pid {}", std::process::id())),
+        "{message}"
+    );
     drop(guard);
     backend.lock().unwrap();
 }
@@ -216,7 +263,13 @@ fn lock_timeout_gives_up_after_the_timeout_and_names_the_holder() {
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().join("s.json"));
     let _held = backend.lock_with_info(LockInfo::new("apply")).unwrap();
-    let err = lock_with_timeout(&backend as &dyn StateBackend, LockInfo::new("plan"), std::time::Duration::from_millis(300)).err().unwrap();
+    let err = lock_with_timeout(
+        &backend as &dyn StateBackend,
+        LockInfo::new("plan"),
+        std::time::Duration::from_millis(300),
+    )
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("Operation: apply"), "{err}");
 }
 
@@ -230,7 +283,11 @@ fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
         std::thread::sleep(std::time::Duration::from_millis(200));
         drop(held);
     });
-    let got = lock_with_timeout(&backend as &dyn StateBackend, LockInfo::new("plan"), std::time::Duration::from_secs(5));
+    let got = lock_with_timeout(
+        &backend as &dyn StateBackend,
+        LockInfo::new("plan"),
+        std::time::Duration::from_secs(5),
+    );
     releaser.join().unwrap();
     assert!(got.is_ok(), "{:?}", got.err());
 }

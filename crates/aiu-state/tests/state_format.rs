@@ -20,7 +20,10 @@ fn golden_files() -> Vec<PathBuf> {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "expected at least 3 golden files, found {files:?}");
+    assert!(
+        files.len() >= 3,
+        "expected at least 3 golden files, found {files:?}"
+    );
     files
 }
 
@@ -39,7 +42,12 @@ fn golden_files_parse_and_reserialize_byte_identically() {
         let state = State::from_json_str(&text, &path.display().to_string())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let again = state.to_json_string();
-        assert_eq!(again, text, "{} does not re-serialize byte-identically", path.display());
+        assert_eq!(
+            again,
+            text,
+            "{} does not re-serialize byte-identically",
+            path.display()
+        );
         assert_eq!(State::from_json_str(&again, "again").unwrap(), state);
     }
 }
@@ -49,13 +57,28 @@ fn golden_files_have_exactly_the_schema_top_level_keys() {
     let schema_path = repo_root().join("state/schema.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
-    let mut properties: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let mut properties: Vec<String> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     properties.sort();
-    let mut required: Vec<String> =
-        schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let mut required: Vec<String> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
     required.sort();
-    assert_eq!(properties, required, "schema: every top-level property is required");
+    assert_eq!(
+        properties, required,
+        "schema: every top-level property is required"
+    );
     for path in golden_files() {
         let golden: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -74,11 +97,20 @@ fn golden_files_have_exactly_the_schema_top_level_keys() {
 fn golden_roles_file_has_count_and_for_each_instances() {
     let path = repo_root().join("tests/state-golden/v1-roles-policies-attachments.json");
     let state = State::from_json_str(&std::fs::read_to_string(&path).unwrap(), "golden").unwrap();
-    let role = state.instance(&addr("aws_iam_role.service[\"api\"]")).unwrap();
+    let role = state
+        .instance(&addr("aws_iam_role.service[\"api\"]"))
+        .unwrap();
     assert_eq!(role.attributes["name"], "service-api");
-    let att = state.instance(&addr("aws_iam_role_policy_attachment.read_logs[1]")).unwrap();
-    assert_eq!(att.dependencies, ["aws_iam_policy.read_logs", "aws_iam_role.service"]);
-    assert!(state.instance(&addr("data.aws_iam_policy_document.assume_ecs")).is_some());
+    let att = state
+        .instance(&addr("aws_iam_role_policy_attachment.read_logs[1]"))
+        .unwrap();
+    assert_eq!(
+        att.dependencies,
+        ["aws_iam_policy.read_logs", "aws_iam_role.service"]
+    );
+    assert!(state
+        .instance(&addr("data.aws_iam_policy_document.assume_ecs"))
+        .is_some());
     let listed: Vec<String> = state.instances().map(|(a, _)| a.to_string()).collect();
     assert_eq!(
         listed,
@@ -95,17 +127,47 @@ fn golden_roles_file_has_count_and_for_each_instances() {
 
 fn sample_state() -> State {
     let mut s = State::new();
-    s.set_instance(&addr("aws_iam_role.r[\"b\"]"), attrs(json!({"name": "b"})), vec![]);
-    s.set_instance(&addr("aws_iam_role.r[\"a\"]"), attrs(json!({"name": "a", "n": 1.5})), vec![]);
+    s.set_instance(
+        &addr("aws_iam_role.r[\"b\"]"),
+        attrs(json!({"name": "b"})),
+        vec![],
+    );
+    s.set_instance(
+        &addr("aws_iam_role.r[\"a\"]"),
+        attrs(json!({"name": "a", "n": 1.5})),
+        vec![],
+    );
     s.set_instance(
         &addr("aws_iam_role_policy_attachment.x[1]"),
         attrs(json!({"role": "b"})),
-        vec!["aws_iam_role.r".into(), "aws_iam_policy.p".into(), "aws_iam_role.r".into()],
+        vec![
+            "aws_iam_role.r".into(),
+            "aws_iam_policy.p".into(),
+            "aws_iam_role.r".into(),
+        ],
     );
-    s.set_instance(&addr("aws_iam_role_policy_attachment.x[0]"), attrs(json!({"role": "a"})), vec![]);
-    s.set_instance(&addr("data.aws_caller_identity.me"), attrs(json!({"account_id": "1"})), vec![]);
-    s.set_instance(&addr("aws_iam_policy.p"), attrs(json!({"policy": "{}", "tags": {"k": "v"}})), vec![]);
-    s.outputs.insert("arn".into(), OutputState { value: json!(["x", null, 2]), sensitive: true });
+    s.set_instance(
+        &addr("aws_iam_role_policy_attachment.x[0]"),
+        attrs(json!({"role": "a"})),
+        vec![],
+    );
+    s.set_instance(
+        &addr("data.aws_caller_identity.me"),
+        attrs(json!({"account_id": "1"})),
+        vec![],
+    );
+    s.set_instance(
+        &addr("aws_iam_policy.p"),
+        attrs(json!({"policy": "{}", "tags": {"k": "v"}})),
+        vec![],
+    );
+    s.outputs.insert(
+        "arn".into(),
+        OutputState {
+            value: json!(["x", null, 2]),
+            sensitive: true,
+        },
+    );
     s.add_pending(PendingOperation::started_now(
         addr("aws_iam_role.r[\"c\"]"),
         PendingOperationKind::Create,
@@ -117,14 +179,32 @@ fn sample_state() -> State {
 #[test]
 fn set_instance_keeps_resources_and_instances_sorted() {
     let s = sample_state();
-    let order: Vec<String> = s.resources.iter().map(|r| r.address().to_string()).collect();
+    let order: Vec<String> = s
+        .resources
+        .iter()
+        .map(|r| r.address().to_string())
+        .collect();
     assert_eq!(
         order,
-        ["aws_iam_policy.p", "aws_iam_role.r", "aws_iam_role_policy_attachment.x", "data.aws_caller_identity.me"]
+        [
+            "aws_iam_policy.p",
+            "aws_iam_role.r",
+            "aws_iam_role_policy_attachment.x",
+            "data.aws_caller_identity.me"
+        ]
     );
-    let keys: Vec<InstanceKey> = s.resources[1].instances.iter().map(|i| i.index_key.clone()).collect();
-    assert_eq!(keys, [InstanceKey::Str("a".into()), InstanceKey::Str("b".into())]);
-    let att = s.instance(&addr("aws_iam_role_policy_attachment.x[1]")).unwrap();
+    let keys: Vec<InstanceKey> = s.resources[1]
+        .instances
+        .iter()
+        .map(|i| i.index_key.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        [InstanceKey::Str("a".into()), InstanceKey::Str("b".into())]
+    );
+    let att = s
+        .instance(&addr("aws_iam_role_policy_attachment.x[1]"))
+        .unwrap();
     assert_eq!(att.dependencies, ["aws_iam_policy.p", "aws_iam_role.r"]);
     s.check_integrity().unwrap();
 }
@@ -132,14 +212,31 @@ fn set_instance_keeps_resources_and_instances_sorted() {
 #[test]
 fn set_instance_replaces_and_remove_instance_drops_empty_resources() {
     let mut s = sample_state();
-    s.set_instance(&addr("aws_iam_policy.p"), attrs(json!({"policy": "new"})), vec![]);
-    assert_eq!(s.instance(&addr("aws_iam_policy.p")).unwrap().attributes["policy"], "new");
-    assert_eq!(s.resource(&ResourceAddress::managed("aws_iam_policy", "p")).unwrap().instances.len(), 1);
+    s.set_instance(
+        &addr("aws_iam_policy.p"),
+        attrs(json!({"policy": "new"})),
+        vec![],
+    );
+    assert_eq!(
+        s.instance(&addr("aws_iam_policy.p")).unwrap().attributes["policy"],
+        "new"
+    );
+    assert_eq!(
+        s.resource(&ResourceAddress::managed("aws_iam_policy", "p"))
+            .unwrap()
+            .instances
+            .len(),
+        1
+    );
 
     assert!(s.remove_instance(&addr("aws_iam_role.r[\"a\"]")).is_some());
-    assert!(s.resource(&ResourceAddress::managed("aws_iam_role", "r")).is_some());
+    assert!(s
+        .resource(&ResourceAddress::managed("aws_iam_role", "r"))
+        .is_some());
     assert!(s.remove_instance(&addr("aws_iam_role.r[\"b\"]")).is_some());
-    assert!(s.resource(&ResourceAddress::managed("aws_iam_role", "r")).is_none());
+    assert!(s
+        .resource(&ResourceAddress::managed("aws_iam_role", "r"))
+        .is_none());
     assert!(s.remove_instance(&addr("aws_iam_role.r[\"b\"]")).is_none());
 }
 
@@ -153,7 +250,10 @@ fn round_trip_is_lossless() {
     assert_eq!(back.to_json_string(), text);
 
     let empty = State::new();
-    assert_eq!(State::from_json_str(&empty.to_json_string(), "memory").unwrap(), empty);
+    assert_eq!(
+        State::from_json_str(&empty.to_json_string(), "memory").unwrap(),
+        empty
+    );
 }
 
 #[test]
@@ -162,25 +262,38 @@ fn new_states_have_distinct_uuid_lineages() {
     let b = State::new();
     assert_ne!(a.lineage, b.lineage);
     assert_eq!(a.serial, 0);
-    assert_eq!(uuid::Uuid::parse_str(&a.lineage).unwrap().get_version_num(), 4);
+    assert_eq!(
+        uuid::Uuid::parse_str(&a.lineage).unwrap().get_version_num(),
+        4
+    );
 }
 
 fn golden_text() -> String {
-    std::fs::read_to_string(repo_root().join("tests/state-golden/v1-roles-policies-attachments.json")).unwrap()
+    std::fs::read_to_string(
+        repo_root().join("tests/state-golden/v1-roles-policies-attachments.json"),
+    )
+    .unwrap()
 }
 
 #[test]
 fn invalid_json_is_refused_with_line_and_column() {
-    let err = State::from_json_str("{\n  \"format_version\": 1,\n  oops\n}", "broken.json").unwrap_err();
+    let err =
+        State::from_json_str("{\n  \"format_version\": 1,\n  oops\n}", "broken.json").unwrap_err();
     match &err {
         StateError::Syntax { line, column, .. } => assert_eq!((*line, *column), (3, 3)),
         other => panic!("unexpected {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("broken.json") && msg.contains("line 3, column 3"), "{msg}");
+    assert!(
+        msg.contains("broken.json") && msg.contains("line 3, column 3"),
+        "{msg}"
+    );
 
     let truncated = &golden_text()[..200];
-    assert!(matches!(State::from_json_str(truncated, "t.json"), Err(StateError::Syntax { .. })));
+    assert!(matches!(
+        State::from_json_str(truncated, "t.json"),
+        Err(StateError::Syntax { .. })
+    ));
 }
 
 #[test]
@@ -192,19 +305,31 @@ fn missing_and_unknown_fields_are_refused() {
     assert!(err.to_string().contains("missing field `lineage`"), "{err}");
 
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
-    v["resources"][0]["instances"][0].as_object_mut().unwrap().remove("attributes");
+    v["resources"][0]["instances"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("attributes");
     let err = State::from_json_str(&v.to_string(), "s.json").unwrap_err();
-    assert!(err.to_string().contains("missing field `attributes`"), "{err}");
+    assert!(
+        err.to_string().contains("missing field `attributes`"),
+        "{err}"
+    );
 
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     v["surprise"] = json!(true);
     let err = State::from_json_str(&v.to_string(), "s.json").unwrap_err();
-    assert!(err.to_string().contains("unknown field `surprise`"), "{err}");
+    assert!(
+        err.to_string().contains("unknown field `surprise`"),
+        "{err}"
+    );
 
     let err = State::from_json_str("{}", "s.json").unwrap_err();
     assert!(err.to_string().contains("format_version"), "{err}");
     let err = State::from_json_str("[]", "s.json").unwrap_err();
-    assert!(err.to_string().contains("an array instead of an object"), "{err}");
+    assert!(
+        err.to_string().contains("an array instead of an object"),
+        "{err}"
+    );
 
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     v["resources"][0]["mode"] = json!("weird");
@@ -222,15 +347,27 @@ fn newer_and_unknown_versions_are_refused() {
     v["format_version"] = json!(2);
     v["aiu_version"] = json!("0.9.0");
     let err = State::from_json_str(&v.to_string(), "future.json").unwrap_err();
-    assert!(matches!(err, StateError::NewerVersion { found: 2, .. }), "{err:?}");
+    assert!(
+        matches!(err, StateError::NewerVersion { found: 2, .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
-    assert!(msg.contains("was written by a newer aiu") && msg.contains("upgrade aiu"), "{msg}");
-    assert!(msg.contains("future.json") && msg.contains("0.9.0"), "{msg}");
+    assert!(
+        msg.contains("was written by a newer aiu") && msg.contains("upgrade aiu"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("future.json") && msg.contains("0.9.0"),
+        "{msg}"
+    );
 
     for bad in [json!(0), json!("1"), json!(-1), json!(1.5)] {
         v["format_version"] = bad.clone();
         let err = State::from_json_str(&v.to_string(), "old.json").unwrap_err();
-        assert!(matches!(err, StateError::UnknownVersion { .. }), "{bad}: {err:?}");
+        assert!(
+            matches!(err, StateError::UnknownVersion { .. }),
+            "{bad}: {err:?}"
+        );
     }
 }
 
@@ -239,10 +376,17 @@ fn integrity_failures_are_refused() {
     // Duplicate address: the same instance key twice.
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     let first = v["resources"][1]["instances"][0].clone();
-    v["resources"][1]["instances"].as_array_mut().unwrap().push(first);
+    v["resources"][1]["instances"]
+        .as_array_mut()
+        .unwrap()
+        .push(first);
     let err = State::from_json_str(&v.to_string(), "dup.json").unwrap_err();
     assert!(matches!(err, StateError::Integrity { .. }), "{err:?}");
-    assert!(err.to_string().contains("duplicate address aws_iam_role.service[\"api\"]"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("duplicate address aws_iam_role.service[\"api\"]"),
+        "{err}"
+    );
     assert!(err.to_string().contains("dup.json"), "{err}");
 
     // Duplicate resource entry.
@@ -256,7 +400,10 @@ fn integrity_failures_are_refused() {
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     v["resources"][1]["instances"][0]["index_key"] = json!(0);
     let err = State::from_json_str(&v.to_string(), "mixed.json").unwrap_err();
-    assert!(err.to_string().contains("mixes instance key kinds"), "{err}");
+    assert!(
+        err.to_string().contains("mixes instance key kinds"),
+        "{err}"
+    );
 
     // A dependency that is not an address.
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
@@ -270,18 +417,28 @@ fn integrity_failures_are_refused() {
     v["lineage"] = json!("");
     let err = State::from_json_str(&v.to_string(), "n.json").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("not a valid resource address") && msg.contains("lineage is empty"), "{msg}");
+    assert!(
+        msg.contains("not a valid resource address") && msg.contains("lineage is empty"),
+        "{msg}"
+    );
 
     let mut s = sample_state();
     s.pending[0].started_at = "yesterday".into();
-    assert!(s.check_integrity().unwrap_err().to_string().contains("RFC 3339"));
+    assert!(s
+        .check_integrity()
+        .unwrap_err()
+        .to_string()
+        .contains("RFC 3339"));
 }
 
 #[test]
 fn reading_normalizes_order() {
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     v["resources"].as_array_mut().unwrap().reverse();
-    v["resources"][2]["instances"].as_array_mut().unwrap().reverse();
+    v["resources"][2]["instances"]
+        .as_array_mut()
+        .unwrap()
+        .reverse();
     let s = State::from_json_str(&v.to_string(), "r.json").unwrap();
     assert_eq!(s.to_json_string(), golden_text());
 }

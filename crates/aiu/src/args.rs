@@ -10,7 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "aiu", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// Directory holding the configuration (`*.tf` / `*.hcl`); default: the current directory.
-    #[arg(long = "chdir", visible_alias = "dir", global = true, value_name = "DIR")]
+    #[arg(
+        long = "chdir",
+        visible_alias = "dir",
+        global = true,
+        value_name = "DIR"
+    )]
     pub chdir: Option<PathBuf>,
 
     /// Disable colour (also honoured: the NO_COLOR environment variable).
@@ -107,7 +112,11 @@ pub struct ValidateArgs {
 
 impl ValidateArgs {
     pub fn format(&self) -> ValidateFormat {
-        if self.json { ValidateFormat::Json } else { self.format }
+        if self.json {
+            ValidateFormat::Json
+        } else {
+            self.format
+        }
     }
 }
 
@@ -357,8 +366,14 @@ pub fn normalize(args: impl IntoIterator<Item = String>) -> Vec<String> {
         let is_single_dash_long = arg.starts_with('-')
             && !arg.starts_with("--")
             && arg.len() > 2
-            && arg[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && arg[1..].split('=').next().is_some_and(|name| name.len() > 1);
+            && arg[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+            && arg[1..]
+                .split('=')
+                .next()
+                .is_some_and(|name| name.len() > 1);
         if is_single_dash_long {
             out.push(format!("-{arg}"));
         } else {
@@ -378,15 +393,41 @@ mod tests {
 
     #[test]
     fn terraform_spelling_becomes_gnu_spelling() {
-        assert_eq!(norm(&["aiu", "plan", "-detailed-exitcode", "-out=p.json", "-var", "a=b"]), ["aiu", "plan", "--detailed-exitcode", "--out=p.json", "--var", "a=b"]);
-        assert_eq!(norm(&["aiu", "-chdir=x", "plan", "-refresh=false"]), ["aiu", "--chdir=x", "plan", "--refresh=false"]);
+        assert_eq!(
+            norm(&[
+                "aiu",
+                "plan",
+                "-detailed-exitcode",
+                "-out=p.json",
+                "-var",
+                "a=b"
+            ]),
+            [
+                "aiu",
+                "plan",
+                "--detailed-exitcode",
+                "--out=p.json",
+                "--var",
+                "a=b"
+            ]
+        );
+        assert_eq!(
+            norm(&["aiu", "-chdir=x", "plan", "-refresh=false"]),
+            ["aiu", "--chdir=x", "plan", "--refresh=false"]
+        );
     }
 
     #[test]
     fn short_flags_and_values_are_kept() {
         assert_eq!(norm(&["aiu", "-h"]), ["aiu", "-h"]);
-        assert_eq!(norm(&["aiu", "plan", "--var", "n=-5"]), ["aiu", "plan", "--var", "n=-5"]);
-        assert_eq!(norm(&["aiu", "output", "--", "-weird"]), ["aiu", "output", "--", "-weird"]);
+        assert_eq!(
+            norm(&["aiu", "plan", "--var", "n=-5"]),
+            ["aiu", "plan", "--var", "n=-5"]
+        );
+        assert_eq!(
+            norm(&["aiu", "output", "--", "-weird"]),
+            ["aiu", "output", "--", "-weird"]
+        );
     }
 
     #[test]

@@ -41,10 +41,18 @@ pub fn configured(config: &Config, args: &StateArgs) -> Result<BackendChoice> {
     let kind = match &config.backend {
         None => "local".to_owned(),
         Some(block) => {
-            let ctx = aiu_lang::EvalContext { root: BTreeMap::new(), base_dir: config.dir.clone() };
+            let ctx = aiu_lang::EvalContext {
+                root: BTreeMap::new(),
+                base_dir: config.dir.clone(),
+            };
             for (name, expr) in &block.body.attributes {
                 let value = aiu_lang::eval(&expr.expr, &ctx).map_err(|e| {
-                    anyhow!("{}: {}: {} (backend settings cannot use variables or references)", expr.span, e.summary, e.detail)
+                    anyhow!(
+                        "{}: {}: {} (backend settings cannot use variables or references)",
+                        expr.span,
+                        e.summary,
+                        e.detail
+                    )
                 })?;
                 match value {
                     Value::String(s) => {
@@ -57,7 +65,11 @@ pub fn configured(config: &Config, args: &StateArgs) -> Result<BackendChoice> {
                         settings.insert(name.clone(), n.to_string());
                     }
                     Value::Null => {}
-                    other => bail!("{}: backend setting `{name}` must be a string, number or bool, got {}", expr.span, other.type_name()),
+                    other => bail!(
+                        "{}: backend setting `{name}` must be a string, number or bool, got {}",
+                        expr.span,
+                        other.type_name()
+                    ),
                 }
             }
             for nested in &block.body.blocks {
@@ -95,8 +107,14 @@ pub fn configured(config: &Config, args: &StateArgs) -> Result<BackendChoice> {
 /// Opens a backend for one workspace.
 pub fn open(choice: &BackendChoice, dir: &Path, workspace: &str) -> Result<Arc<dyn StateBackend>> {
     match choice {
-        BackendChoice::Local => Ok(Arc::new(LocalBackend::new(aiu_state::default_state_path(dir, workspace)))),
-        BackendChoice::S3 { settings } => Ok(Arc::new(open_s3(settings)?.for_workspace(workspace).map_err(|e| anyhow!("{e}"))?)),
+        BackendChoice::Local => Ok(Arc::new(LocalBackend::new(aiu_state::default_state_path(
+            dir, workspace,
+        )))),
+        BackendChoice::S3 { settings } => Ok(Arc::new(
+            open_s3(settings)?
+                .for_workspace(workspace)
+                .map_err(|e| anyhow!("{e}"))?,
+        )),
     }
 }
 
@@ -130,9 +148,12 @@ pub fn record_file(dir: &Path) -> PathBuf {
 pub fn recorded(dir: &Path) -> Result<Option<BackendChoice>> {
     let file = record_file(dir);
     match std::fs::read_to_string(&file) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .with_context(|| format!("{} is not a valid backend record; remove it and run `aiu init`", file.display())),
+        Ok(text) => serde_json::from_str(&text).map(Some).with_context(|| {
+            format!(
+                "{} is not a valid backend record; remove it and run `aiu init`",
+                file.display()
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", file.display())),
     }
@@ -140,15 +161,25 @@ pub fn recorded(dir: &Path) -> Result<Option<BackendChoice>> {
 
 pub fn record(dir: &Path, choice: &BackendChoice) -> Result<()> {
     let file = record_file(dir);
-    std::fs::create_dir_all(file.parent().unwrap_or(dir)).with_context(|| format!("creating {}", file.display()))?;
-    std::fs::write(&file, serde_json::to_string_pretty(choice)? + "\n").with_context(|| format!("writing {}", file.display()))
+    std::fs::create_dir_all(file.parent().unwrap_or(dir))
+        .with_context(|| format!("creating {}", file.display()))?;
+    std::fs::write(&file, serde_json::to_string_pretty(choice)? + "\n")
+        .with_context(|| format!("writing {}", file.display()))
 }
 
 /// The backend to use now: `--state` wins; otherwise the configured one, which must match what
 /// `aiu init` recorded (if anything was recorded).
-pub fn current(config: &Config, args: &StateArgs, workspace: &str) -> Result<Arc<dyn StateBackend>> {
+pub fn current(
+    config: &Config,
+    args: &StateArgs,
+    workspace: &str,
+) -> Result<Arc<dyn StateBackend>> {
     if let Some(path) = &args.state {
-        let path = if path.is_absolute() { path.clone() } else { std::env::current_dir()?.join(path) };
+        let path = if path.is_absolute() {
+            path.clone()
+        } else {
+            std::env::current_dir()?.join(path)
+        };
         return Ok(Arc::new(LocalBackend::new(path)));
     }
     let choice = configured(config, args)?;

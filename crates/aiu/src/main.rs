@@ -25,11 +25,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let printer = Printer::new(cli.no_color);
-    let dir = cli.chdir.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
+    let dir = cli
+        .chdir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
     let result = match cli.command {
         Command::Validate(a) => commands::validate::run(&dir, &a, &printer),
         Command::ValidatePolicy(a) => commands::validate::run_policy(&a, &printer),

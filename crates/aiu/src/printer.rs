@@ -12,7 +12,8 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(no_color: bool) -> Self {
-        let color = !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
         Printer { color }
     }
 

@@ -58,7 +58,10 @@ impl Session {
         if diags.has_errors() {
             // Report the evaluation errors of the valid parts too: every problem in one run.
             let more = session.offline_evaluation().1;
-            merge_new(&mut diags, more.into_iter().filter(aiu_model::Diagnostic::is_error));
+            merge_new(
+                &mut diags,
+                more.into_iter().filter(aiu_model::Diagnostic::is_error),
+            );
         }
         printer.diagnostics(&diags, &session.config);
         if diags.has_errors() {
@@ -68,15 +71,32 @@ impl Session {
     }
 
     /// Resolves variables of a loaded configuration; returns every diagnostic.
-    pub fn from_config(dir: &Path, config: Config, mut diags: Diagnostics, inputs: Inputs<'_>) -> (Session, Diagnostics) {
+    pub fn from_config(
+        dir: &Path,
+        config: Config,
+        mut diags: Diagnostics,
+        inputs: Inputs<'_>,
+    ) -> (Session, Diagnostics) {
         let variables = match inputs {
             Inputs::Values(values) => values,
             Inputs::Args(vars) | Inputs::ArgsMissingAsUnknown(vars) => {
                 let missing_as_unknown = matches!(inputs, Inputs::ArgsMissingAsUnknown(_));
                 let inputs = VarInputs {
                     cli_vars: vars.vars.clone(),
-                    var_files: vars.var_files.iter().map(|f| if f.is_absolute() { f.clone() } else { dir.join(f) }).collect(),
-                    env: std::env::vars().filter(|(k, _)| k.starts_with(aiu_config::ENV_PREFIX)).collect(),
+                    var_files: vars
+                        .var_files
+                        .iter()
+                        .map(|f| {
+                            if f.is_absolute() {
+                                f.clone()
+                            } else {
+                                dir.join(f)
+                            }
+                        })
+                        .collect(),
+                    env: std::env::vars()
+                        .filter(|(k, _)| k.starts_with(aiu_config::ENV_PREFIX))
+                        .collect(),
                     missing_as_unknown,
                 };
                 let (variables, var_diags) = aiu_config::resolve_variables(&config, &inputs);
@@ -85,7 +105,14 @@ impl Session {
             }
         };
         let workspace = current_workspace(dir);
-        (Session { config, variables, workspace }, diags)
+        (
+            Session {
+                config,
+                variables,
+                workspace,
+            },
+            diags,
+        )
     }
 
     /// Plans the configuration offline against an empty state (no side effects): the
@@ -107,7 +134,10 @@ impl Session {
     fn settings_context(&self) -> aiu_lang::EvalContext {
         let mut root = BTreeMap::new();
         root.insert("var".to_owned(), Value::Object(self.variables.clone()));
-        aiu_lang::EvalContext { root, base_dir: self.config.dir.clone() }
+        aiu_lang::EvalContext {
+            root,
+            base_dir: self.config.dir.clone(),
+        }
     }
 
     fn setting(&self, expr: Option<&aiu_config::Expr>) -> Result<Option<Value>> {
@@ -121,21 +151,31 @@ impl Session {
     }
 
     fn string_setting(&self, expr: Option<&aiu_config::Expr>) -> Result<Option<String>> {
-        Ok(self.setting(expr)?.and_then(|v| v.as_str().map(str::to_owned)))
+        Ok(self
+            .setting(expr)?
+            .and_then(|v| v.as_str().map(str::to_owned)))
     }
 
     fn list_setting(&self, expr: Option<&aiu_config::Expr>) -> Result<Vec<String>> {
         Ok(match self.setting(expr)? {
-            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         })
     }
 
     /// `provider "aws" { default_tags { tags = {...} } }`.
     pub fn default_tags(&self) -> Result<BTreeMap<String, String>> {
-        let Some(provider) = &self.config.provider else { return Ok(BTreeMap::new()) };
+        let Some(provider) = &self.config.provider else {
+            return Ok(BTreeMap::new());
+        };
         Ok(match self.setting(provider.default_tags.as_ref())? {
-            Some(Value::Object(map)) => map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect(),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
+                .collect(),
             _ => BTreeMap::new(),
         })
     }
@@ -159,8 +199,13 @@ impl Session {
     /// Returns the provider and the account id.
     pub async fn connect(&self) -> Result<(Arc<dyn Provider>, String)> {
         let settings = self.aws_settings()?;
-        let provider = aiu_aws::AwsProvider::connect(settings).await.map_err(|e| anyhow!("Could not connect to AWS: {e}"))?;
-        let identity = provider.caller_identity().await.map_err(|e| anyhow!("{e}"))?;
+        let provider = aiu_aws::AwsProvider::connect(settings)
+            .await
+            .map_err(|e| anyhow!("Could not connect to AWS: {e}"))?;
+        let identity = provider
+            .caller_identity()
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         Ok((Arc::new(provider), identity.account_id))
     }
 
@@ -178,7 +223,11 @@ pub fn current_workspace(dir: &Path) -> String {
             return ws;
         }
     }
-    std::fs::read_to_string(workspace_file(dir)).map(|s| s.trim().to_owned()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "default".into())
+    std::fs::read_to_string(workspace_file(dir))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Where the selected workspace is recorded.
@@ -188,23 +237,36 @@ pub fn workspace_file(dir: &Path) -> PathBuf {
 
 /// Opens the state backend of the configuration in `dir` for commands that need no variables
 /// (`show`, `state list`, `output`, ...): only the `backend` block is read from the files.
-pub fn open_backend(dir: &Path, args: &StateArgs, workspace: &str) -> Result<Arc<dyn StateBackend>> {
+pub fn open_backend(
+    dir: &Path,
+    args: &StateArgs,
+    workspace: &str,
+) -> Result<Arc<dyn StateBackend>> {
     let (config, _) = aiu_config::load_dir(dir);
     crate::backend::current(&config, args, workspace)
 }
 
 /// Reads the state (a fresh empty state when there is none yet).
 pub fn read_state(backend: &dyn StateBackend) -> Result<State> {
-    Ok(backend.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default())
+    Ok(backend
+        .read()
+        .map_err(|e| anyhow!("{e}"))?
+        .unwrap_or_default())
 }
 
 /// Takes the state lock for `operation` unless `-lock=false`.
-pub fn take_lock(backend: &dyn StateBackend, args: &LockArgs, operation: &str) -> Result<Option<Box<dyn LockGuard>>> {
+pub fn take_lock(
+    backend: &dyn StateBackend,
+    args: &LockArgs,
+    operation: &str,
+) -> Result<Option<Box<dyn LockGuard>>> {
     if !args.lock {
         return Ok(None);
     }
     let timeout = parse_duration(&args.lock_timeout)?;
-    aiu_state::lock_with_timeout(backend, LockInfo::new(operation), timeout).map(Some).map_err(|e| anyhow!("{e}"))
+    aiu_state::lock_with_timeout(backend, LockInfo::new(operation), timeout)
+        .map(Some)
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// Parses `30s`, `2m`, `500ms`, `0s`, or a plain number of seconds.
@@ -214,7 +276,9 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, "s"),
     };
-    let n: f64 = number.parse().map_err(|_| anyhow!("invalid duration `{text}`: expected e.g. `30s`, `2m` or `500ms`"))?;
+    let n: f64 = number
+        .parse()
+        .map_err(|_| anyhow!("invalid duration `{text}`: expected e.g. `30s`, `2m` or `500ms`"))?;
     let seconds = match unit {
         "ms" => n / 1000.0,
         "s" => n,
@@ -249,7 +313,10 @@ mod tests {
 /// Adds diagnostics that are not already reported at the same place with the same summary.
 pub fn merge_new(diags: &mut Diagnostics, more: impl IntoIterator<Item = aiu_model::Diagnostic>) {
     for d in more {
-        let seen = diags.iter().any(|e| e.summary == d.summary && e.span.as_ref().map(|s| s.start) == d.span.as_ref().map(|s| s.start));
+        let seen = diags.iter().any(|e| {
+            e.summary == d.summary
+                && e.span.as_ref().map(|s| s.start) == d.span.as_ref().map(|s| s.start)
+        });
         if !seen {
             diags.push(d);
         }

@@ -14,13 +14,13 @@ use std::time::Duration;
 /// moto's default account.
 pub const ACCOUNT: &str = "123456789012";
 
-pub const TRUST_EC2: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-pub const TRUST_LAMBDA: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 pub fn doc(action: &str) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#)
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+    )
 }
 
 /// A moto server started by this process; killed on drop.
@@ -32,7 +32,10 @@ pub struct MotoServer {
 impl MotoServer {
     pub fn start() -> MotoServer {
         let script = repo_root().join("scripts/moto.sh");
-        let out = Command::new(&script).arg("start").output().expect("run scripts/moto.sh start");
+        let out = Command::new(&script)
+            .arg("start")
+            .output()
+            .expect("run scripts/moto.sh start");
         assert!(
             out.status.success(),
             "scripts/moto.sh start failed: {}\n{}",
@@ -41,9 +44,18 @@ impl MotoServer {
         );
         let text = String::from_utf8_lossy(&out.stdout);
         let mut parts = text.split_whitespace();
-        let port: u16 = parts.next().and_then(|p| p.parse().ok()).expect("moto.sh prints PORT PID");
-        let pid: u32 = parts.next().and_then(|p| p.parse().ok()).expect("moto.sh prints PORT PID");
-        MotoServer { endpoint: format!("http://127.0.0.1:{port}"), pid }
+        let port: u16 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("moto.sh prints PORT PID");
+        let pid: u32 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("moto.sh prints PORT PID");
+        MotoServer {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            pid,
+        }
     }
 
     /// Stops the server when this test process ends (statics are never dropped).
@@ -61,12 +73,18 @@ impl MotoServer {
 
 impl Drop for MotoServer {
     fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("scripts/moto.sh")).arg("stop").arg(self.pid.to_string()).status();
+        let _ = Command::new(repo_root().join("scripts/moto.sh"))
+            .arg("stop")
+            .arg(self.pid.to_string())
+            .status();
     }
 }
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// The endpoint of the moto server shared by this test binary. Never skips: without
@@ -117,7 +135,9 @@ pub async fn raw_iam() -> aws_sdk_iam::Client {
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint())
-        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .build();
     aws_sdk_iam::Client::from_conf(conf)
 }
@@ -125,12 +145,25 @@ pub async fn raw_iam() -> aws_sdk_iam::Client {
 /// A name unique to this test run.
 pub fn unique(base: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{base}-{}-{:x}-{}", std::process::id(), nanos, N.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{base}-{}-{:x}-{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub fn obj(entries: &[(&str, Value)]) -> Value {
-    Value::Object(entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    Value::Object(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
 }
 
 pub fn s(v: &str) -> Value {
@@ -138,7 +171,12 @@ pub fn s(v: &str) -> Value {
 }
 
 pub fn tags(entries: &[(&str, &str)]) -> Value {
-    Value::Object(entries.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect())
+    Value::Object(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect(),
+    )
 }
 
 /// Planned attributes of a role: the given arguments plus unknown computed ones.
@@ -196,7 +234,9 @@ pub fn with(v: &Value, extra: &[(&str, Value)]) -> Value {
 }
 
 pub fn get<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or_else(|| panic!("{k} missing in {v}"))
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }
 
 pub fn json(s: &str) -> serde_json::Value {

@@ -36,10 +36,18 @@ pub fn render_in(diags: &Diagnostics, dir: &Path) -> String {
                 }
                 None => "-".to_owned(),
             };
-            let level = if d.severity == Severity::Warning { "warning: " } else { "" };
+            let level = if d.severity == Severity::Warning {
+                "warning: "
+            } else {
+                ""
+            };
             // Details may name other places (duplicates): strip the directory there too.
             let prefix = format!("{}/", dir.display());
-            format!("{at}: {level}{}: {}", d.summary, d.detail.replace(&prefix, ""))
+            format!(
+                "{at}: {level}{}: {}",
+                d.summary,
+                d.detail.replace(&prefix, "")
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -55,8 +63,13 @@ pub fn summaries(config: &Config, diags: &Diagnostics) -> Vec<String> {
     diags
         .iter()
         .map(|d| {
-            let single = Diagnostics(vec![aiu_model::Diagnostic { detail: String::new(), ..d.clone() }]);
-            render_in(&single, &config.dir).trim_end_matches(": ").to_owned()
+            let single = Diagnostics(vec![aiu_model::Diagnostic {
+                detail: String::new(),
+                ..d.clone()
+            }]);
+            render_in(&single, &config.dir)
+                .trim_end_matches(": ")
+                .to_owned()
         })
         .collect()
 }

@@ -18,7 +18,15 @@ pub(super) fn length(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> 
         Value::List(items) => items.len(),
         Value::Object(map) => map.len(),
         Value::String(s) => s.chars().count(),
-        other => return Err(call.arg_error(0, format!("a list, map or string is required, got {}.", describe(other)))),
+        other => {
+            return Err(call.arg_error(
+                0,
+                format!(
+                    "a list, map or string is required, got {}.",
+                    describe(other)
+                ),
+            ))
+        }
     };
     Ok(Value::Number(n as f64))
 }
@@ -26,7 +34,12 @@ pub(super) fn length(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> 
 /// `keys(map)`: the keys, sorted.
 pub(super) fn keys(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     let [map] = take(call, args)?;
-    Ok(Value::List(call.map(0, &map)?.keys().map(|k| Value::from(k.as_str())).collect()))
+    Ok(Value::List(
+        call.map(0, &map)?
+            .keys()
+            .map(|k| Value::from(k.as_str()))
+            .collect(),
+    ))
 }
 
 /// `values(map)`: the values, in key order.
@@ -56,7 +69,11 @@ pub(super) fn merge(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
         if arg.is_null() {
             continue;
         }
-        merged.extend(call.map(i, arg)?.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged.extend(
+            call.map(i, arg)?
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
     Ok(Value::Object(merged))
 }
@@ -78,7 +95,9 @@ fn loosely_equal(element: &Value, value: &Value) -> Option<bool> {
         return Some(true);
     }
     match (element, value) {
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) => Some(primitive_string(value).as_deref() == Some(s)),
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => {
+            Some(primitive_string(value).as_deref() == Some(s))
+        }
         _ => Some(false),
     }
 }
@@ -98,7 +117,11 @@ pub(super) fn contains(call: &Call, args: Vec<Value>) -> Result<Value, EvalError
             None => undecided = true,
         }
     }
-    Ok(if undecided { Value::Unknown } else { Value::Bool(false) })
+    Ok(if undecided {
+        Value::Unknown
+    } else {
+        Value::Bool(false)
+    })
 }
 
 /// `distinct(list)`: the first occurrence of every element, in order.
@@ -189,15 +212,22 @@ pub(super) fn sort(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     if list.contains_unknown() {
         return Ok(Value::Unknown);
     }
-    let mut strings = items.iter().map(|v| call.string(0, v)).collect::<Result<Vec<_>, _>>()?;
+    let mut strings = items
+        .iter()
+        .map(|v| call.string(0, v))
+        .collect::<Result<Vec<_>, _>>()?;
     strings.sort();
-    Ok(Value::List(strings.into_iter().map(Value::String).collect()))
+    Ok(Value::List(
+        strings.into_iter().map(Value::String).collect(),
+    ))
 }
 
 /// `reverse(list)`.
 pub(super) fn reverse(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     let [list] = take(call, args)?;
-    Ok(Value::List(call.list(0, &list)?.iter().rev().cloned().collect()))
+    Ok(Value::List(
+        call.list(0, &list)?.iter().rev().cloned().collect(),
+    ))
 }
 
 /// `slice(list, start, end)`: elements from `start` up to but excluding `end`.
@@ -208,7 +238,10 @@ pub(super) fn slice(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     let end = call.integer(2, &end)?;
     let len = items.len() as i64;
     if start < 0 || start > len {
-        return Err(call.arg_error(1, format!("the start index {start} is outside the list of {len} elements.")));
+        return Err(call.arg_error(
+            1,
+            format!("the start index {start} is outside the list of {len} elements."),
+        ));
     }
     if end < start || end > len {
         return Err(call.arg_error(2, format!("the end index {end} must be between the start index {start} and the list length {len}.")));
@@ -240,7 +273,13 @@ pub(super) fn one(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     match call.list(0, &list)? {
         [] => Ok(Value::Null),
         [single] => Ok(single.clone()),
-        many => Err(call.arg_error(0, format!("must be a list with no more than one element, got {} elements.", many.len()))),
+        many => Err(call.arg_error(
+            0,
+            format!(
+                "must be a list with no more than one element, got {} elements.",
+                many.len()
+            ),
+        )),
     }
 }
 
@@ -256,7 +295,11 @@ fn all_or_any(call: &Call, args: Vec<Value>, all: bool) -> Result<Value, EvalErr
             return Ok(Value::Bool(!all));
         }
     }
-    Ok(if unknown { Value::Unknown } else { Value::Bool(all) })
+    Ok(if unknown {
+        Value::Unknown
+    } else {
+        Value::Bool(all)
+    })
 }
 
 /// `alltrue(list)`: true when every element is true (and for an empty list).
@@ -274,7 +317,11 @@ const RANGE_LIMIT: usize = 1024 * 1024;
 
 /// `range(limit)`, `range(start, limit)`, `range(start, limit, step)`.
 pub(super) fn range(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    let numbers = args.iter().enumerate().map(|(i, v)| call.number(i, v)).collect::<Result<Vec<_>, _>>()?;
+    let numbers = args
+        .iter()
+        .enumerate()
+        .map(|(i, v)| call.number(i, v))
+        .collect::<Result<Vec<_>, _>>()?;
     let (start, limit, step) = match numbers.as_slice() {
         [limit] => (0.0, *limit, 1.0),
         [start, limit] => (*start, *limit, if limit >= start { 1.0 } else { -1.0 }),
@@ -285,13 +332,18 @@ pub(super) fn range(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
         return Err(call.arg_error(2, "the step must not be zero."));
     }
     if (step > 0.0 && limit < start) || (step < 0.0 && limit > start) {
-        return Err(call.arg_error(2, format!("a step of {step} never reaches the limit {limit} from {start}.")));
+        return Err(call.arg_error(
+            2,
+            format!("a step of {step} never reaches the limit {limit} from {start}."),
+        ));
     }
     let mut out = Vec::new();
     let mut n = start;
     while (step > 0.0 && n < limit) || (step < 0.0 && n > limit) {
         if out.len() >= RANGE_LIMIT {
-            return Err(call.error(format!("the range would have more than {RANGE_LIMIT} elements.")));
+            return Err(call.error(format!(
+                "the range would have more than {RANGE_LIMIT} elements."
+            )));
         }
         out.push(Value::Number(n));
         n += step;
@@ -325,36 +377,62 @@ fn set_args<'v>(call: &Call, args: &'v [Value]) -> Result<Option<Vec<&'v [Value]
     if args.iter().any(Value::contains_unknown) {
         return Ok(None);
     }
-    args.iter().enumerate().map(|(i, a)| call.list(i, a)).collect::<Result<Vec<_>, _>>().map(Some)
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| call.list(i, a))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// `setunion(sets...)`: every element of any set.
 pub(super) fn setunion(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
-    Ok(Value::List(to_set(sets.into_iter().flatten().cloned().collect())))
+    let Some(sets) = set_args(call, &args)? else {
+        return Ok(Value::Unknown);
+    };
+    Ok(Value::List(to_set(
+        sets.into_iter().flatten().cloned().collect(),
+    )))
 }
 
 /// `setintersection(sets...)`: the elements in every set.
 pub(super) fn setintersection(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
-    let Some((first, rest)) = sets.split_first() else { return Ok(Value::List(Vec::new())) };
-    let common = first.iter().filter(|v| rest.iter().all(|s| s.contains(v))).cloned().collect();
+    let Some(sets) = set_args(call, &args)? else {
+        return Ok(Value::Unknown);
+    };
+    let Some((first, rest)) = sets.split_first() else {
+        return Ok(Value::List(Vec::new()));
+    };
+    let common = first
+        .iter()
+        .filter(|v| rest.iter().all(|s| s.contains(v)))
+        .cloned()
+        .collect();
     Ok(Value::List(to_set(common)))
 }
 
 /// `setsubtract(a, b)`: the elements of `a` that are not in `b`.
 pub(super) fn setsubtract(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
-    let [a, b] = sets.as_slice() else { return Err(call.error("expects exactly 2 sets.")) };
-    Ok(Value::List(to_set(a.iter().filter(|v| !b.contains(v)).cloned().collect())))
+    let Some(sets) = set_args(call, &args)? else {
+        return Ok(Value::Unknown);
+    };
+    let [a, b] = sets.as_slice() else {
+        return Err(call.error("expects exactly 2 sets."));
+    };
+    Ok(Value::List(to_set(
+        a.iter().filter(|v| !b.contains(v)).cloned().collect(),
+    )))
 }
 
 /// `setproduct(sets...)`: every combination taking one element from each set, in order.
 pub(super) fn setproduct(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    let Some(sets) = set_args(call, &args)? else { return Ok(Value::Unknown) };
+    let Some(sets) = set_args(call, &args)? else {
+        return Ok(Value::Unknown);
+    };
     let total: usize = sets.iter().map(|s| s.len()).product();
     if total > RANGE_LIMIT {
-        return Err(call.error(format!("the product would have more than {RANGE_LIMIT} elements.")));
+        return Err(call.error(format!(
+            "the product would have more than {RANGE_LIMIT} elements."
+        )));
     }
     let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
     for set in sets {
@@ -399,7 +477,9 @@ mod tests {
     fn lookup_uses_the_default_only_when_the_key_is_missing() {
         assert_eq!(eval_str("lookup({a = 1}, \"a\", 2)"), Value::from(1i64));
         assert_eq!(eval_str("lookup({a = 1}, \"b\", 2)"), Value::from(2i64));
-        assert!(err_str("lookup({a = 1}, \"b\")").detail.contains("no key \"b\""));
+        assert!(err_str("lookup({a = 1}, \"b\")")
+            .detail
+            .contains("no key \"b\""));
     }
 
     #[test]
@@ -412,12 +492,18 @@ mod tests {
 
     #[test]
     fn concat_appends_lists() {
-        assert_eq!(eval_str("concat([\"a\"], [], [\"b\", \"c\"])"), strs(&["a", "b", "c"]));
+        assert_eq!(
+            eval_str("concat([\"a\"], [], [\"b\", \"c\"])"),
+            strs(&["a", "b", "c"])
+        );
     }
 
     #[test]
     fn contains_compares_deeply() {
-        assert_eq!(eval_str("contains([\"a\", \"b\"], \"b\")"), Value::Bool(true));
+        assert_eq!(
+            eval_str("contains([\"a\", \"b\"], \"b\")"),
+            Value::Bool(true)
+        );
         assert_eq!(eval_str("contains([[1]], [1])"), Value::Bool(true));
         assert_eq!(eval_str("contains([\"1\"], 1)"), Value::Bool(true));
         assert_eq!(eval_str("contains([], 1)"), Value::Bool(false));
@@ -426,18 +512,27 @@ mod tests {
     #[test]
     fn contains_with_unknown_elements_is_unknown_unless_found() {
         let root = [("u", obj([("x", Value::Unknown)]))];
-        assert_eq!(eval_with("contains([u.x, \"a\"], \"a\")", root.clone()), Value::Bool(true));
+        assert_eq!(
+            eval_with("contains([u.x, \"a\"], \"a\")", root.clone()),
+            Value::Bool(true)
+        );
         assert_eq!(eval_with("contains([u.x], \"a\")", root), Value::Unknown);
     }
 
     #[test]
     fn distinct_keeps_first_occurrences_in_order() {
-        assert_eq!(eval_str("distinct([\"b\", \"a\", \"b\"])"), strs(&["b", "a"]));
+        assert_eq!(
+            eval_str("distinct([\"b\", \"a\", \"b\"])"),
+            strs(&["b", "a"])
+        );
     }
 
     #[test]
     fn flatten_removes_all_nesting() {
-        assert_eq!(eval_str("flatten([[\"a\"], [[\"b\"], []], \"c\"])"), strs(&["a", "b", "c"]));
+        assert_eq!(
+            eval_str("flatten([[\"a\"], [[\"b\"], []], \"c\"])"),
+            strs(&["a", "b", "c"])
+        );
         let root = [("u", obj([("x", Value::Unknown)]))];
         assert_eq!(eval_with("flatten([[\"a\"], u.x])", root), Value::Unknown);
     }
@@ -445,26 +540,41 @@ mod tests {
     #[test]
     fn coalesce_skips_nulls_and_empty_strings() {
         assert_eq!(eval_str("coalesce(null, \"\", \"b\")"), Value::from("b"));
-        assert_eq!(err_str("coalesce(null, \"\")").summary, "Error in function call");
+        assert_eq!(
+            err_str("coalesce(null, \"\")").summary,
+            "Error in function call"
+        );
         assert_eq!(eval_str("coalescelist([], [\"a\"])"), strs(&["a"]));
     }
 
     #[test]
     fn compact_removes_nulls_and_empty_strings() {
-        assert_eq!(eval_str("compact([\"a\", \"\", null, \"b\"])"), strs(&["a", "b"]));
+        assert_eq!(
+            eval_str("compact([\"a\", \"\", null, \"b\"])"),
+            strs(&["a", "b"])
+        );
     }
 
     #[test]
     fn sort_orders_lexically_and_reverse_reverses() {
-        assert_eq!(eval_str("sort([\"b\", \"a\", \"c\"])"), strs(&["a", "b", "c"]));
+        assert_eq!(
+            eval_str("sort([\"b\", \"a\", \"c\"])"),
+            strs(&["a", "b", "c"])
+        );
         assert_eq!(eval_str("sort([10, 9])"), strs(&["10", "9"]));
         assert_eq!(eval_str("reverse([1, 2])"), nums(&[2.0, 1.0]));
     }
 
     #[test]
     fn slice_takes_a_half_open_range() {
-        assert_eq!(eval_str("slice([\"a\", \"b\", \"c\"], 1, 3)"), strs(&["b", "c"]));
-        assert_eq!(err_str("slice([\"a\"], 0, 2)").summary, "Invalid function argument");
+        assert_eq!(
+            eval_str("slice([\"a\", \"b\", \"c\"], 1, 3)"),
+            strs(&["b", "c"])
+        );
+        assert_eq!(
+            err_str("slice([\"a\"], 0, 2)").summary,
+            "Invalid function argument"
+        );
     }
 
     #[test]
@@ -477,7 +587,9 @@ mod tests {
     fn one_returns_null_the_element_or_fails() {
         assert_eq!(eval_str("one([])"), Value::Null);
         assert_eq!(eval_str("one([\"a\"])"), Value::from("a"));
-        assert!(err_str("one([1, 2])").detail.contains("no more than one element"));
+        assert!(err_str("one([1, 2])")
+            .detail
+            .contains("no more than one element"));
     }
 
     #[test]
@@ -487,7 +599,10 @@ mod tests {
         assert_eq!(eval_str("anytrue([false, true])"), Value::Bool(true));
         assert_eq!(eval_str("anytrue([])"), Value::Bool(false));
         let root = [("u", obj([("x", Value::Unknown)]))];
-        assert_eq!(eval_with("alltrue([u.x, false])", root.clone()), Value::Bool(false));
+        assert_eq!(
+            eval_with("alltrue([u.x, false])", root.clone()),
+            Value::Bool(false)
+        );
         assert_eq!(eval_with("alltrue([u.x, true])", root), Value::Unknown);
     }
 
@@ -497,15 +612,30 @@ mod tests {
         assert_eq!(eval_str("range(1, 3)"), nums(&[1.0, 2.0]));
         assert_eq!(eval_str("range(3, 0)"), nums(&[3.0, 2.0, 1.0]));
         assert_eq!(eval_str("range(0, 10, 4)"), nums(&[0.0, 4.0, 8.0]));
-        assert_eq!(err_str("range(0, 1, 0)").summary, "Invalid function argument");
-        assert_eq!(err_str("range(0, 1, 2, 3)").summary, "Too many function arguments");
+        assert_eq!(
+            err_str("range(0, 1, 0)").summary,
+            "Invalid function argument"
+        );
+        assert_eq!(
+            err_str("range(0, 1, 2, 3)").summary,
+            "Too many function arguments"
+        );
     }
 
     #[test]
     fn set_functions_combine_sets() {
-        assert_eq!(eval_str("setunion([\"b\"], [\"a\", \"b\"])"), strs(&["a", "b"]));
-        assert_eq!(eval_str("setintersection([\"a\", \"b\"], [\"b\", \"c\"])"), strs(&["b"]));
-        assert_eq!(eval_str("setsubtract([\"a\", \"b\"], [\"b\"])"), strs(&["a"]));
+        assert_eq!(
+            eval_str("setunion([\"b\"], [\"a\", \"b\"])"),
+            strs(&["a", "b"])
+        );
+        assert_eq!(
+            eval_str("setintersection([\"a\", \"b\"], [\"b\", \"c\"])"),
+            strs(&["b"])
+        );
+        assert_eq!(
+            eval_str("setsubtract([\"a\", \"b\"], [\"b\"])"),
+            strs(&["a"])
+        );
         assert_eq!(
             eval_str("setproduct([\"a\", \"b\"], [\"x\"])"),
             Value::List(vec![strs(&["a", "x"]), strs(&["b", "x"])])
@@ -514,7 +644,12 @@ mod tests {
 
     #[test]
     fn zipmap_pairs_keys_with_values() {
-        assert_eq!(eval_str("zipmap([\"a\", \"b\"], [1, 2])"), obj([("a", Value::from(1i64)), ("b", Value::from(2i64))]));
-        assert!(err_str("zipmap([\"a\"], [])").detail.contains("must be the same"));
+        assert_eq!(
+            eval_str("zipmap([\"a\", \"b\"], [1, 2])"),
+            obj([("a", Value::from(1i64)), ("b", Value::from(2i64))])
+        );
+        assert!(err_str("zipmap([\"a\"], [])")
+            .detail
+            .contains("must be the same"));
     }
 }

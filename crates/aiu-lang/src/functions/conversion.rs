@@ -34,7 +34,10 @@ pub(super) fn tolist(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> 
     match value {
         Value::Null => Ok(Value::Null),
         Value::List(items) => Ok(Value::List(unify_primitives(items))),
-        other => Err(call.arg_error(0, format!("cannot convert {} to a list.", other.type_name()))),
+        other => Err(call.arg_error(
+            0,
+            format!("cannot convert {} to a list.", other.type_name()),
+        )),
     }
 }
 
@@ -55,7 +58,9 @@ pub(super) fn tomap(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
         Value::Null => Ok(Value::Null),
         Value::Object(map) => {
             let (keys, values): (Vec<String>, Vec<Value>) = map.into_iter().unzip();
-            Ok(Value::Object(keys.into_iter().zip(unify_primitives(values)).collect()))
+            Ok(Value::Object(
+                keys.into_iter().zip(unify_primitives(values)).collect(),
+            ))
         }
         other => Err(call.arg_error(0, format!("cannot convert {} to a map.", other.type_name()))),
     }
@@ -73,7 +78,9 @@ mod tests {
         assert_eq!(eval_str("tostring(null)"), Value::Null);
         assert_eq!(eval_str("tonumber(\"3600\")"), Value::from(3600i64));
         assert_eq!(eval_str("tobool(\"false\")"), Value::Bool(false));
-        assert!(err_str("tonumber(\"abc\")").detail.contains("a number is required, got string \"abc\""));
+        assert!(err_str("tonumber(\"abc\")")
+            .detail
+            .contains("a number is required, got string \"abc\""));
         assert_eq!(err_str("tostring([])").summary, "Invalid function argument");
     }
 
@@ -81,7 +88,12 @@ mod tests {
     fn tolist_toset_tomap() {
         assert_eq!(eval_str("tolist([\"a\", 1])"), strs(&["a", "1"]));
         assert_eq!(eval_str("toset([\"b\", \"a\", \"b\"])"), strs(&["a", "b"]));
-        assert_eq!(eval_str("tomap({a = 1, b = \"x\"})"), obj([("a", Value::from("1")), ("b", Value::from("x"))]));
-        assert!(err_str("toset(\"a\")").detail.contains("cannot convert string to a set"));
+        assert_eq!(
+            eval_str("tomap({a = 1, b = \"x\"})"),
+            obj([("a", Value::from("1")), ("b", Value::from("x"))])
+        );
+        assert!(err_str("toset(\"a\")")
+            .detail
+            .contains("cannot convert string to a set"));
     }
 }

@@ -37,22 +37,29 @@ pub(super) fn jsonencode(call: &Call, args: Vec<Value>) -> Result<Value, EvalErr
 pub(super) fn jsondecode(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     let [text] = take(call, args)?;
     let text = call.string(0, &text)?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| call.arg_error(0, format!("the string is not valid JSON: {e}.")))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| call.arg_error(0, format!("the string is not valid JSON: {e}.")))?;
     Ok(Value::from_json(&json))
 }
 
-const BASE64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding.
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(char::from(BASE64_ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+                out.push(char::from(
+                    BASE64_ALPHABET[((n >> (18 - 6 * i)) & 63) as usize],
+                ));
             } else {
                 out.push('=');
             }
@@ -94,7 +101,8 @@ pub(super) fn base64encode(call: &Call, args: Vec<Value>) -> Result<Value, EvalE
 /// `base64decode(str)`: the decoded bytes, which must be UTF-8.
 pub(super) fn base64decode(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
     let [s] = take(call, args)?;
-    let bytes = base64_decode(&call.string(0, &s)?).ok_or_else(|| call.arg_error(0, "the string is not valid base64."))?;
+    let bytes = base64_decode(&call.string(0, &s)?)
+        .ok_or_else(|| call.arg_error(0, "the string is not valid base64."))?;
     String::from_utf8(bytes)
         .map(Value::String)
         .map_err(|_| call.arg_error(0, "the decoded bytes are not valid UTF-8 text."))
@@ -122,16 +130,29 @@ mod tests {
 
     #[test]
     fn jsondecode_parses_json_and_reports_bad_input() {
-        assert_eq!(eval_str("jsondecode(\"{\\\"a\\\": [1]}\")"), obj([("a", Value::List(vec![Value::from(1i64)]))]));
-        assert!(err_str("jsondecode(\"{\")").detail.contains("not valid JSON"));
+        assert_eq!(
+            eval_str("jsondecode(\"{\\\"a\\\": [1]}\")"),
+            obj([("a", Value::List(vec![Value::from(1i64)]))])
+        );
+        assert!(err_str("jsondecode(\"{\")")
+            .detail
+            .contains("not valid JSON"));
     }
 
     #[test]
     fn base64_round_trips_and_rejects_garbage() {
-        assert_eq!(eval_str("base64encode(\"Hello, World\")"), Value::from("SGVsbG8sIFdvcmxk"));
+        assert_eq!(
+            eval_str("base64encode(\"Hello, World\")"),
+            Value::from("SGVsbG8sIFdvcmxk")
+        );
         assert_eq!(eval_str("base64encode(\"ab\")"), Value::from("YWI="));
-        assert_eq!(eval_str("base64decode(\"SGVsbG8sIFdvcmxk\")"), Value::from("Hello, World"));
+        assert_eq!(
+            eval_str("base64decode(\"SGVsbG8sIFdvcmxk\")"),
+            Value::from("Hello, World")
+        );
         assert_eq!(eval_str("base64decode(\"YWI=\")"), Value::from("ab"));
-        assert!(err_str("base64decode(\"!!\")").detail.contains("not valid base64"));
+        assert!(err_str("base64decode(\"!!\")")
+            .detail
+            .contains("not valid base64"));
     }
 }

@@ -142,20 +142,39 @@ fn sprintf(call: &Call, spec: &str, args: &[Value]) -> Result<String, EvalError>
             next_arg = index;
         }
         if d.width.unwrap_or(0).max(d.precision.unwrap_or(0)) > MAX_WIDTH {
-            return Err(call.arg_error(0, format!("widths and precisions must not exceed {MAX_WIDTH}.")));
+            return Err(call.arg_error(
+                0,
+                format!("widths and precisions must not exceed {MAX_WIDTH}."),
+            ));
         }
         let Some(&verb) = chars.get(i) else {
-            return Err(call.arg_error(0, format!("the format string ends in the middle of a verb (\"{}\").", chars[start..].iter().collect::<String>())));
+            return Err(call.arg_error(
+                0,
+                format!(
+                    "the format string ends in the middle of a verb (\"{}\").",
+                    chars[start..].iter().collect::<String>()
+                ),
+            ));
         };
         i += 1;
         let text: String = chars[start..i].iter().collect();
         let Some(arg) = args.get(next_arg) else {
-            return Err(call.error(format!("not enough arguments for \"{text}\" at position {}; add an argument.", start)));
+            return Err(call.error(format!(
+                "not enough arguments for \"{text}\" at position {}; add an argument.",
+                start
+            )));
         };
         next_arg += 1;
         used_max = used_max.max(next_arg);
         let formatted = format_one(call, &d, verb, arg, &text)?;
-        out.push_str(&pad(formatted, &d, matches!(verb, 'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G')));
+        out.push_str(&pad(
+            formatted,
+            &d,
+            matches!(
+                verb,
+                'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
+            ),
+        ));
     }
     if used_max < args.len() {
         return Err(call.error(format!(
@@ -209,7 +228,13 @@ fn exponent_format(n: f64, precision: usize, upper: bool) -> String {
     format!("{mantissa}{e}{sign}{digits:0>2}")
 }
 
-fn format_one(call: &Call, d: &Directive, verb: char, arg: &Value, text: &str) -> Result<String, EvalError> {
+fn format_one(
+    call: &Call,
+    d: &Directive,
+    verb: char,
+    arg: &Value,
+    text: &str,
+) -> Result<String, EvalError> {
     let unsupported = |why: String| call.error(format!("unsupported value for \"{text}\": {why}"));
     if arg.is_null() && verb != 'v' {
         return Err(unsupported("null value cannot be formatted.".to_owned()));
@@ -222,20 +247,27 @@ fn format_one(call: &Call, d: &Directive, verb: char, arg: &Value, text: &str) -
             other => primitive_string(other).unwrap_or_default(),
         }),
         's' => {
-            let s = primitive_string(arg).ok_or_else(|| unsupported(format!("a string is required, got {}.", describe(arg))))?;
+            let s = primitive_string(arg).ok_or_else(|| {
+                unsupported(format!("a string is required, got {}.", describe(arg)))
+            })?;
             Ok(match d.precision {
                 Some(p) => s.chars().take(p).collect(),
                 None => s,
             })
         }
         'q' => {
-            let s = primitive_string(arg).ok_or_else(|| unsupported(format!("a string is required, got {}.", describe(arg))))?;
+            let s = primitive_string(arg).ok_or_else(|| {
+                unsupported(format!("a string is required, got {}.", describe(arg)))
+            })?;
             Ok(serde_json::Value::String(s).to_string())
         }
         't' => match arg {
             Value::Bool(b) => Ok(b.to_string()),
             Value::String(s) if s == "true" || s == "false" => Ok(s.clone()),
-            other => Err(unsupported(format!("a bool is required, got {}.", describe(other)))),
+            other => Err(unsupported(format!(
+                "a bool is required, got {}.",
+                describe(other)
+            ))),
         },
         'd' | 'b' | 'o' | 'x' | 'X' => {
             if let (Value::String(s), 'x' | 'X') = (arg, verb) {
@@ -244,8 +276,15 @@ fn format_one(call: &Call, d: &Directive, verb: char, arg: &Value, text: &str) -
                     return Ok(if verb == 'X' { hex.to_uppercase() } else { hex });
                 }
             }
-            let n = call.number(1, arg).map_err(|_| unsupported(format!("a number is required, got {}.", describe(arg))))?;
-            let i = as_integer(n).ok_or_else(|| unsupported(format!("a whole number is required, got {}.", format_number(n))))?;
+            let n = call.number(1, arg).map_err(|_| {
+                unsupported(format!("a number is required, got {}.", describe(arg)))
+            })?;
+            let i = as_integer(n).ok_or_else(|| {
+                unsupported(format!(
+                    "a whole number is required, got {}.",
+                    format_number(n)
+                ))
+            })?;
             let magnitude = i.unsigned_abs();
             let body = match verb {
                 'd' => magnitude.to_string(),
@@ -258,7 +297,9 @@ fn format_one(call: &Call, d: &Directive, verb: char, arg: &Value, text: &str) -
             Ok(with_sign(n, body, d))
         }
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-            let n = call.number(1, arg).map_err(|_| unsupported(format!("a number is required, got {}.", describe(arg))))?;
+            let n = call.number(1, arg).map_err(|_| {
+                unsupported(format!("a number is required, got {}.", describe(arg)))
+            })?;
             let body = match verb {
                 'e' | 'E' => exponent_format(n, d.precision.unwrap_or(6), verb == 'E'),
                 'f' | 'F' => format!("{n:.prec$}", prec = d.precision.unwrap_or(6)),
@@ -269,7 +310,12 @@ fn format_one(call: &Call, d: &Directive, verb: char, arg: &Value, text: &str) -
             };
             Ok(with_sign(n, body, d))
         }
-        other => Err(call.arg_error(0, format!("unsupported verb \"%{other}\" in \"{text}\"; use one of %v %s %q %d %f %t %%."))),
+        other => Err(call.arg_error(
+            0,
+            format!(
+                "unsupported verb \"%{other}\" in \"{text}\"; use one of %v %s %q %d %f %t %%."
+            ),
+        )),
     }
 }
 
@@ -280,32 +326,64 @@ mod tests {
 
     #[test]
     fn format_supports_the_common_verbs() {
-        assert_eq!(eval_str("format(\"Hello, %s!\", \"Ander\")"), Value::from("Hello, Ander!"));
+        assert_eq!(
+            eval_str("format(\"Hello, %s!\", \"Ander\")"),
+            Value::from("Hello, Ander!")
+        );
         assert_eq!(eval_str("format(\"%d items\", 3)"), Value::from("3 items"));
         assert_eq!(eval_str("format(\"%.2f\", 3.14159)"), Value::from("3.14"));
         assert_eq!(eval_str("format(\"%f\", 1)"), Value::from("1.000000"));
-        assert_eq!(eval_str("format(\"%q\", \"a\\\"b\")"), Value::from("\"a\\\"b\""));
-        assert_eq!(eval_str("format(\"%t %v %v\", true, 5, [\"a\"])"), Value::from("true 5 [\"a\"]"));
+        assert_eq!(
+            eval_str("format(\"%q\", \"a\\\"b\")"),
+            Value::from("\"a\\\"b\"")
+        );
+        assert_eq!(
+            eval_str("format(\"%t %v %v\", true, 5, [\"a\"])"),
+            Value::from("true 5 [\"a\"]")
+        );
         assert_eq!(eval_str("format(\"100%%\")"), Value::from("100%"));
-        assert_eq!(eval_str("format(\"%e\", 1500)"), Value::from("1.500000e+03"));
-        assert_eq!(eval_str("format(\"%x %X %o %b\", 255, 255, 8, 5)"), Value::from("ff FF 10 101"));
+        assert_eq!(
+            eval_str("format(\"%e\", 1500)"),
+            Value::from("1.500000e+03")
+        );
+        assert_eq!(
+            eval_str("format(\"%x %X %o %b\", 255, 255, 8, 5)"),
+            Value::from("ff FF 10 101")
+        );
     }
 
     #[test]
     fn format_supports_widths_flags_and_argument_indexes() {
-        assert_eq!(eval_str("format(\"[%5s]\", \"ab\")"), Value::from("[   ab]"));
-        assert_eq!(eval_str("format(\"[%-5s]\", \"ab\")"), Value::from("[ab   ]"));
+        assert_eq!(
+            eval_str("format(\"[%5s]\", \"ab\")"),
+            Value::from("[   ab]")
+        );
+        assert_eq!(
+            eval_str("format(\"[%-5s]\", \"ab\")"),
+            Value::from("[ab   ]")
+        );
         assert_eq!(eval_str("format(\"%03d\", 7)"), Value::from("007"));
         assert_eq!(eval_str("format(\"%+d\", 7)"), Value::from("+7"));
-        assert_eq!(eval_str("format(\"%[2]s %[1]s\", \"a\", \"b\")"), Value::from("b a"));
+        assert_eq!(
+            eval_str("format(\"%[2]s %[1]s\", \"a\", \"b\")"),
+            Value::from("b a")
+        );
     }
 
     #[test]
     fn format_errors_on_bad_arguments() {
-        assert!(err_str("format(\"%d\", 1.5)").detail.contains("whole number"));
-        assert!(err_str("format(\"%s %s\", \"a\")").detail.contains("not enough arguments"));
-        assert!(err_str("format(\"%s\", \"a\", \"b\")").detail.contains("too many arguments"));
-        assert!(err_str("format(\"%d\", \"x\")").detail.contains("a number is required"));
+        assert!(err_str("format(\"%d\", 1.5)")
+            .detail
+            .contains("whole number"));
+        assert!(err_str("format(\"%s %s\", \"a\")")
+            .detail
+            .contains("not enough arguments"));
+        assert!(err_str("format(\"%s\", \"a\", \"b\")")
+            .detail
+            .contains("too many arguments"));
+        assert!(err_str("format(\"%d\", \"x\")")
+            .detail
+            .contains("a number is required"));
     }
 
     #[test]
@@ -324,6 +402,8 @@ mod tests {
             eval_str("formatlist(\"arn:aws:iam::%s:role/%s\", \"123\", [\"r1\", \"r2\"])"),
             strs(&["arn:aws:iam::123:role/r1", "arn:aws:iam::123:role/r2"])
         );
-        assert!(err_str("formatlist(\"%s%s\", [\"a\"], [\"b\", \"c\"])").detail.contains("same length"));
+        assert!(err_str("formatlist(\"%s%s\", [\"a\"], [\"b\", \"c\"])")
+            .detail
+            .contains("same length"));
     }
 }

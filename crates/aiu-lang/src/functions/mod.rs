@@ -24,12 +24,72 @@ mod strings;
 
 /// Names of every supported function, sorted.
 pub const FUNCTIONS: &[&str] = &[
-    "abs", "abspath", "alltrue", "anytrue", "base64decode", "base64encode", "can", "ceil", "chomp", "coalesce",
-    "coalescelist", "compact", "concat", "contains", "distinct", "element", "endswith", "file", "flatten", "floor",
-    "format", "formatlist", "indent", "join", "jsondecode", "jsonencode", "keys", "length", "lookup", "lower", "max",
-    "merge", "min", "one", "range", "regex", "regexall", "replace", "reverse", "setintersection", "setproduct", "setsubtract", "setunion", "slice", "sort", "split", "startswith", "strrev", "substr",
-    "sum", "templatefile", "title", "tobool", "tolist", "tomap", "tonumber", "toset", "tostring", "trim",
-    "trimprefix", "trimspace", "trimsuffix", "try", "upper", "values", "zipmap",
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "can",
+    "ceil",
+    "chomp",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "distinct",
+    "element",
+    "endswith",
+    "file",
+    "flatten",
+    "floor",
+    "format",
+    "formatlist",
+    "indent",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "lookup",
+    "lower",
+    "max",
+    "merge",
+    "min",
+    "one",
+    "range",
+    "regex",
+    "regexall",
+    "replace",
+    "reverse",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strrev",
+    "substr",
+    "sum",
+    "templatefile",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "try",
+    "upper",
+    "values",
+    "zipmap",
 ];
 
 type Impl = fn(&Call, Vec<Value>) -> Result<Value, EvalError>;
@@ -46,15 +106,43 @@ struct Spec {
 }
 
 const fn fixed(name: &'static str, params: &'static [&'static str], run: Impl) -> Spec {
-    Spec { name, params, min: params.len(), max: Some(params.len()), run }
+    Spec {
+        name,
+        params,
+        min: params.len(),
+        max: Some(params.len()),
+        run,
+    }
 }
 
-const fn ranged(name: &'static str, params: &'static [&'static str], min: usize, run: Impl) -> Spec {
-    Spec { name, params, min, max: Some(params.len()), run }
+const fn ranged(
+    name: &'static str,
+    params: &'static [&'static str],
+    min: usize,
+    run: Impl,
+) -> Spec {
+    Spec {
+        name,
+        params,
+        min,
+        max: Some(params.len()),
+        run,
+    }
 }
 
-const fn variadic(name: &'static str, params: &'static [&'static str], min: usize, run: Impl) -> Spec {
-    Spec { name, params, min, max: None, run }
+const fn variadic(
+    name: &'static str,
+    params: &'static [&'static str],
+    min: usize,
+    run: Impl,
+) -> Spec {
+    Spec {
+        name,
+        params,
+        min,
+        max: None,
+        run,
+    }
 }
 
 /// The eager functions (`try` and `can` are handled before arguments are evaluated).
@@ -86,7 +174,12 @@ const SPECS: &[Spec] = &[
     fixed("jsonencode", &["val"], encoding::jsonencode),
     fixed("keys", &["inputMap"], collections::keys),
     fixed("length", &["value"], collections::length),
-    ranged("lookup", &["inputMap", "key", "default"], 2, collections::lookup),
+    ranged(
+        "lookup",
+        &["inputMap", "key", "default"],
+        2,
+        collections::lookup,
+    ),
     fixed("lower", &["str"], strings::lower),
     variadic("max", &["numbers"], 1, numeric::max),
     variadic("merge", &["maps"], 0, collections::merge),
@@ -97,11 +190,20 @@ const SPECS: &[Spec] = &[
     fixed("regexall", &["pattern", "string"], strings::regexall),
     fixed("replace", &["str", "substr", "replace"], strings::replace),
     fixed("reverse", &["list"], collections::reverse),
-    variadic("setintersection", &["sets"], 1, collections::setintersection),
+    variadic(
+        "setintersection",
+        &["sets"],
+        1,
+        collections::setintersection,
+    ),
     variadic("setproduct", &["sets"], 1, collections::setproduct),
     fixed("setsubtract", &["a", "b"], collections::setsubtract),
     variadic("setunion", &["sets"], 1, collections::setunion),
-    fixed("slice", &["list", "start_index", "end_index"], collections::slice),
+    fixed(
+        "slice",
+        &["list", "start_index", "end_index"],
+        collections::slice,
+    ),
     fixed("sort", &["list"], collections::sort),
     fixed("split", &["separator", "str"], strings::split),
     fixed("startswith", &["str", "prefix"], strings::startswith),
@@ -129,7 +231,13 @@ const SPECS: &[Spec] = &[
 pub(crate) fn call(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
     let name = fc.name.name.as_str();
     if fc.name.is_namespaced() || !FUNCTIONS.contains(&name) {
-        let full: Vec<&str> = fc.name.namespace.iter().map(|n| n.as_str()).chain([name]).collect();
+        let full: Vec<&str> = fc
+            .name
+            .namespace
+            .iter()
+            .map(|n| n.as_str())
+            .chain([name])
+            .collect();
         return Err(unknown_function(&full.join("::")));
     }
     match name {
@@ -143,7 +251,11 @@ pub(crate) fn call(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
     let Some(args) = eval_args(fc, scope)? else {
         return Ok(Value::Unknown);
     };
-    let call = Call { name: spec.name, params: spec.params, ctx: scope.ctx };
+    let call = Call {
+        name: spec.name,
+        params: spec.params,
+        ctx: scope.ctx,
+    };
     check_arity(spec, args.len())?;
     if args.iter().any(Value::is_unknown) {
         return Ok(Value::Unknown);
@@ -154,7 +266,11 @@ pub(crate) fn call(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
 /// Evaluates the arguments, expanding a final `list...`. `Ok(None)` when the expanded list is
 /// unknown (so the argument count is unknown).
 fn eval_args(fc: &FuncCall, scope: &Scope) -> Result<Option<Vec<Value>>, EvalError> {
-    let mut args = fc.args.iter().map(|a| eval_expr(a, scope)).collect::<Result<Vec<_>, _>>()?;
+    let mut args = fc
+        .args
+        .iter()
+        .map(|a| eval_expr(a, scope))
+        .collect::<Result<Vec<_>, _>>()?;
     if fc.expand_final {
         match args.pop() {
             Some(Value::List(items)) => args.extend(items),
@@ -162,7 +278,10 @@ fn eval_args(fc: &FuncCall, scope: &Scope) -> Result<Option<Vec<Value>>, EvalErr
             Some(other) => {
                 return Err(EvalError::new(
                     "Invalid expanding argument value",
-                    format!("The expanding argument (indicated by ...) must be a list, but it is {}.", describe(&other)),
+                    format!(
+                        "The expanding argument (indicated by ...) must be a list, but it is {}.",
+                        describe(&other)
+                    ),
                 ))
             }
             None => {}
@@ -177,7 +296,11 @@ fn check_arity(spec: &Spec, given: usize) -> Result<(), EvalError> {
         Some(max) => format!("{} to {max}", spec.min),
         None => format!("at least {}", spec.min),
     };
-    let plural_args = if spec.max == Some(1) { "argument" } else { "arguments" };
+    let plural_args = if spec.max == Some(1) {
+        "argument"
+    } else {
+        "arguments"
+    };
     let usage = format!("{}({})", spec.name, spec.params.join(", "));
     if given < spec.min {
         return Err(EvalError::new(
@@ -206,7 +329,10 @@ fn unknown_function(name: &str) -> EvalError {
     let hint = did_you_mean(name, FUNCTIONS.iter().copied());
     EvalError::new(
         "Call to unknown function",
-        format!("There is no function named \"{name}\".{hint} Supported functions are: {}.", FUNCTIONS.join(", ")),
+        format!(
+            "There is no function named \"{name}\".{hint} Supported functions are: {}.",
+            FUNCTIONS.join(", ")
+        ),
     )
 }
 
@@ -240,10 +366,18 @@ fn eval_try(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
 /// `can(expr)`: whether the argument evaluates without an error (lazily evaluated).
 fn eval_can(fc: &FuncCall, scope: &Scope) -> Result<Value, EvalError> {
     let [arg] = fc.args.as_slice() else {
-        let summary = if fc.args.is_empty() { "Not enough function arguments" } else { "Too many function arguments" };
+        let summary = if fc.args.is_empty() {
+            "Not enough function arguments"
+        } else {
+            "Too many function arguments"
+        };
         return Err(EvalError::new(
             summary,
-            format!("Function \"can\" expects exactly 1 argument, but {} {} given. Usage: can(expr).", fc.args.len(), was(fc.args.len())),
+            format!(
+                "Function \"can\" expects exactly 1 argument, but {} {} given. Usage: can(expr).",
+                fc.args.len(),
+                was(fc.args.len())
+            ),
         ));
     };
     match eval_expr(arg, scope) {
@@ -263,20 +397,31 @@ pub(crate) struct Call<'a> {
 impl Call<'_> {
     /// The name of parameter `index` (variadic parameters repeat the last name).
     pub(crate) fn param(&self, index: usize) -> &'static str {
-        self.params.get(index).or(self.params.last()).copied().unwrap_or("argument")
+        self.params
+            .get(index)
+            .or(self.params.last())
+            .copied()
+            .unwrap_or("argument")
     }
 
     /// "Invalid value for "list" parameter of join(): ..."
     pub(crate) fn arg_error(&self, index: usize, message: impl Display) -> EvalError {
         EvalError::new(
             "Invalid function argument",
-            format!("Invalid value for \"{}\" parameter of function {}: {message}", self.param(index), self.name),
+            format!(
+                "Invalid value for \"{}\" parameter of function {}: {message}",
+                self.param(index),
+                self.name
+            ),
         )
     }
 
     /// A general failure of the function, not tied to one argument.
     pub(crate) fn error(&self, message: impl Display) -> EvalError {
-        EvalError::new("Error in function call", format!("Call to function \"{}\" failed: {message}", self.name))
+        EvalError::new(
+            "Error in function call",
+            format!("Call to function \"{}\" failed: {message}", self.name),
+        )
     }
 
     fn required(&self, index: usize, what: &str, got: &Value) -> EvalError {
@@ -303,7 +448,8 @@ impl Call<'_> {
     /// A whole-number argument.
     pub(crate) fn integer(&self, index: usize, value: &Value) -> Result<i64, EvalError> {
         let n = self.number(index, value)?;
-        crate::util::as_integer(n).ok_or_else(|| self.arg_error(index, format!("a whole number is required, got {n}.")))
+        crate::util::as_integer(n)
+            .ok_or_else(|| self.arg_error(index, format!("a whole number is required, got {n}.")))
     }
 
     /// A bool argument; "true"/"false" convert.
@@ -317,19 +463,32 @@ impl Call<'_> {
     }
 
     /// A list (or set, or tuple) argument.
-    pub(crate) fn list<'v>(&self, index: usize, value: &'v Value) -> Result<&'v [Value], EvalError> {
-        value.as_list().ok_or_else(|| self.required(index, "a list", value))
+    pub(crate) fn list<'v>(
+        &self,
+        index: usize,
+        value: &'v Value,
+    ) -> Result<&'v [Value], EvalError> {
+        value
+            .as_list()
+            .ok_or_else(|| self.required(index, "a list", value))
     }
 
     /// A map (or object) argument.
-    pub(crate) fn map<'v>(&self, index: usize, value: &'v Value) -> Result<&'v BTreeMap<String, Value>, EvalError> {
-        value.as_object().ok_or_else(|| self.required(index, "a map", value))
+    pub(crate) fn map<'v>(
+        &self,
+        index: usize,
+        value: &'v Value,
+    ) -> Result<&'v BTreeMap<String, Value>, EvalError> {
+        value
+            .as_object()
+            .ok_or_else(|| self.required(index, "a map", value))
     }
 }
 
 /// Takes the arguments of a fixed-arity function as an array (arity is checked before).
 pub(crate) fn take<const N: usize>(call: &Call, args: Vec<Value>) -> Result<[Value; N], EvalError> {
-    args.try_into().map_err(|_: Vec<Value>| call.error(format!("expected {N} arguments.")))
+    args.try_into()
+        .map_err(|_: Vec<Value>| call.error(format!("expected {N} arguments.")))
 }
 
 #[cfg(test)]
@@ -343,7 +502,8 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, FUNCTIONS);
-        let mut implemented: Vec<&str> = SPECS.iter().map(|s| s.name).chain(["try", "can"]).collect();
+        let mut implemented: Vec<&str> =
+            SPECS.iter().map(|s| s.name).chain(["try", "can"]).collect();
         implemented.sort_unstable();
         assert_eq!(implemented, FUNCTIONS);
     }
@@ -353,7 +513,11 @@ mod tests {
         let e = err_str("jsonencod({})");
         assert_eq!(e.summary, "Call to unknown function");
         assert!(e.detail.contains("\"jsonencod\""), "{}", e.detail);
-        assert!(e.detail.contains("Did you mean \"jsonencode\"?"), "{}", e.detail);
+        assert!(
+            e.detail.contains("Did you mean \"jsonencode\"?"),
+            "{}",
+            e.detail
+        );
         assert!(e.detail.contains("abs, abspath, alltrue"), "{}", e.detail);
         assert!(!err_str("frobnicate(1)").detail.contains("Did you mean"));
     }
@@ -362,18 +526,35 @@ mod tests {
     fn wrong_arity_names_the_function_and_its_usage() {
         let e = err_str("upper()");
         assert_eq!(e.summary, "Not enough function arguments");
-        assert!(e.detail.contains("\"upper\" expects exactly 1 argument, but 0 were given"), "{}", e.detail);
+        assert!(
+            e.detail
+                .contains("\"upper\" expects exactly 1 argument, but 0 were given"),
+            "{}",
+            e.detail
+        );
         let e = err_str("lookup({}, \"a\", 1, 2)");
         assert_eq!(e.summary, "Too many function arguments");
-        assert!(e.detail.contains("lookup(inputMap, key, default)"), "{}", e.detail);
+        assert!(
+            e.detail.contains("lookup(inputMap, key, default)"),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]
     fn wrong_argument_types_name_the_function_and_parameter() {
         let e = err_str("keys(\"abc\")");
         assert_eq!(e.summary, "Invalid function argument");
-        assert!(e.detail.contains("\"inputMap\" parameter of function keys"), "{}", e.detail);
-        assert!(e.detail.contains("a map is required, got string \"abc\""), "{}", e.detail);
+        assert!(
+            e.detail.contains("\"inputMap\" parameter of function keys"),
+            "{}",
+            e.detail
+        );
+        assert!(
+            e.detail.contains("a map is required, got string \"abc\""),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]
@@ -387,15 +568,24 @@ mod tests {
     fn unknown_arguments_make_unknown_results() {
         let root = [("u", obj([("x", Value::Unknown)]))];
         assert_eq!(eval_with("upper(u.x)", root.clone()), Value::Unknown);
-        assert_eq!(eval_with("join(\",\", [\"a\", u.x])", root.clone()), Value::Unknown);
+        assert_eq!(
+            eval_with("join(\",\", [\"a\", u.x])", root.clone()),
+            Value::Unknown
+        );
         assert_eq!(eval_with("length([u.x, 1])", root), Value::from(2i64));
     }
 
     #[test]
     fn try_returns_the_first_argument_that_succeeds_without_evaluating_the_rest() {
         let root = [("var", obj([("m", obj([("a", Value::from("x"))]))]))];
-        assert_eq!(eval_with("try(var.m.b, var.m.a, nosuchfn())", root.clone()), Value::from("x"));
-        assert_eq!(eval_with("try(var.m.a, nosuchfn())", root.clone()), Value::from("x"));
+        assert_eq!(
+            eval_with("try(var.m.b, var.m.a, nosuchfn())", root.clone()),
+            Value::from("x")
+        );
+        assert_eq!(
+            eval_with("try(var.m.a, nosuchfn())", root.clone()),
+            Value::from("x")
+        );
         let e = err_with("try(var.m.b, var.m.c)", root);
         assert_eq!(e.summary, "No expression succeeded");
         assert!(e.detail.contains("\"b\""), "{}", e.detail);
@@ -425,12 +615,33 @@ mod robustness {
     #[test]
     fn odd_inputs_give_errors_or_values_never_panics() {
         let inputs = [
-            "format(\"%\")", "format(\"%[0]s\", 1)", "format(\"%[9]s\", 1)", "format(\"%99999s\", 1)", "format(\"%z\", 1)",
-            "substr(\"abc\", 1e300, 1)", "substr(\"\", 0, 0)", "range(1e300)", "range(0, 1, -1)", "element([1], 1e15)",
-            "indent(-1, \"a\")", "\"%{for x in 5}%{endfor}\"", "slice([], 0, 0)", "split(\"\", \"ab\")",
-            "base64decode(\"a\")", "base64decode(\"====\")", "replace(\"a\", \"/\", \"b\")", "zipmap([null], [1])",
-            "lookup({}, null, 1)", "jsondecode(\"1e999\")", "tonumber(\"1e999\")", "abs(-0)", "[1][1e300]",
-            "setproduct(range(1000), range(1000), range(1000))", "regex(\"(\", \"a\")", "keys(null)", "merge()",
+            "format(\"%\")",
+            "format(\"%[0]s\", 1)",
+            "format(\"%[9]s\", 1)",
+            "format(\"%99999s\", 1)",
+            "format(\"%z\", 1)",
+            "substr(\"abc\", 1e300, 1)",
+            "substr(\"\", 0, 0)",
+            "range(1e300)",
+            "range(0, 1, -1)",
+            "element([1], 1e15)",
+            "indent(-1, \"a\")",
+            "\"%{for x in 5}%{endfor}\"",
+            "slice([], 0, 0)",
+            "split(\"\", \"ab\")",
+            "base64decode(\"a\")",
+            "base64decode(\"====\")",
+            "replace(\"a\", \"/\", \"b\")",
+            "zipmap([null], [1])",
+            "lookup({}, null, 1)",
+            "jsondecode(\"1e999\")",
+            "tonumber(\"1e999\")",
+            "abs(-0)",
+            "[1][1e300]",
+            "setproduct(range(1000), range(1000), range(1000))",
+            "regex(\"(\", \"a\")",
+            "keys(null)",
+            "merge()",
         ];
         for text in inputs {
             let _ = crate::eval(&parse(text), &ctx([]));

@@ -26,17 +26,28 @@ pub(super) fn floor(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
 }
 
 fn numbers(call: &Call, args: &[Value]) -> Result<Vec<f64>, EvalError> {
-    args.iter().enumerate().map(|(i, v)| call.number(i, v)).collect()
+    args.iter()
+        .enumerate()
+        .map(|(i, v)| call.number(i, v))
+        .collect()
 }
 
 /// `min(numbers...)`.
 pub(super) fn min(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    Ok(Value::Number(numbers(call, &args)?.into_iter().fold(f64::INFINITY, f64::min)))
+    Ok(Value::Number(
+        numbers(call, &args)?
+            .into_iter()
+            .fold(f64::INFINITY, f64::min),
+    ))
 }
 
 /// `max(numbers...)`.
 pub(super) fn max(call: &Call, args: Vec<Value>) -> Result<Value, EvalError> {
-    Ok(Value::Number(numbers(call, &args)?.into_iter().fold(f64::NEG_INFINITY, f64::max)))
+    Ok(Value::Number(
+        numbers(call, &args)?
+            .into_iter()
+            .fold(f64::NEG_INFINITY, f64::max),
+    ))
 }
 
 /// `sum(list)`: the total of a non-empty list of numbers.
@@ -66,7 +77,9 @@ mod tests {
         assert_eq!(eval_str("abs(-2.5)"), Value::Number(2.5));
         assert_eq!(eval_str("ceil(1.2)"), Value::from(2i64));
         assert_eq!(eval_str("floor(-1.2)"), Value::from(-2i64));
-        assert!(err_str("abs(\"x\")").detail.contains("a number is required, got string \"x\""));
+        assert!(err_str("abs(\"x\")")
+            .detail
+            .contains("a number is required, got string \"x\""));
     }
 
     #[test]

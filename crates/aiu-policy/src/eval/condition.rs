@@ -101,12 +101,19 @@ fn parse_operator(name: &str) -> Option<Operator> {
     if base == Base::Null && (if_exists || qualifier != Qualifier::None) {
         return None;
     }
-    Some(Operator { qualifier, base, negated, if_exists })
+    Some(Operator {
+        qualifier,
+        base,
+        negated,
+        if_exists,
+    })
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    (s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    .then(|| &s[prefix.len()..])
 }
 
 fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
@@ -126,24 +133,40 @@ pub fn evaluate(conditions: &Conditions, ctx: &Context, substitute: bool) -> Con
     let mut held = Vec::new();
     for (op_name, keys) in conditions {
         let Some(op) = parse_operator(op_name) else {
-            return ConditionResult { holds: false, reason: format!("unknown condition operator `{op_name}`") };
+            return ConditionResult {
+                holds: false,
+                reason: format!("unknown condition operator `{op_name}`"),
+            };
         };
         for (key, values) in keys {
             let (holds, why) = evaluate_key(op, key, values, ctx, substitute);
             if !holds {
-                return ConditionResult { holds: false, reason: format!("condition {op_name} `{key}` is false: {why}") };
+                return ConditionResult {
+                    holds: false,
+                    reason: format!("condition {op_name} `{key}` is false: {why}"),
+                };
             }
             held.push(format!("{op_name} `{key}` ({why})"));
         }
     }
-    ConditionResult { holds: true, reason: format!("conditions hold: {}", held.join("; ")) }
+    ConditionResult {
+        holds: true,
+        reason: format!("conditions hold: {}", held.join("; ")),
+    }
 }
 
 fn show(values: &[String]) -> String {
     if values.len() == 1 {
         format!("\"{}\"", values[0])
     } else {
-        format!("[{}]", values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", "))
+        format!(
+            "[{}]",
+            values
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }
 }
 
@@ -159,7 +182,9 @@ fn evaluate_key(
     if op.base == Base::Null {
         let present = request.is_some_and(|v| !v.is_empty());
         let wants_null = policy_values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-        let wants_present = policy_values.iter().any(|v| v.eq_ignore_ascii_case("false"));
+        let wants_present = policy_values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case("false"));
         let holds = if present { wants_present } else { wants_null };
         let state = if present { "present" } else { "absent" };
         return (holds, format!("key is {state} in the request"));
@@ -168,12 +193,24 @@ fn evaluate_key(
         Some(v) if !v.is_empty() => v,
         _ => {
             if op.if_exists {
-                return (true, "key not in the request context, ...IfExists is true".into());
+                return (
+                    true,
+                    "key not in the request context, ...IfExists is true".into(),
+                );
             }
             return match op.qualifier {
-                Qualifier::ForAll => (true, "key not in the request context: ForAllValues is true for an empty set".into()),
-                Qualifier::ForAny => (false, "key not in the request context: ForAnyValue is false for an empty set".into()),
-                Qualifier::None if op.negated => (true, "key not in the request context: a negated operator is true".into()),
+                Qualifier::ForAll => (
+                    true,
+                    "key not in the request context: ForAllValues is true for an empty set".into(),
+                ),
+                Qualifier::ForAny => (
+                    false,
+                    "key not in the request context: ForAnyValue is false for an empty set".into(),
+                ),
+                Qualifier::None if op.negated => (
+                    true,
+                    "key not in the request context: a negated operator is true".into(),
+                ),
                 Qualifier::None => (false, "key not in the request context".into()),
             };
         }
@@ -188,7 +225,10 @@ fn evaluate_key(
         }
     }
     if prepared.is_empty() && !unresolved.is_empty() {
-        return (false, format!("no policy value is usable ({})", unresolved.join("; ")));
+        return (
+            false,
+            format!("no policy value is usable ({})", unresolved.join("; ")),
+        );
     }
     // f(r): the operator holds for one request value.
     let positive = |r: &str| prepared.iter().any(|p| value_matches(op.base, p, r));
@@ -201,8 +241,16 @@ fn evaluate_key(
         Qualifier::ForAny => request.iter().any(|r| per_value(r)),
         Qualifier::ForAll => request.iter().all(|r| per_value(r)),
     };
-    let why = format!("request {} vs policy {}", show(request), show(&policy_values));
-    let why = if unresolved.is_empty() { why } else { format!("{why}; ignored: {}", unresolved.join("; ")) };
+    let why = format!(
+        "request {} vs policy {}",
+        show(request),
+        show(&policy_values)
+    );
+    let why = if unresolved.is_empty() {
+        why
+    } else {
+        format!("{why}; ignored: {}", unresolved.join("; "))
+    };
     (holds, why)
 }
 
@@ -217,7 +265,8 @@ enum Prepared {
 fn prepare(base: Base, value: &str, ctx: &Context, substitute: bool) -> Result<Prepared, String> {
     let subst = |v: &str| -> Result<String, String> {
         if substitute && vars::has_variable(v) {
-            vars::substitute_text(v, ctx).map_err(|u| format!("variable ${{{}}} {}", u.variable, u.why))
+            vars::substitute_text(v, ctx)
+                .map_err(|u| format!("variable ${{{}}} {}", u.variable, u.why))
         } else {
             Ok(v.to_owned())
         }
@@ -267,10 +316,19 @@ fn value_matches(base: Base, policy: &Prepared, request: &str) -> bool {
             let chars: Vec<char> = request.chars().collect();
             glob_toks(p, &chars, false)
         }
-        (Base::Arn, Prepared::Pattern(p)) => arn_matches_toks(p, request, ArnCase::Sensitive) == ArnMatch::Match,
-        (Base::Num(cmp), Prepared::Number(p)) => request.trim().parse::<f64>().is_ok_and(|r| compare(cmp, r, *p)),
-        (Base::Date(cmp), Prepared::Date(p)) => parse_date(request).is_some_and(|r| compare(cmp, r, *p)),
-        (Base::Ip, Prepared::Net(net, bits)) => parse_ip(request).is_some_and(|ip| in_network(ip, *net, *bits)),
+        (Base::Arn, Prepared::Pattern(p)) => {
+            arn_matches_toks(p, request, ArnCase::Sensitive) == ArnMatch::Match
+        }
+        (Base::Num(cmp), Prepared::Number(p)) => request
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|r| compare(cmp, r, *p)),
+        (Base::Date(cmp), Prepared::Date(p)) => {
+            parse_date(request).is_some_and(|r| compare(cmp, r, *p))
+        }
+        (Base::Ip, Prepared::Net(net, bits)) => {
+            parse_ip(request).is_some_and(|ip| in_network(ip, *net, *bits))
+        }
         _ => false,
     }
 }
@@ -295,15 +353,25 @@ pub fn parse_cidr(s: &str) -> Option<(IpAddr, u8)> {
 fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             (u32::from(a) & mask) == (u32::from(n) & mask)
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             (u128::from(a) & mask) == (u128::from(n) & mask)
         }
         // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) against an IPv4 network.
-        (IpAddr::V6(a), IpAddr::V4(_)) => a.to_ipv4_mapped().is_some_and(|v4| in_network(IpAddr::V4(v4), net, bits)),
+        (IpAddr::V6(a), IpAddr::V4(_)) => a
+            .to_ipv4_mapped()
+            .is_some_and(|v4| in_network(IpAddr::V4(v4), net, bits)),
         (IpAddr::V4(_), IpAddr::V6(_)) => false,
     }
 }
@@ -318,7 +386,9 @@ pub fn parse_date(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(range)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

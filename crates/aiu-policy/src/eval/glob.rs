@@ -151,13 +151,19 @@ pub fn arn_matches_str(pattern: &str, value: &str, case: ArnCase) -> ArnMatch {
     }
     let is_arn = |s: &str| s.len() >= 4 && s[..4].eq_ignore_ascii_case("arn:");
     if !is_arn(pattern) || !is_arn(value) {
-        return if glob_str(pattern, value, false) { ArnMatch::Match } else { ArnMatch::NoMatch };
+        return if glob_str(pattern, value, false) {
+            ArnMatch::Match
+        } else {
+            ArnMatch::NoMatch
+        };
     }
     let mut pf = pattern.splitn(6, ':');
     let mut vf = value.splitn(6, ':');
     let mut result = ArnMatch::Match;
     for i in 0..6 {
-        let Some(p) = pf.next() else { return ArnMatch::MalformedPattern };
+        let Some(p) = pf.next() else {
+            return ArnMatch::MalformedPattern;
+        };
         let Some(v) = vf.next() else {
             result = ArnMatch::NoMatch;
             continue;
@@ -182,7 +188,11 @@ pub fn arn_matches_toks(pattern: &[Tok], value: &str, case: ArnCase) -> ArnMatch
             .all(|(t, c)| matches!(t, Tok::Lit(x) if x.eq_ignore_ascii_case(&c)));
     let value_arn = value.len() >= 4 && value[..4].eq_ignore_ascii_case("arn:");
     if !starts_arn || !value_arn {
-        return if glob_value(pattern, value, false) { ArnMatch::Match } else { ArnMatch::NoMatch };
+        return if glob_value(pattern, value, false) {
+            ArnMatch::Match
+        } else {
+            ArnMatch::NoMatch
+        };
     }
     let mut pf: Vec<&[Tok]> = Vec::with_capacity(6);
     let mut start = 0;
@@ -235,15 +245,33 @@ mod tests {
     fn arns() {
         let v = "arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/c1/db-AbCdEf";
         let m = |p| arn_matches_str(p, v, ArnCase::ResourceElement);
-        assert_eq!(m("arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*"), ArnMatch::Match);
-        assert_eq!(m("arn:aws:secretsmanager:*:*:secret:compute-engine/*"), ArnMatch::Match);
-        assert_eq!(m("arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/c1/db"), ArnMatch::NoMatch);
+        assert_eq!(
+            m("arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*"),
+            ArnMatch::Match
+        );
+        assert_eq!(
+            m("arn:aws:secretsmanager:*:*:secret:compute-engine/*"),
+            ArnMatch::Match
+        );
+        assert_eq!(
+            m("arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/c1/db"),
+            ArnMatch::NoMatch
+        );
         assert_eq!(m("arn:aws:*:111111111111:secret:*"), ArnMatch::NoMatch);
         assert_eq!(m("arn:aws:*"), ArnMatch::MalformedPattern);
-        assert_eq!(m("arn:AWS:SecretsManager:US-WEST-2:111111111111:secret:compute-engine/*"), ArnMatch::Match);
-        assert_eq!(m("arn:aws:secretsmanager:us-west-2:111111111111:secret:COMPUTE-engine/*"), ArnMatch::NoMatch);
+        assert_eq!(
+            m("arn:AWS:SecretsManager:US-WEST-2:111111111111:secret:compute-engine/*"),
+            ArnMatch::Match
+        );
+        assert_eq!(
+            m("arn:aws:secretsmanager:us-west-2:111111111111:secret:COMPUTE-engine/*"),
+            ArnMatch::NoMatch
+        );
         assert_eq!(m("*"), ArnMatch::Match);
         let t = tokens("arn:aws:secretsmanager:us-west-2:111111111111:secret:compute-engine/*");
-        assert_eq!(arn_matches_toks(&t, v, ArnCase::ResourceElement), ArnMatch::Match);
+        assert_eq!(
+            arn_matches_toks(&t, v, ArnCase::ResourceElement),
+            ArnMatch::Match
+        );
     }
 }

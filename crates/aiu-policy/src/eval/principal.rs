@@ -43,7 +43,14 @@ impl Caller {
         if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
             return Caller::Aws(text.to_owned());
         }
-        if ["accounts.google.com", "graph.facebook.com", "www.amazon.com", "cognito-identity.amazonaws.com"].contains(&text) {
+        if [
+            "accounts.google.com",
+            "graph.facebook.com",
+            "www.amazon.com",
+            "cognito-identity.amazonaws.com",
+        ]
+        .contains(&text)
+        {
             return Caller::Federated(text.to_owned());
         }
         if text.ends_with(".amazonaws.com") || text.ends_with(".amazonaws.com.cn") {
@@ -63,7 +70,10 @@ impl Caller {
 
     pub fn id(&self) -> &str {
         match self {
-            Caller::Aws(s) | Caller::Service(s) | Caller::Federated(s) | Caller::CanonicalUser(s) => s,
+            Caller::Aws(s)
+            | Caller::Service(s)
+            | Caller::Federated(s)
+            | Caller::CanonicalUser(s) => s,
         }
     }
 
@@ -135,7 +145,9 @@ fn entry_matches(kind: &str, id: &str, caller: &Caller) -> Option<PrincipalMatch
             }
             None
         }
-        "Service" => id.eq_ignore_ascii_case(who).then(|| PrincipalMatch::Direct(id.into())),
+        "Service" => id
+            .eq_ignore_ascii_case(who)
+            .then(|| PrincipalMatch::Direct(id.into())),
         _ => (id == who).then(|| PrincipalMatch::Direct(id.into())),
     }
 }

@@ -46,12 +46,18 @@ pub fn substitute(text: &str, ctx: &Context) -> Result<Vec<Tok>, Unresolved> {
                 match ctx.get(key) {
                     Some(vals) if vals.len() == 1 => out.extend(vals[0].chars().map(Tok::Lit)),
                     Some(vals) if vals.len() > 1 => {
-                        return Err(Unresolved { variable: inner.to_owned(), why: "has several values in the request context" })
+                        return Err(Unresolved {
+                            variable: inner.to_owned(),
+                            why: "has several values in the request context",
+                        })
                     }
                     _ => match default {
                         Some(d) => out.extend(d.chars().map(Tok::Lit)),
                         None => {
-                            return Err(Unresolved { variable: key.to_owned(), why: "is not in the request context" })
+                            return Err(Unresolved {
+                                variable: key.to_owned(),
+                                why: "is not in the request context",
+                            })
                         }
                     },
                 }
@@ -89,7 +95,10 @@ fn split_default(inner: &str) -> (&str, Option<&str>) {
     match inner.split_once(',') {
         Some((key, def)) => {
             let def = def.trim();
-            let def = def.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(def);
+            let def = def
+                .strip_prefix('\'')
+                .and_then(|d| d.strip_suffix('\''))
+                .unwrap_or(def);
             (key.trim(), Some(def))
         }
         None => (inner.trim(), None),

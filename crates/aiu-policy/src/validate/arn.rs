@@ -77,7 +77,11 @@ fn tokens(s: &str, catalog: bool) -> Vec<Tok> {
             b'$' if b.get(i + 1) == Some(&b'{') => {
                 let end = s[i..].find('}').map(|j| i + j).unwrap_or(b.len() - 1);
                 let name = &s[i + 2..end.max(i + 2)];
-                out.push(if catalog && name == "BucketName" { Tok::StarNoSlash } else { Tok::Star });
+                out.push(if catalog && name == "BucketName" {
+                    Tok::StarNoSlash
+                } else {
+                    Tok::Star
+                });
                 i = end + 1;
                 continue;
             }
@@ -120,11 +124,13 @@ fn intersects(a: &[Tok], b: &[Tok], ignore_case: bool) -> bool {
             let tb = b.get(j).copied();
             let mut r = false;
             if let Some(x) = ta.filter(|t| is_star(*t)) {
-                r = go(a, b, i + 1, j, memo, ic) || (tb.is_some_and(|y| star_eats(x, y)) && go(a, b, i, j + 1, memo, ic));
+                r = go(a, b, i + 1, j, memo, ic)
+                    || (tb.is_some_and(|y| star_eats(x, y)) && go(a, b, i, j + 1, memo, ic));
             }
             if !r {
                 if let Some(y) = tb.filter(|t| is_star(*t)) {
-                    r = go(a, b, i, j + 1, memo, ic) || (ta.is_some_and(|x| star_eats(y, x)) && go(a, b, i + 1, j, memo, ic));
+                    r = go(a, b, i, j + 1, memo, ic)
+                        || (ta.is_some_and(|x| star_eats(y, x)) && go(a, b, i + 1, j, memo, ic));
                 }
             }
             if !r {
@@ -152,8 +158,12 @@ pub fn arn_pattern_can_match(pattern: &str, arn: &str) -> bool {
     if arn == "*" {
         return true;
     }
-    let Some(arn) = normalize_arn(arn) else { return false };
-    let (Some(p), Some(a)) = (split_arn(pattern), split_arn(&arn)) else { return false };
+    let Some(arn) = normalize_arn(arn) else {
+        return false;
+    };
+    let (Some(p), Some(a)) = (split_arn(pattern), split_arn(&arn)) else {
+        return false;
+    };
     let field = |x: &str, y: &str, ic: bool| {
         if x == y || y == "*" {
             return true;
@@ -162,12 +172,20 @@ pub fn arn_pattern_can_match(pattern: &str, arn: &str) -> bool {
         let hx = &x[..x.find('$').unwrap_or(x.len())];
         let hy = &y[..y.find(['*', '?', '$']).unwrap_or(y.len())];
         let n = hx.len().min(hy.len());
-        let heads_agree = if ic { hx.as_bytes()[..n].eq_ignore_ascii_case(&hy.as_bytes()[..n]) } else { hx.as_bytes()[..n] == hy.as_bytes()[..n] };
+        let heads_agree = if ic {
+            hx.as_bytes()[..n].eq_ignore_ascii_case(&hy.as_bytes()[..n])
+        } else {
+            hx.as_bytes()[..n] == hy.as_bytes()[..n]
+        };
         if !heads_agree {
             return false;
         }
         if !x.contains('$') && !y.contains(['*', '?', '$']) {
-            return if ic { x.eq_ignore_ascii_case(y) } else { x == y };
+            return if ic {
+                x.eq_ignore_ascii_case(y)
+            } else {
+                x == y
+            };
         }
         intersects(&tokens(x, true), &tokens(y, false), ic)
     };
@@ -185,7 +203,10 @@ mod tests {
     #[test]
     fn split() {
         let a = split_arn("arn:aws:iam::*:mfa/${aws:username}").unwrap();
-        assert_eq!((a.service, a.account, a.resource), ("iam", "*", "mfa/${aws:username}"));
+        assert_eq!(
+            (a.service, a.account, a.resource),
+            ("iam", "*", "mfa/${aws:username}")
+        );
         let a = split_arn("arn:aws:lambda:*:1:layer:sol-*:*").unwrap();
         assert_eq!(a.resource, "layer:sol-*:*");
         assert!(split_arn("s3").is_none());
@@ -198,26 +219,60 @@ mod tests {
         let bucket = "arn:${Partition}:s3:::${BucketName}";
         let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
         assert!(arn_pattern_can_match(bucket, "arn:aws:s3:::examplebucket"));
-        assert!(!arn_pattern_can_match(bucket, "arn:aws:s3:::examplebucket/*"));
-        assert!(arn_pattern_can_match(object, "arn:aws:s3:::examplebucket/*"));
+        assert!(!arn_pattern_can_match(
+            bucket,
+            "arn:aws:s3:::examplebucket/*"
+        ));
+        assert!(arn_pattern_can_match(
+            object,
+            "arn:aws:s3:::examplebucket/*"
+        ));
         assert!(!arn_pattern_can_match(object, "arn:aws:s3:::examplebucket"));
         assert!(arn_pattern_can_match(object, "arn:aws:s3:::*"));
         assert!(arn_pattern_can_match(bucket, "arn:aws:s3:::*"));
-        assert!(!arn_pattern_can_match(bucket, "arn:aws:ec2:::examplebucket"));
-        assert!(!arn_pattern_can_match(bucket, "arn:aws:s3:us-east-1::examplebucket"));
-        let layer = "arn:${Partition}:lambda:${Region}:${Account}:layer:${LayerName}:${LayerVersion}";
-        assert!(arn_pattern_can_match(layer, "arn:aws:lambda:*:123456789012:layer:sol-*:*"));
-        assert!(!arn_pattern_can_match(layer, "arn:aws:lambda:*:123456789012:function:f"));
+        assert!(!arn_pattern_can_match(
+            bucket,
+            "arn:aws:ec2:::examplebucket"
+        ));
+        assert!(!arn_pattern_can_match(
+            bucket,
+            "arn:aws:s3:us-east-1::examplebucket"
+        ));
+        let layer =
+            "arn:${Partition}:lambda:${Region}:${Account}:layer:${LayerName}:${LayerVersion}";
+        assert!(arn_pattern_can_match(
+            layer,
+            "arn:aws:lambda:*:123456789012:layer:sol-*:*"
+        ));
+        assert!(!arn_pattern_can_match(
+            layer,
+            "arn:aws:lambda:*:123456789012:function:f"
+        ));
         let trail = "arn:${Partition}:cloudtrail:${Region}:${Account}:trail/${TrailName}";
         assert!(arn_pattern_can_match(trail, "arn:*:cloudtrail:*:*:trail/*"));
-        assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:us-east-1:000000000000:trail/*"));
-        assert!(arn_pattern_can_match(trail, "arn:aws:*:us-east-1:000000000000:*"));
-        assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:us-?ast-1:000000000000:t?ail/x"));
+        assert!(arn_pattern_can_match(
+            trail,
+            "arn:aws:cloudtrail:us-east-1:000000000000:trail/*"
+        ));
+        assert!(arn_pattern_can_match(
+            trail,
+            "arn:aws:*:us-east-1:000000000000:*"
+        ));
+        assert!(arn_pattern_can_match(
+            trail,
+            "arn:aws:cloudtrail:us-?ast-1:000000000000:t?ail/x"
+        ));
         let secret = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
         assert!(arn_pattern_can_match(trail, "arn:aws:cloudtrail:*"));
         assert!(!arn_pattern_can_match(trail, "arn:aws:s3:*"));
-        assert_eq!(normalize_arn("arn:aws:codepipeline:*").as_deref(), Some("arn:aws:codepipeline:*:*:*"));
+        assert_eq!(
+            normalize_arn("arn:aws:codepipeline:*").as_deref(),
+            Some("arn:aws:codepipeline:*:*:*")
+        );
         assert!(normalize_arn("arn:aws:codepipeline").is_none());
-        assert!(arn_pattern_can_match(secret, "arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:compute-engine/*"));
+        assert!(arn_pattern_can_match(
+            secret,
+            "arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:compute-engine/*"
+        ));
     }
 }

@@ -40,13 +40,20 @@ pub(crate) fn list_names(names: &[String]) -> String {
     if names.len() <= LIST_MAX {
         names.join(", ")
     } else {
-        format!("{} and {} more", names[..LIST_MAX].join(", "), names.len() - LIST_MAX)
+        format!(
+            "{} and {} more",
+            names[..LIST_MAX].join(", "),
+            names.len() - LIST_MAX
+        )
     }
 }
 
 /// Whether an operator type fits a condition key type from the catalog.
 fn compatible(op: OpType, key_type: &str) -> bool {
-    let base = key_type.strip_prefix("ArrayOf").unwrap_or(key_type).to_ascii_lowercase();
+    let base = key_type
+        .strip_prefix("ArrayOf")
+        .unwrap_or(key_type)
+        .to_ascii_lowercase();
     match op {
         OpType::String | OpType::Arn => matches!(base.as_str(), "string" | "arn"),
         OpType::Numeric => matches!(base.as_str(), "numeric" | "long" | "integer"),
@@ -63,7 +70,9 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
     for (i, s) in doc.statements.iter().enumerate() {
         let sp = stmt_path(doc, i);
         let sid = s.sid.as_deref();
-        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| out.push(Finding::new(code, sev, path, msg).at(i, sid));
+        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| {
+            out.push(Finding::new(code, sev, path, msg).at(i, sid))
+        };
         let mut expanded: Vec<&Action> = Vec::new();
         // All of Action resolved against the catalog, no `*`, no NotAction.
         let mut complete = s.not_action.is_none() && s.action.is_some();
@@ -152,11 +161,16 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
         if complete && !expanded.is_empty() {
             if let Some(resources) = &s.resource {
                 let has_star = resources.iter().any(|r| r == "*");
-                let valid: Vec<bool> = resources.iter().map(|r| arn_syntax_problem(r).is_none()).collect();
+                let valid: Vec<bool> = resources
+                    .iter()
+                    .map(|r| arn_syntax_problem(r).is_none())
+                    .collect();
                 let all_valid = valid.iter().all(|v| *v);
                 // Distinct (service, resource type index) of the actions.
-                let mut rtypes: Vec<(&str, usize)> =
-                    expanded.iter().flat_map(|a| a.resource_types.iter().map(move |r| (a.service, r.index))).collect();
+                let mut rtypes: Vec<(&str, usize)> = expanded
+                    .iter()
+                    .flat_map(|a| a.resource_types.iter().map(move |r| (a.service, r.index)))
+                    .collect();
                 rtypes.sort_unstable();
                 rtypes.dedup();
                 let mut matched: HashSet<(&str, usize)> = HashSet::new();
@@ -174,31 +188,48 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                     }
                     if !any {
                         let normalized = super::arn::normalize_arn(r);
-                        let arn_svc = normalized.as_deref().and_then(split_arn).map(|a| a.service).unwrap_or("");
+                        let arn_svc = normalized
+                            .as_deref()
+                            .and_then(split_arn)
+                            .map(|a| a.service)
+                            .unwrap_or("");
                         let mut services: Vec<&str> = expanded.iter().map(|a| a.service).collect();
                         services.dedup();
-                        let svc_known = has_wildcard(arn_svc) || services.iter().any(|s| s.eq_ignore_ascii_case(arn_svc));
+                        let svc_known = has_wildcard(arn_svc)
+                            || services.iter().any(|s| s.eq_ignore_ascii_case(arn_svc));
                         let msg = if !svc_known {
                             format!("\"{r}\" is an ARN of service \"{arn_svc}\", but the statement's actions are of {}", services.join(", "))
                         } else if rtypes.is_empty() {
-                            format!("\"{r}\" cannot match: the statement's actions work only on \"*\"")
+                            format!(
+                                "\"{r}\" cannot match: the statement's actions work only on \"*\""
+                            )
                         } else {
                             let names: Vec<String> = rtypes
                                 .iter()
                                 .map(|&(svc, idx)| {
-                                    let rt = &cat.service(svc).expect("catalog service").resources[idx];
+                                    let rt =
+                                        &cat.service(svc).expect("catalog service").resources[idx];
                                     format!("{} ({})", rt.name, rt.arn)
                                 })
                                 .collect();
                             format!("\"{r}\" cannot match any resource type of the statement's actions: {}", list_names(&names))
                         };
-                        push("RESOURCE_MATCHES_NO_ACTION", Severity::Warning, elem_path(&sp, "Resource", resources.is_scalar(), j), msg);
+                        push(
+                            "RESOURCE_MATCHES_NO_ACTION",
+                            Severity::Warning,
+                            elem_path(&sp, "Resource", resources.is_scalar(), j),
+                            msg,
+                        );
                     }
                 }
                 if s.effect == Effect::Allow && !has_star && all_valid {
                     let unmatched: Vec<String> = expanded
                         .iter()
-                        .filter(|a| !a.resource_types.iter().any(|r| matched.contains(&(a.service, r.index))))
+                        .filter(|a| {
+                            !a.resource_types
+                                .iter()
+                                .any(|r| matched.contains(&(a.service, r.index)))
+                        })
                         .map(|a| {
                             if a.resource_types.is_empty() {
                                 format!("{} (needs \"*\")", a.full_name())
@@ -226,7 +257,9 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
         // Condition keys.
         let Some(cond) = &s.condition else { continue };
         for (op, keys) in cond {
-            let Some(parsed) = parse_operator(op) else { continue };
+            let Some(parsed) = parse_operator(op) else {
+                continue;
+            };
             for key in keys.keys() {
                 let path = format!("{sp}.Condition.{op}.{key}");
                 let prefix = key.split_once(':').map(|(p, _)| p).unwrap_or("");
@@ -236,7 +269,9 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                 }
                 let def = cat.condition_key(key);
                 let global = cat.is_global_condition_key(key);
-                let supported = || !expanded.is_empty() && expanded.iter().any(|a| cat.action_supports_key(a, key));
+                let supported = || {
+                    !expanded.is_empty() && expanded.iter().any(|a| cat.action_supports_key(a, key))
+                };
                 if global {
                     // Global keys work with every action.
                 } else if def.is_none() && !supported() {
@@ -252,7 +287,10 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                         "CONDITION_KEY_NOT_SUPPORTED_BY_ACTIONS",
                         Severity::Warning,
                         path.clone(),
-                        format!("no action of the statement supports condition key \"{key}\" ({})", list_names(&names)),
+                        format!(
+                            "no action of the statement supports condition key \"{key}\" ({})",
+                            list_names(&names)
+                        ),
                     );
                 }
                 let Some(def) = def else { continue };
@@ -261,7 +299,10 @@ pub(crate) fn check_document(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                         "CONDITION_TYPE_MISMATCH",
                         Severity::Warning,
                         path.clone(),
-                        format!("\"{key}\" is of type {}, which operator {op} does not compare", def.key_type),
+                        format!(
+                            "\"{key}\" is of type {}, which operator {op} does not compare",
+                            def.key_type
+                        ),
                     );
                 }
                 match parsed.for_all {

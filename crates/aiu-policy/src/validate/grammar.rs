@@ -10,7 +10,9 @@ use crate::structure::{check_structure, PolicyKind};
 
 /// Parses text for validation: the document and its size, or the syntax findings.
 /// Syntax findings that did not stop validation (a repaired trailing comma) come third.
-pub(crate) fn parse_for_validation(text: &str) -> Result<(PolicyDocument, usize, Vec<Finding>), Vec<Finding>> {
+pub(crate) fn parse_for_validation(
+    text: &str,
+) -> Result<(PolicyDocument, usize, Vec<Finding>), Vec<Finding>> {
     let mut out = Vec::new();
     let json = match decode_to_json(text) {
         Ok(json) => json,
@@ -28,14 +30,26 @@ pub(crate) fn parse_for_validation(text: &str) -> Result<(PolicyDocument, usize,
                     ));
                     json
                 }
-                None => return Err(vec![Finding::new("JSON_SYNTAX_ERROR", Severity::Error, e.path, e.message)]),
+                None => {
+                    return Err(vec![Finding::new(
+                        "JSON_SYNTAX_ERROR",
+                        Severity::Error,
+                        e.path,
+                        e.message,
+                    )])
+                }
             }
         }
     };
     let syntax_errors = out.len();
     if let Some(obj) = json.as_object() {
         match obj.get("Statement") {
-            None => out.push(Finding::new("MISSING_STATEMENT", Severity::Error, "", "the policy has no Statement")),
+            None => out.push(Finding::new(
+                "MISSING_STATEMENT",
+                Severity::Error,
+                "",
+                "the policy has no Statement",
+            )),
             Some(Json::Array(items)) => {
                 for (i, s) in items.iter().enumerate() {
                     check_effect(s, &format!("Statement[{i}]"), i, &mut out);
@@ -49,7 +63,12 @@ pub(crate) fn parse_for_validation(text: &str) -> Result<(PolicyDocument, usize,
         return Err(out);
     }
     let doc = PolicyDocument::from_json(&json).map_err(|e| {
-        let mut f = Finding::new("POLICY_SYNTAX_ERROR", Severity::Error, e.path.clone(), e.message);
+        let mut f = Finding::new(
+            "POLICY_SYNTAX_ERROR",
+            Severity::Error,
+            e.path.clone(),
+            e.message,
+        );
         f.statement_index = statement_index_of(&e.path);
         let mut all = out.clone();
         all.push(f);
@@ -66,7 +85,10 @@ fn strip_trailing_commas(text: &str) -> Option<String> {
     let t = if t.starts_with('{') {
         t
     } else {
-        decoded = percent_encoding::percent_decode_str(t).decode_utf8().ok()?.into_owned();
+        decoded = percent_encoding::percent_decode_str(t)
+            .decode_utf8()
+            .ok()?
+            .into_owned();
         decoded.as_str()
     };
     let mut out = String::with_capacity(t.len());
@@ -101,11 +123,25 @@ fn check_effect(stmt: &Json, path: &str, i: usize, out: &mut Vec<Finding>) {
     let Some(obj) = stmt.as_object() else { return };
     let sid = obj.get("Sid").and_then(Json::as_str);
     match obj.get("Effect") {
-        None => out.push(Finding::new("MISSING_EFFECT", Severity::Error, path, "the statement has no Effect").at(i, sid)),
-        Some(Json::String(s)) if s.eq_ignore_ascii_case("allow") || s.eq_ignore_ascii_case("deny") => {}
+        None => out.push(
+            Finding::new(
+                "MISSING_EFFECT",
+                Severity::Error,
+                path,
+                "the statement has no Effect",
+            )
+            .at(i, sid),
+        ),
+        Some(Json::String(s))
+            if s.eq_ignore_ascii_case("allow") || s.eq_ignore_ascii_case("deny") => {}
         Some(other) => out.push(
-            Finding::new("INVALID_EFFECT", Severity::Error, format!("{path}.Effect"), format!("Effect must be \"Allow\" or \"Deny\", not {other}"))
-                .at(i, sid),
+            Finding::new(
+                "INVALID_EFFECT",
+                Severity::Error,
+                format!("{path}.Effect"),
+                format!("Effect must be \"Allow\" or \"Deny\", not {other}"),
+            )
+            .at(i, sid),
         ),
     }
 }
@@ -180,7 +216,10 @@ pub(crate) fn parse_operator(op: &str) -> Option<Operator> {
     let mut rest = op;
     let mut for_all = None;
     for (prefix, all) in [("ForAllValues:", true), ("ForAnyValue:", false)] {
-        if rest.len() >= prefix.len() && rest.is_char_boundary(prefix.len()) && rest[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if rest.len() >= prefix.len()
+            && rest.is_char_boundary(prefix.len())
+            && rest[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
             exact &= rest.starts_with(prefix);
             for_all = Some(all);
             rest = &rest[prefix.len()..];
@@ -188,25 +227,41 @@ pub(crate) fn parse_operator(op: &str) -> Option<Operator> {
         }
     }
     let mut if_exists = false;
-    if rest.len() > 8 && rest.is_char_boundary(rest.len() - 8) && rest[rest.len() - 8..].eq_ignore_ascii_case("IfExists") {
+    if rest.len() > 8
+        && rest.is_char_boundary(rest.len() - 8)
+        && rest[rest.len() - 8..].eq_ignore_ascii_case("IfExists")
+    {
         exact &= rest.ends_with("IfExists");
         if_exists = true;
         rest = &rest[..rest.len() - 8];
     }
-    let (name, op_type) = OPERATORS.iter().find(|(n, _)| n.eq_ignore_ascii_case(rest))?;
+    let (name, op_type) = OPERATORS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(rest))?;
     exact &= *name == rest;
-    Some(Operator { op_type: *op_type, for_all, if_exists, exact_case: exact })
+    Some(Operator {
+        op_type: *op_type,
+        for_all,
+        if_exists,
+        exact_case: exact,
+    })
 }
 
 fn valid_action_syntax(a: &str) -> bool {
     if a == "*" {
         return true;
     }
-    let Some((prefix, name)) = a.split_once(':') else { return false };
+    let Some((prefix, name)) = a.split_once(':') else {
+        return false;
+    };
     !prefix.is_empty()
         && !name.is_empty()
-        && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'*' | b'?' | b'_' | b'.'))
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'*' | b'?' | b'_' | b'.' | b':'))
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'*' | b'?' | b'_' | b'.'))
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'*' | b'?' | b'_' | b'.' | b':')
+        })
 }
 
 /// Problem with a resource ARN's syntax, if any.
@@ -221,9 +276,13 @@ pub(crate) fn arn_syntax_problem(r: &str) -> Option<String> {
         ));
     };
     let wild = |s: &str| s.contains('*') || s.contains('?') || s.contains("${");
-    let any_wild = wild(arn.partition) || wild(arn.service) || wild(arn.region) || wild(arn.account);
+    let any_wild =
+        wild(arn.partition) || wild(arn.service) || wild(arn.region) || wild(arn.account);
     if arn.partition.is_empty() || !(arn.partition.starts_with("aws") || wild(arn.partition)) {
-        return Some(format!("\"{r}\" has an invalid partition \"{}\" (aws, aws-cn, aws-us-gov, ...)", arn.partition));
+        return Some(format!(
+            "\"{r}\" has an invalid partition \"{}\" (aws, aws-cn, aws-us-gov, ...)",
+            arn.partition
+        ));
     }
     if arn.service.is_empty() {
         return Some(format!("\"{r}\" has no service"));
@@ -246,7 +305,9 @@ fn value_problem(op: OpType, v: &ConditionValue) -> Option<&'static str> {
     let ok = match op {
         OpType::Numeric => s.trim().parse::<f64>().is_ok(),
         OpType::Date => is_date(&s),
-        OpType::Bool | OpType::Null => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
+        OpType::Bool | OpType::Null => {
+            s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")
+        }
         OpType::Ip => is_ip_or_cidr(&s),
         OpType::String | OpType::Binary | OpType::Arn => true,
     };
@@ -282,10 +343,14 @@ fn is_ip_or_cidr(s: &str) -> bool {
         Some((a, b)) => (a, Some(b)),
         None => (s, None),
     };
-    let Ok(ip) = addr.parse::<std::net::IpAddr>() else { return false };
+    let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+        return false;
+    };
     match bits {
         None => true,
-        Some(b) => b.parse::<u8>().is_ok_and(|n| n <= if ip.is_ipv4() { 32 } else { 128 }),
+        Some(b) => b
+            .parse::<u8>()
+            .is_ok_and(|n| n <= if ip.is_ipv4() { 32 } else { 128 }),
     }
 }
 
@@ -309,12 +374,19 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
         out.push(f);
     }
     for key in doc.extra.keys() {
-        out.push(Finding::new("INVALID_POLICY_ELEMENT", Severity::Error, key.clone(), format!("\"{key}\" is not a policy element (Version, Id, Statement)")));
+        out.push(Finding::new(
+            "INVALID_POLICY_ELEMENT",
+            Severity::Error,
+            key.clone(),
+            format!("\"{key}\" is not a policy element (Version, Id, Statement)"),
+        ));
     }
     for (i, s) in doc.statements.iter().enumerate() {
         let sp = stmt_path(doc, i);
         let sid = s.sid.as_deref();
-        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| out.push(Finding::new(code, sev, path, msg).at(i, sid));
+        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| {
+            out.push(Finding::new(code, sev, path, msg).at(i, sid))
+        };
         for key in s.extra.keys() {
             push(
                 "INVALID_POLICY_ELEMENT",
@@ -323,26 +395,50 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
                 format!("\"{key}\" is not a statement element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"),
             );
         }
-        for (a, b) in [("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")] {
+        for (a, b) in [
+            ("Action", "NotAction"),
+            ("Resource", "NotResource"),
+            ("Principal", "NotPrincipal"),
+        ] {
             let (has_a, has_b) = match a {
                 "Action" => (s.action.is_some(), s.not_action.is_some()),
                 "Resource" => (s.resource.is_some(), s.not_resource.is_some()),
                 _ => (s.principal.is_some(), s.not_principal.is_some()),
             };
             if has_a && has_b {
-                push("UNSUPPORTED_ELEMENT_COMBINATION", Severity::Error, sp.clone(), format!("a statement cannot have both {a} and {b}"));
+                push(
+                    "UNSUPPORTED_ELEMENT_COMBINATION",
+                    Severity::Error,
+                    sp.clone(),
+                    format!("a statement cannot have both {a} and {b}"),
+                );
             }
         }
         if s.action.is_none() && s.not_action.is_none() {
-            push("MISSING_ACTION", Severity::Error, sp.clone(), "the statement has no Action or NotAction".into());
+            push(
+                "MISSING_ACTION",
+                Severity::Error,
+                sp.clone(),
+                "the statement has no Action or NotAction".into(),
+            );
         }
         if kind != PolicyKind::Trust && s.resource.is_none() && s.not_resource.is_none() {
-            push("MISSING_RESOURCE", Severity::Error, sp.clone(), "the statement has no Resource or NotResource".into());
+            push(
+                "MISSING_RESOURCE",
+                Severity::Error,
+                sp.clone(),
+                "the statement has no Resource or NotResource".into(),
+            );
         }
         for (key, list) in [("Action", &s.action), ("NotAction", &s.not_action)] {
             let Some(list) = list else { continue };
             if list.is_empty() {
-                push("POLICY_SYNTAX_ERROR", Severity::Error, format!("{sp}.{key}"), format!("{key} is an empty list"));
+                push(
+                    "POLICY_SYNTAX_ERROR",
+                    Severity::Error,
+                    format!("{sp}.{key}"),
+                    format!("{key} is an empty list"),
+                );
             }
             for (j, a) in list.iter().enumerate() {
                 if !valid_action_syntax(a) {
@@ -358,11 +454,21 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
         for (key, list) in [("Resource", &s.resource), ("NotResource", &s.not_resource)] {
             let Some(list) = list else { continue };
             if list.is_empty() {
-                push("POLICY_SYNTAX_ERROR", Severity::Error, format!("{sp}.{key}"), format!("{key} is an empty list"));
+                push(
+                    "POLICY_SYNTAX_ERROR",
+                    Severity::Error,
+                    format!("{sp}.{key}"),
+                    format!("{key} is an empty list"),
+                );
             }
             for (j, r) in list.iter().enumerate() {
                 if let Some(msg) = arn_syntax_problem(r) {
-                    push("INVALID_ARN", Severity::Error, elem_path(&sp, key, list.is_scalar(), j), msg);
+                    push(
+                        "INVALID_ARN",
+                        Severity::Error,
+                        elem_path(&sp, key, list.is_scalar(), j),
+                        msg,
+                    );
                 }
             }
         }
@@ -370,14 +476,29 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
         for (op, keys) in cond {
             let op_path = format!("{sp}.Condition.{op}");
             let Some(parsed) = parse_operator(op) else {
-                push("INVALID_CONDITION_OPERATOR", Severity::Error, op_path, format!("\"{op}\" is not a condition operator"));
+                push(
+                    "INVALID_CONDITION_OPERATOR",
+                    Severity::Error,
+                    op_path,
+                    format!("\"{op}\" is not a condition operator"),
+                );
                 continue;
             };
             if !parsed.exact_case {
-                push("OPERATOR_CASE", Severity::Warning, op_path.clone(), format!("condition operator \"{op}\" is not spelled as IAM documents it"));
+                push(
+                    "OPERATOR_CASE",
+                    Severity::Warning,
+                    op_path.clone(),
+                    format!("condition operator \"{op}\" is not spelled as IAM documents it"),
+                );
             }
             if parsed.op_type == OpType::Null && parsed.if_exists {
-                push("NULL_WITH_IF_EXISTS", Severity::Error, op_path.clone(), "the Null operator cannot have the IfExists suffix".into());
+                push(
+                    "NULL_WITH_IF_EXISTS",
+                    Severity::Error,
+                    op_path.clone(),
+                    "the Null operator cannot have the IfExists suffix".into(),
+                );
             }
             for (key, values) in keys {
                 let values: &[ConditionValue] = match values {
@@ -390,7 +511,10 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
                             "DATA_TYPE_MISMATCH",
                             Severity::Error,
                             format!("{op_path}.{key}"),
-                            format!("\"{}\" is not {expected}, as {op} requires", v.to_string_form()),
+                            format!(
+                                "\"{}\" is not {expected}, as {op} requires",
+                                v.to_string_form()
+                            ),
                         );
                     }
                 }
@@ -406,9 +530,18 @@ mod tests {
     #[test]
     fn operators() {
         let o = parse_operator("ForAllValues:StringLikeIfExists").unwrap();
-        assert_eq!((o.op_type, o.for_all, o.if_exists, o.exact_case), (OpType::String, Some(true), true, true));
-        assert_eq!(parse_operator("ForAnyValue:ArnLike").unwrap().for_all, Some(false));
-        assert_eq!(parse_operator("DateGreaterThan").unwrap().op_type, OpType::Date);
+        assert_eq!(
+            (o.op_type, o.for_all, o.if_exists, o.exact_case),
+            (OpType::String, Some(true), true, true)
+        );
+        assert_eq!(
+            parse_operator("ForAnyValue:ArnLike").unwrap().for_all,
+            Some(false)
+        );
+        assert_eq!(
+            parse_operator("DateGreaterThan").unwrap().op_type,
+            OpType::Date
+        );
         assert!(!parse_operator("stringequals").unwrap().exact_case);
         assert!(parse_operator("NullIfExists").unwrap().if_exists);
         assert!(parse_operator("bad").is_none());

@@ -16,7 +16,9 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
     for (i, s) in doc.statements.iter().enumerate() {
         let sp = stmt_path(doc, i);
         let sid = s.sid.as_deref();
-        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| out.push(Finding::new(code, sev, path, msg).at(i, sid));
+        let mut push = |code: &'static str, sev: Severity, path: String, msg: String| {
+            out.push(Finding::new(code, sev, path, msg).at(i, sid))
+        };
         if s.effect == Effect::Allow {
             if s.not_action.is_some() {
                 push("ALLOW_WITH_NOT_ACTION", Severity::SecurityWarning, format!("{sp}.NotAction"), "Allow with NotAction grants every action not listed, including future ones; list the actions instead".into());
@@ -27,13 +29,26 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
             if s.not_principal.is_some() {
                 push("ALLOW_WITH_NOT_PRINCIPAL", Severity::SecurityWarning, format!("{sp}.NotPrincipal"), "Allow with NotPrincipal grants every principal not listed, including anonymous users".into());
             }
-            let star = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| x == "*"));
+            let star = s
+                .resource
+                .as_ref()
+                .is_some_and(|r| r.iter().any(|x| x == "*"));
             if let Some(actions) = &s.action {
                 if star {
                     if actions.iter().any(|a| a == "*") {
-                        push("STAR_ACTION_ON_STAR_RESOURCE", Severity::SecurityWarning, format!("{sp}.Action"), "Action \"*\" on Resource \"*\" grants full administrator access".into());
+                        push(
+                            "STAR_ACTION_ON_STAR_RESOURCE",
+                            Severity::SecurityWarning,
+                            format!("{sp}.Action"),
+                            "Action \"*\" on Resource \"*\" grants full administrator access"
+                                .into(),
+                        );
                     }
-                    let services: Vec<&str> = actions.iter().filter_map(|a| a.strip_suffix(":*")).filter(|p| !p.is_empty()).collect();
+                    let services: Vec<&str> = actions
+                        .iter()
+                        .filter_map(|a| a.strip_suffix(":*"))
+                        .filter(|p| !p.is_empty())
+                        .collect();
                     if !services.is_empty() {
                         push(
                             "SERVICE_WILDCARD_ON_STAR_RESOURCE",
@@ -51,7 +66,10 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
                     _ => false,
                 };
                 if passrole {
-                    let wide = s.resource.as_ref().and_then(|r| r.iter().find(|x| any_role(x)).cloned());
+                    let wide = s
+                        .resource
+                        .as_ref()
+                        .and_then(|r| r.iter().find(|x| any_role(x)).cloned());
                     if let Some(r) = wide {
                         push(
                             "PASS_ROLE_WITH_STAR_IN_RESOURCE",
@@ -75,7 +93,8 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
                         continue;
                     }
                     for (key, values) in keys {
-                        let is_false = |v: &ConditionValue| v.to_string_form().eq_ignore_ascii_case("false");
+                        let is_false =
+                            |v: &ConditionValue| v.to_string_form().eq_ignore_ascii_case("false");
                         let any_false = match values {
                             OneOrMany::One(v) => is_false(v),
                             OneOrMany::Many(vs) => vs.iter().any(is_false),
@@ -92,10 +111,15 @@ pub(crate) fn check_document(doc: &PolicyDocument, kind: PolicyKind, out: &mut V
                 }
             }
         }
-        if kind == PolicyKind::Trust && s.effect == Effect::Allow && s.condition.as_ref().is_none_or(|c| c.is_empty()) {
+        if kind == PolicyKind::Trust
+            && s.effect == Effect::Allow
+            && s.condition.as_ref().is_none_or(|c| c.is_empty())
+        {
             let anyone = match &s.principal {
                 Some(Principal::Wildcard) => true,
-                Some(Principal::Map(m)) => m.iter().any(|(t, ids)| t == "AWS" && ids.iter().any(|x| x == "*")),
+                Some(Principal::Map(m)) => m
+                    .iter()
+                    .any(|(t, ids)| t == "AWS" && ids.iter().any(|x| x == "*")),
                 None => false,
             };
             if anyone {
@@ -133,7 +157,8 @@ pub(crate) fn suggestions(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                     return wildcard_match(b, a);
                 }
                 // Quick reject: the literal heads (before the first wildcard) must be compatible.
-                let head = |x: &str| x[..x.find(['*', '?']).unwrap_or(x.len())].to_ascii_lowercase();
+                let head =
+                    |x: &str| x[..x.find(['*', '?']).unwrap_or(x.len())].to_ascii_lowercase();
                 let (ha, hb) = (head(a), head(b));
                 if !ha.starts_with(&hb) && !hb.starts_with(&ha) {
                     return false;
@@ -157,8 +182,13 @@ pub(crate) fn suggestions(doc: &PolicyDocument, out: &mut Vec<Finding>) {
                         format!("\"{a}\" is already covered by \"{b}\" in the same statement")
                     };
                     out.push(
-                        Finding::new("REDUNDANT_ACTION", Severity::Suggestion, elem_path(&sp, key, list.is_scalar(), j), msg)
-                            .at(i, s.sid.as_deref()),
+                        Finding::new(
+                            "REDUNDANT_ACTION",
+                            Severity::Suggestion,
+                            elem_path(&sp, key, list.is_scalar(), j),
+                            msg,
+                        )
+                        .at(i, s.sid.as_deref()),
                     );
                 }
             }

@@ -18,7 +18,9 @@ pub fn run(dir: &Path, args: &GraphArgs, printer: &Printer) -> Result<ExitCode> 
     }
     let dag = aiu_plan::dependency_graph(&config);
     if let Err(e) = dag.topological_order() {
-        printer.err(&format!("\nError: Dependency cycle\n\n{e}\nBreak the cycle by removing one of the references."));
+        printer.err(&format!(
+            "\nError: Dependency cycle\n\n{e}\nBreak the cycle by removing one of the references."
+        ));
         return Err(Reported.into());
     }
     printer.out(&match args.format {

@@ -31,12 +31,21 @@ pub fn run(dir: &Path, args: &ImportArgs, printer: &Printer) -> Result<ExitCode>
     let rt = super::runtime()?;
     let found = rt.block_on(async {
         let (provider, _) = session.connect().await?;
-        provider.import(&address.resource.type_name, &args.id).await.map_err(|e| anyhow!("{e}"))
+        provider
+            .import(&address.resource.type_name, &args.id)
+            .await
+            .map_err(|e| anyhow!("{e}"))
     })?;
     let Some(value) = found else {
-        bail!("Cannot import non-existent remote object: no {} with id `{}` exists in the account.", address.resource.type_name, args.id);
+        bail!(
+            "Cannot import non-existent remote object: no {} with id `{}` exists in the account.",
+            address.resource.type_name,
+            args.id
+        );
     };
-    let serde_json::Value::Object(attrs) = value.to_json() else { bail!("the provider returned a malformed object") };
+    let serde_json::Value::Object(attrs) = value.to_json() else {
+        bail!("the provider returned a malformed object")
+    };
     state.set_instance(&address, attrs, Vec::new());
     backend.write(&mut state).map_err(|e| anyhow!("{e}"))?;
     printer.out(&format!("{address}: Import prepared!\n\nImport successful!\n\nThe resource is now managed by aiu. Run `aiu plan` to see how it differs from the configuration."));

@@ -34,17 +34,29 @@ pub fn run(dir: &Path, args: &InitArgs, printer: &Printer) -> Result<ExitCode> {
             }
         } else {
             for workspace in workspaces(&previous, dir)? {
-                migrate(&previous, &wanted, dir, &workspace, args.force_copy, printer)?;
+                migrate(
+                    &previous,
+                    &wanted,
+                    dir,
+                    &workspace,
+                    args.force_copy,
+                    printer,
+                )?;
             }
         }
     }
     if let BackendChoice::S3 { settings } = &wanted {
-        if let Ok(Some(warning)) = crate::backend::open_s3(settings).and_then(|b| b.check_bucket().map_err(|e| anyhow!("{e}"))) {
+        if let Ok(Some(warning)) = crate::backend::open_s3(settings)
+            .and_then(|b| b.check_bucket().map_err(|e| anyhow!("{e}")))
+        {
             printer.err(&format!("Warning: {warning}"));
         }
     }
     record(dir, &wanted)?;
-    printer.out(&format!("aiu has been successfully initialized! Backend: {}.", wanted.describe()));
+    printer.out(&format!(
+        "aiu has been successfully initialized! Backend: {}.",
+        wanted.describe()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -52,16 +64,31 @@ pub fn run(dir: &Path, args: &InitArgs, printer: &Printer) -> Result<ExitCode> {
 fn workspaces(choice: &BackendChoice, dir: &Path) -> Result<Vec<String>> {
     match choice {
         BackendChoice::Local => Ok(crate::commands::workspace::local_workspaces(dir)),
-        BackendChoice::S3 { settings } => crate::backend::open_s3(settings)?.workspaces().map_err(|e| anyhow!("{e}")),
+        BackendChoice::S3 { settings } => crate::backend::open_s3(settings)?
+            .workspaces()
+            .map_err(|e| anyhow!("{e}")),
     }
 }
 
-fn migrate(from: &BackendChoice, to: &BackendChoice, dir: &Path, workspace: &str, force: bool, printer: &Printer) -> Result<()> {
+fn migrate(
+    from: &BackendChoice,
+    to: &BackendChoice,
+    dir: &Path,
+    workspace: &str,
+    force: bool,
+    printer: &Printer,
+) -> Result<()> {
     let source = open(from, dir, workspace)?;
     let destination = open(to, dir, workspace)?;
-    let _source_lock = source.lock(LockInfo::new("migrate")).map_err(|e| anyhow!("{e}"))?;
-    let _destination_lock = destination.lock(LockInfo::new("migrate")).map_err(|e| anyhow!("{e}"))?;
-    let Some(mut state) = source.read().map_err(|e| anyhow!("{e}"))? else { return Ok(()) };
+    let _source_lock = source
+        .lock(LockInfo::new("migrate"))
+        .map_err(|e| anyhow!("{e}"))?;
+    let _destination_lock = destination
+        .lock(LockInfo::new("migrate"))
+        .map_err(|e| anyhow!("{e}"))?;
+    let Some(mut state) = source.read().map_err(|e| anyhow!("{e}"))? else {
+        return Ok(());
+    };
     if let Some(existing) = destination.read().map_err(|e| anyhow!("{e}"))? {
         let same = existing.lineage == state.lineage && existing.serial <= state.serial;
         if !same && !force {
@@ -80,6 +107,10 @@ fn migrate(from: &BackendChoice, to: &BackendChoice, dir: &Path, workspace: &str
         }
     }
     destination.write(&mut state).map_err(|e| anyhow!("{e}"))?;
-    printer.err(&format!("Copied the state of workspace \"{workspace}\" from {} to {}.", source.describe(), destination.describe()));
+    printer.err(&format!(
+        "Copied the state of workspace \"{workspace}\" from {} to {}.",
+        source.describe(),
+        destination.describe()
+    ));
     Ok(())
 }

@@ -40,13 +40,25 @@ pub enum Purpose {
 }
 
 /// Loads, locks, recovers, refreshes and plans. Prints diagnostics; fails when any is an error.
-pub async fn make_plan(dir: &Path, args: &PlanArgs, destroy: bool, purpose: Purpose, printer: &Printer) -> Result<PlanRun> {
+pub async fn make_plan(
+    dir: &Path,
+    args: &PlanArgs,
+    destroy: bool,
+    purpose: Purpose,
+    printer: &Printer,
+) -> Result<PlanRun> {
     let session = Session::load(dir, &args.vars, printer)?;
     prepare(session, args, destroy, purpose, printer).await
 }
 
 /// [`make_plan`] for an already loaded session.
-pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: Purpose, printer: &Printer) -> Result<PlanRun> {
+pub async fn prepare(
+    session: Session,
+    args: &PlanArgs,
+    destroy: bool,
+    purpose: Purpose,
+    printer: &Printer,
+) -> Result<PlanRun> {
     let backend = session.backend(&args.state)?;
     let operation = match (purpose, destroy) {
         (Purpose::Plan, _) => "plan",
@@ -62,7 +74,9 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
         (Some(p), Some(account))
     };
     if let (Some(p), false) = (&provider, prior.pending.is_empty()) {
-        let (resolved, done) = aiu_engine::resolve_pending(p.as_ref(), &prior).await.map_err(|e| anyhow!(e))?;
+        let (resolved, done) = aiu_engine::resolve_pending(p.as_ref(), &prior)
+            .await
+            .map_err(|e| anyhow!(e))?;
         for r in &done {
             printer.err(&format!("Recovering an interrupted apply: {r}"));
         }
@@ -84,7 +98,12 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
         _ => (prior, Vec::new()),
     };
     let plan = if args.refresh_only {
-        Plan { drift, prior_lineage: refreshed.lineage.clone(), prior_serial: refreshed.serial, ..Plan::default() }
+        Plan {
+            drift,
+            prior_lineage: refreshed.lineage.clone(),
+            prior_serial: refreshed.serial,
+            ..Plan::default()
+        }
     } else {
         let reader = data_reader(provider.as_ref());
         let input = PlanInput {
@@ -100,8 +119,12 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
             // ERROR findings stop the plan with their full explanation; the others are listed
             // in one line each after the diagnostics.
             let checks = aiu_plan::lint::check_plan(&plan, &session.config, account_id.as_deref());
-            let errors: Vec<_> =
-                checks.findings.iter().filter(|f| f.finding.severity == aiu_policy::Severity::Error).cloned().collect();
+            let errors: Vec<_> = checks
+                .findings
+                .iter()
+                .filter(|f| f.finding.severity == aiu_policy::Severity::Error)
+                .cloned()
+                .collect();
             diags.extend(aiu_plan::lint::findings_to_diagnostics(&errors));
             diags.extend(checks.diagnostics);
             if let Some(summary) = aiu_plan::lint::summary(&checks.findings) {
@@ -114,13 +137,23 @@ pub async fn prepare(session: Session, args: &PlanArgs, destroy: bool, purpose: 
         plan.drift = drift;
         plan
     };
-    Ok(PlanRun { session, backend, lock, refreshed, plan, provider, account_id })
+    Ok(PlanRun {
+        session,
+        backend,
+        lock,
+        refreshed,
+        plan,
+        provider,
+        account_id,
+    })
 }
 
 /// Reads data sources through the provider, or nothing offline.
 pub fn data_reader(provider: Option<&Arc<dyn Provider>>) -> Box<dyn DataSourceReader + '_> {
     match provider {
-        Some(p) => Box::new(aiu_engine::ProviderReader { provider: p.as_ref() }),
+        Some(p) => Box::new(aiu_engine::ProviderReader {
+            provider: p.as_ref(),
+        }),
         None => Box::new(Offline),
     }
 }
@@ -160,13 +193,20 @@ pub fn run(dir: &Path, args: &PlanArgs, printer: &Printer) -> Result<ExitCode> {
     if args.json {
         let mut doc = aiu_render::plan_json(plan);
         if args.access_diff {
-            doc["access_changes"] = aiu_plan::access::access_diff_json(&aiu_plan::access::access_diff(plan, run.account_id.as_deref()));
+            doc["access_changes"] = aiu_plan::access::access_diff_json(
+                &aiu_plan::access::access_diff(plan, run.account_id.as_deref()),
+            );
         }
         printer.out(&serde_json::to_string_pretty(&doc)?);
     } else {
-        printer.out(&aiu_render::render_plan(plan, &render_options(args.policy_diff, printer)));
+        printer.out(&aiu_render::render_plan(
+            plan,
+            &render_options(args.policy_diff, printer),
+        ));
         if args.access_diff {
-            printer.out(&aiu_plan::access::render_access_diff(&aiu_plan::access::access_diff(plan, run.account_id.as_deref())));
+            printer.out(&aiu_plan::access::render_access_diff(
+                &aiu_plan::access::access_diff(plan, run.account_id.as_deref()),
+            ));
         }
     }
     if let Some(out) = &args.out {
@@ -179,9 +219,17 @@ pub fn run(dir: &Path, args: &PlanArgs, printer: &Printer) -> Result<ExitCode> {
             live_fingerprints: live_fingerprints(&run.refreshed),
             refresh_only: args.refresh_only,
         };
-        std::fs::write(out, saved.to_json_string()).with_context(|| format!("writing the plan to {}", out.display()))?;
-        printer.err(&format!("\nSaved the plan to: {0}\n\nTo perform exactly these actions, run:\n    aiu apply {0}", out.display()));
+        std::fs::write(out, saved.to_json_string())
+            .with_context(|| format!("writing the plan to {}", out.display()))?;
+        printer.err(&format!(
+            "\nSaved the plan to: {0}\n\nTo perform exactly these actions, run:\n    aiu apply {0}",
+            out.display()
+        ));
     }
     let changed = plan.has_changes() || (args.refresh_only && !plan.drift.is_empty());
-    Ok(if args.detailed_exitcode && changed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if args.detailed_exitcode && changed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -112,7 +112,14 @@ struct Query {
 pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCode> {
     let queries = collect_queries(args)?;
     let session = Session::load(dir, &args.vars, printer)?;
-    let backend = crate::session::open_backend(dir, &StateArgs { state: args.state_file.clone(), backend_config: Vec::new() }, &crate::session::current_workspace(dir))?;
+    let backend = crate::session::open_backend(
+        dir,
+        &StateArgs {
+            state: args.state_file.clone(),
+            backend_config: Vec::new(),
+        },
+        &crate::session::current_workspace(dir),
+    )?;
     let prior = read_state(backend.as_ref())?;
     let objects = if args.use_state {
         aiu_plan::access::state_objects(&prior)
@@ -121,7 +128,10 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
             Some(r) => Some(r.clone()),
             None => session.aws_settings().ok().and_then(|s| s.region),
         };
-        let reader = SimulationReader { account: args.account.clone(), region };
+        let reader = SimulationReader {
+            account: args.account.clone(),
+            region,
+        };
         let input = PlanInput {
             config: &session.config,
             variables: &session.variables,
@@ -138,7 +148,11 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
         }
         aiu_plan::access::after_objects(&plan)
     };
-    let source = if args.use_state { "state" } else { "planned configuration" };
+    let source = if args.use_state {
+        "state"
+    } else {
+        "planned configuration"
+    };
 
     let mut results = Vec::new();
     let mut mismatches = 0usize;
@@ -191,11 +205,20 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
             }
             let what = match &q.caller {
                 Some(c) => format!("{} trust: {c} -> {}", q.role, q.action),
-                None => format!("{} {} {}", q.role, q.action, q.resource.as_deref().unwrap_or("*")),
+                None => format!(
+                    "{} {} {}",
+                    q.role,
+                    q.action,
+                    q.resource.as_deref().unwrap_or("*")
+                ),
             };
             text.push_str(&format!("# {what} ({source})\n"));
             if !q.context.is_empty() {
-                let ctx: Vec<String> = q.context.iter().map(|(k, v)| format!("{k}={}", v.join(","))).collect();
+                let ctx: Vec<String> = q
+                    .context
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.join(",")))
+                    .collect();
                 text.push_str(&format!("# context: {}\n", ctx.join(" ")));
             }
             text.push_str(&d.render());
@@ -207,14 +230,20 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
                 if *ok {
                     text.push_str(&format!("  expectation met: {want}\n"));
                 } else {
-                    text.push_str(&format!("  EXPECTATION FAILED ({}): expected {want}, got {}\n", q.origin, d.outcome));
+                    text.push_str(&format!(
+                        "  EXPECTATION FAILED ({}): expected {want}, got {}\n",
+                        q.origin, d.outcome
+                    ));
                 }
             }
         }
         printer.out(&text);
     }
     if mismatches > 0 {
-        printer.err(&format!("Error: {mismatches} of {} queries did not get the expected answer.", results.len()));
+        printer.err(&format!(
+            "Error: {mismatches} of {} queries did not get the expected answer.",
+            results.len()
+        ));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -223,11 +252,16 @@ pub fn run(dir: &Path, args: &SimulateArgs, printer: &Printer) -> Result<ExitCod
 fn decide(role: &RolePolicies, q: &Query) -> Result<Decision> {
     Ok(match &q.caller {
         Some(caller) => {
-            let trust = role.trust.as_ref().ok_or_else(|| anyhow!("{}: the role's trust policy is not known offline", q.role))?;
+            let trust = role.trust.as_ref().ok_or_else(|| {
+                anyhow!("{}: the role's trust policy is not known offline", q.role)
+            })?;
             evaluate_trust(trust, &Caller::parse(caller), &q.action, &q.context)
         }
         None => {
-            let resource = q.resource.clone().ok_or_else(|| anyhow!("{}: RESOURCE is missing", q.origin))?;
+            let resource = q
+                .resource
+                .clone()
+                .ok_or_else(|| anyhow!("{}: RESOURCE is missing", q.origin))?;
             let request = Request {
                 principal_arn: role.principal_arn.clone(),
                 action: q.action.clone(),
@@ -244,9 +278,14 @@ fn decide(role: &RolePolicies, q: &Query) -> Result<Decision> {
 fn collect_queries(args: &SimulateArgs) -> Result<Vec<Query>> {
     let mut out = Vec::new();
     if let Some(role) = &args.role {
-        let action = args.action.clone().ok_or_else(|| anyhow!("ACTION is required after ROLE_ADDR"))?;
+        let action = args
+            .action
+            .clone()
+            .ok_or_else(|| anyhow!("ACTION is required after ROLE_ADDR"))?;
         if args.resource.is_none() && args.caller.is_none() {
-            bail!("RESOURCE is required (or --caller PRINCIPAL, to evaluate the role's trust policy)");
+            bail!(
+                "RESOURCE is required (or --caller PRINCIPAL, to evaluate the role's trust policy)"
+            );
         }
         let mut context = BTreeMap::new();
         for kv in &args.context {
@@ -265,7 +304,8 @@ fn collect_queries(args: &SimulateArgs) -> Result<Vec<Query>> {
         bail!("--expect, --caller and --context apply to a ROLE_ADDR ACTION RESOURCE query on the command line");
     }
     if let Some(file) = &args.queries {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading queries from {}", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading queries from {}", file.display()))?;
         out.extend(parse_queries(&text, &file.display().to_string())?);
     }
     if out.is_empty() {
@@ -275,15 +315,21 @@ fn collect_queries(args: &SimulateArgs) -> Result<Vec<Query>> {
 }
 
 fn add_context(context: &mut BTreeMap<String, Vec<String>>, kv: &str) -> Result<()> {
-    let (k, v) = kv.split_once('=').ok_or_else(|| anyhow!("context value `{kv}` must be KEY=VALUE"))?;
-    context.entry(k.trim().to_owned()).or_default().push(v.to_owned());
+    let (k, v) = kv
+        .split_once('=')
+        .ok_or_else(|| anyhow!("context value `{kv}` must be KEY=VALUE"))?;
+    context
+        .entry(k.trim().to_owned())
+        .or_default()
+        .push(v.to_owned());
     Ok(())
 }
 
 fn parse_queries(text: &str, name: &str) -> Result<Vec<Query>> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') || trimmed.starts_with('{') {
-        let json: serde_json::Value = serde_json::from_str(text).with_context(|| format!("{name}: invalid JSON"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(text).with_context(|| format!("{name}: invalid JSON"))?;
         let items = match &json {
             serde_json::Value::Array(items) => items.clone(),
             serde_json::Value::Object(o) => match o.get("queries") {
@@ -292,11 +338,18 @@ fn parse_queries(text: &str, name: &str) -> Result<Vec<Query>> {
             },
             _ => unreachable!(),
         };
-        return items.iter().enumerate().map(|(i, item)| query_from_json(item, &format!("{name}[{i}]"))).collect();
+        return items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| query_from_json(item, &format!("{name}[{i}]")))
+            .collect();
     }
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
+        let line = line
+            .split_once('#')
+            .map_or(line, |(before, _)| before)
+            .trim();
         if line.is_empty() {
             continue;
         }
@@ -322,7 +375,9 @@ fn parse_queries(text: &str, name: &str) -> Result<Vec<Query>> {
                 continue;
             }
             match w.split_once('=') {
-                Some(("expect", v)) => q.expect = Some(Expect::parse(v).with_context(|| origin.clone())?),
+                Some(("expect", v)) => {
+                    q.expect = Some(Expect::parse(v).with_context(|| origin.clone())?)
+                }
                 Some(("caller", v)) => q.caller = Some(v.to_owned()),
                 Some(_) => add_context(&mut q.context, w)?,
                 None => bail!("{origin}: unexpected `{w}` (context values are key=value)"),
@@ -342,7 +397,9 @@ fn query_from_json(item: &serde_json::Value, origin: &str) -> Result<Query> {
     if let Some(serde_json::Value::Object(map)) = item.get("context") {
         for (k, v) in map {
             let vals = match v {
-                serde_json::Value::Array(items) => items.iter().map(json_scalar).collect::<Result<Vec<_>>>()?,
+                serde_json::Value::Array(items) => {
+                    items.iter().map(json_scalar).collect::<Result<Vec<_>>>()?
+                }
                 other => vec![json_scalar(other)?],
             };
             context.insert(k.clone(), vals);
@@ -354,7 +411,10 @@ fn query_from_json(item: &serde_json::Value, origin: &str) -> Result<Query> {
         resource: s("resource"),
         caller: s("caller"),
         context,
-        expect: s("expect").map(|e| Expect::parse(&e)).transpose().with_context(|| origin.to_owned())?,
+        expect: s("expect")
+            .map(|e| Expect::parse(&e))
+            .transpose()
+            .with_context(|| origin.to_owned())?,
         origin: origin.to_owned(),
     };
     if q.resource.is_none() && q.caller.is_none() {
@@ -391,7 +451,10 @@ impl aiu_plan::DataSourceReader for SimulationReader {
                 ("id", Value::string(account.clone())),
             ])),
             ("aws_region", _, Some(region)) => {
-                let asked = args.get("name").and_then(Value::as_str).or_else(|| args.get("region").and_then(Value::as_str));
+                let asked = args
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .or_else(|| args.get("region").and_then(Value::as_str));
                 match asked {
                     Some(other) if other != region => Some(Value::object([
                         ("name", Value::string(other)),
@@ -429,7 +492,10 @@ mod tests {
         let q = parse_queries(text, "q.txt").unwrap();
         assert_eq!(q.len(), 2);
         assert_eq!(q[0].expect, Some(Expect::Allow));
-        assert_eq!(q[0].resource.as_deref(), Some("arn:aws:secretsmanager:us-west-2:1:secret:x"));
+        assert_eq!(
+            q[0].resource.as_deref(),
+            Some("arn:aws:secretsmanager:us-west-2:1:secret:x")
+        );
         assert_eq!(q[1].caller.as_deref(), Some("ec2.amazonaws.com"));
         assert_eq!(q[1].context["aws:SourceIp"].len(), 2);
         assert_eq!(q[1].origin, "q.txt:3");

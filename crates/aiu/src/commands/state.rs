@@ -18,12 +18,19 @@ fn backend(dir: &Path, args: &StateArgs) -> Result<Arc<dyn StateBackend>> {
 
 pub fn show(dir: &Path, args: &ShowArgs, printer: &Printer) -> Result<ExitCode> {
     if let Some(file) = &args.file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading the saved plan {}", file.display()))?;
-        let saved = aiu_plan::SavedPlan::from_json_str(&text, &file.display().to_string()).map_err(|e| anyhow!("{e}"))?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the saved plan {}", file.display()))?;
+        let saved = aiu_plan::SavedPlan::from_json_str(&text, &file.display().to_string())
+            .map_err(|e| anyhow!("{e}"))?;
         if args.json {
-            printer.out(&serde_json::to_string_pretty(&aiu_render::plan_json(&saved.plan))?);
+            printer.out(&serde_json::to_string_pretty(&aiu_render::plan_json(
+                &saved.plan,
+            ))?);
         } else {
-            printer.out(&aiu_render::render_plan(&saved.plan, &crate::commands::plan::render_options(args.policy_diff, printer)));
+            printer.out(&aiu_render::render_plan(
+                &saved.plan,
+                &crate::commands::plan::render_options(args.policy_diff, printer),
+            ));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -43,7 +50,9 @@ pub fn list(dir: &Path, args: &StateListArgs, printer: &Printer) -> Result<ExitC
     let lines: Vec<String> = state
         .instances()
         .map(|(addr, _)| addr.to_string())
-        .filter(|a| args.filters.is_empty() || args.filters.iter().any(|f| a.starts_with(f.as_str())))
+        .filter(|a| {
+            args.filters.is_empty() || args.filters.iter().any(|f| a.starts_with(f.as_str()))
+        })
         .collect();
     if !lines.is_empty() {
         printer.out(&lines.join("\n"));
@@ -82,7 +91,12 @@ pub fn output(dir: &Path, args: &OutputArgs, printer: &Printer) -> Result<ExitCo
                 let all: serde_json::Map<String, serde_json::Value> = state
                     .outputs
                     .iter()
-                    .map(|(k, o)| (k.clone(), serde_json::json!({"value": o.value, "sensitive": o.sensitive})))
+                    .map(|(k, o)| {
+                        (
+                            k.clone(),
+                            serde_json::json!({"value": o.value, "sensitive": o.sensitive}),
+                        )
+                    })
                     .collect();
                 printer.out(&serde_json::to_string_pretty(&all)?);
             } else if state.outputs.is_empty() {
@@ -98,15 +112,22 @@ pub fn output(dir: &Path, args: &OutputArgs, printer: &Printer) -> Result<ExitCo
 pub fn force_unlock(dir: &Path, args: &ForceUnlockArgs, printer: &Printer) -> Result<ExitCode> {
     let backend = backend(dir, &args.state)?;
     backend.force_unlock(&args.id).map_err(|e| anyhow!("{e}"))?;
-    printer.out(&format!("aiu state has been successfully unlocked! ({})", backend.describe()));
+    printer.out(&format!(
+        "aiu state has been successfully unlocked! ({})",
+        backend.describe()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn push(dir: &Path, args: &StatePushArgs, printer: &Printer) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let mut state = aiu_state::State::from_json_str(&text, &args.file.display().to_string()).map_err(|e| anyhow!("{e}"))?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let mut state = aiu_state::State::from_json_str(&text, &args.file.display().to_string())
+        .map_err(|e| anyhow!("{e}"))?;
     let target = backend(dir, &args.state)?;
-    let _lock = target.lock(aiu_state::LockInfo::new("state push")).map_err(|e| anyhow!("{e}"))?;
+    let _lock = target
+        .lock(aiu_state::LockInfo::new("state push"))
+        .map_err(|e| anyhow!("{e}"))?;
     if let Some(current) = target.read().map_err(|e| anyhow!("{e}"))? {
         if current.lineage != state.lineage && !args.force {
             bail!(
@@ -128,6 +149,11 @@ pub fn push(dir: &Path, args: &StatePushArgs, printer: &Printer) -> Result<ExitC
         }
     }
     target.write(&mut state).map_err(|e| anyhow!("{e}"))?;
-    printer.out(&format!("Pushed {} to {} (serial {}).", args.file.display(), target.describe(), state.serial));
+    printer.out(&format!(
+        "Pushed {} to {} (serial {}).",
+        args.file.display(),
+        target.describe(),
+        state.serial
+    ));
     Ok(ExitCode::SUCCESS)
 }

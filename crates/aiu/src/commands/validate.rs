@@ -18,10 +18,14 @@ use crate::session::{merge_new, Inputs, Session};
 /// Everything `validate` found, in config order of discovery.
 pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
     let (config, diags) = aiu_config::load_dir(dir);
-    let (session, mut diags) = Session::from_config(dir, config, diags, Inputs::ArgsMissingAsUnknown(&args.vars));
+    let (session, mut diags) =
+        Session::from_config(dir, config, diags, Inputs::ArgsMissingAsUnknown(&args.vars));
     let (plan, plan_diags) = session.offline_evaluation();
     // The warning about data sources not read offline is expected: validate never calls AWS.
-    merge_new(&mut diags, plan_diags.into_iter().filter(Diagnostic::is_error));
+    merge_new(
+        &mut diags,
+        plan_diags.into_iter().filter(Diagnostic::is_error),
+    );
     if !diags.has_errors() {
         let checks = check_plan(&plan, &session.config, None);
         diags.extend(findings_to_diagnostics(&checks.findings));
@@ -32,7 +36,11 @@ pub fn check(dir: &Path, args: &ValidateArgs) -> (Session, Diagnostics) {
 
 pub fn run(dir: &Path, args: &ValidateArgs, printer: &Printer) -> Result<ExitCode> {
     let (session, diags) = check(dir, args);
-    let code = if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+    let code = if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
     match args.format() {
         ValidateFormat::Json => printer.out(&serde_json::to_string_pretty(&json_report(&diags))?),
         ValidateFormat::Sarif => printer.out(&serde_json::to_string_pretty(&sarif_report(&diags))?),
@@ -107,13 +115,23 @@ fn sarif_report(diags: &Diagnostics) -> serde_json::Value {
 /// otherwise the summary in the same style ("Policies not validated yet" ->
 /// `POLICIES_NOT_VALIDATED_YET`).
 fn rule_id(summary: &str) -> String {
-    let is_code = |w: &str| w.len() > 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit());
+    let is_code = |w: &str| {
+        w.len() > 3
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+    };
     let words: Vec<&str> = summary.split_whitespace().collect();
     match words.as_slice() {
         [_, code] if is_code(code) => (*code).to_owned(),
         _ => summary
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect::<String>()
             .split('_')
             .filter(|w| !w.is_empty())
@@ -124,7 +142,8 @@ fn rule_id(summary: &str) -> String {
 
 /// `aiu validate-policy FILE [--type identity|trust|resource]`.
 pub fn run_policy(args: &ValidatePolicyArgs, printer: &Printer) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let kind = match args.kind {
         PolicyKindArg::Identity => PolicyKind::Identity,
         PolicyKindArg::Trust => PolicyKind::Trust,
@@ -136,9 +155,18 @@ pub fn run_policy(args: &ValidatePolicyArgs, printer: &Printer) -> Result<ExitCo
     } else if findings.is_empty() {
         printer.out(&format!("{}: no findings.", args.file.display()));
     } else {
-        let lines: Vec<String> = findings.iter().map(|f| format!("{}: {f}", args.file.display())).collect();
+        let lines: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{}: {f}", args.file.display()))
+            .collect();
         printer.out(&lines.join("\n"));
     }
-    let errors = findings.iter().any(|f| f.severity == aiu_policy::Severity::Error);
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let errors = findings
+        .iter()
+        .any(|f| f.severity == aiu_policy::Severity::Error);
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

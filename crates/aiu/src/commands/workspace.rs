@@ -15,7 +15,11 @@ use crate::session::{current_workspace, open_backend, workspace_file};
 const SUFFIX: &str = ".aiustate.json";
 
 fn valid_name(name: &str) -> Result<()> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         bail!("invalid workspace name `{name}`: use letters, digits, `-` and `_`");
     }
     Ok(())
@@ -42,18 +46,25 @@ fn existing(dir: &Path) -> Result<Vec<String>> {
     let (config, _) = aiu_config::load_dir(dir);
     match crate::backend::configured(&config, &no_override())? {
         crate::backend::BackendChoice::Local => Ok(local_workspaces(dir)),
-        crate::backend::BackendChoice::S3 { settings } => crate::backend::open_s3(&settings)?.workspaces().map_err(|e| anyhow!("{e}")),
+        crate::backend::BackendChoice::S3 { settings } => crate::backend::open_s3(&settings)?
+            .workspaces()
+            .map_err(|e| anyhow!("{e}")),
     }
 }
 
 fn no_override() -> StateArgs {
-    StateArgs { state: None, backend_config: Vec::new() }
+    StateArgs {
+        state: None,
+        backend_config: Vec::new(),
+    }
 }
 
 fn select(dir: &Path, name: &str) -> Result<()> {
     let file = workspace_file(dir);
-    std::fs::create_dir_all(file.parent().unwrap_or(dir)).with_context(|| format!("creating {}", file.display()))?;
-    std::fs::write(&file, format!("{name}\n")).with_context(|| format!("writing {}", file.display()))
+    std::fs::create_dir_all(file.parent().unwrap_or(dir))
+        .with_context(|| format!("creating {}", file.display()))?;
+    std::fs::write(&file, format!("{name}\n"))
+        .with_context(|| format!("writing {}", file.display()))
 }
 
 fn backend(dir: &Path, name: &str) -> Result<std::sync::Arc<dyn StateBackend>> {
@@ -64,8 +75,16 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
     let current = current_workspace(dir);
     match command {
         WorkspaceCommand::List => {
-            let lines: Vec<String> =
-                existing(dir)?.into_iter().map(|n| if n == current { format!("* {n}") } else { format!("  {n}") }).collect();
+            let lines: Vec<String> = existing(dir)?
+                .into_iter()
+                .map(|n| {
+                    if n == current {
+                        format!("* {n}")
+                    } else {
+                        format!("  {n}")
+                    }
+                })
+                .collect();
             printer.out(&lines.join("\n"));
         }
         WorkspaceCommand::Show => printer.out(&current),
@@ -76,7 +95,9 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             }
             let mut state = State::new();
             let target = backend(dir, name)?;
-            let _lock = target.lock(LockInfo::new("workspace new")).map_err(|e| anyhow!("{e}"))?;
+            let _lock = target
+                .lock(LockInfo::new("workspace new"))
+                .map_err(|e| anyhow!("{e}"))?;
             target.write(&mut state).map_err(|e| anyhow!("{e}"))?;
             select(dir, name)?;
             printer.out(&format!("Created and switched to workspace \"{name}\"!\n\nYou're now on a new, empty workspace. Its state is separate from the other workspaces."));
@@ -84,7 +105,9 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
         WorkspaceCommand::Select { name } => {
             valid_name(name)?;
             if !existing(dir)?.contains(name) {
-                bail!("Workspace `{name}` doesn't exist. Create it with `aiu workspace new {name}`.");
+                bail!(
+                    "Workspace `{name}` doesn't exist. Create it with `aiu workspace new {name}`."
+                );
             }
             select(dir, name)?;
             printer.out(&format!("Switched to workspace \"{name}\"."));
@@ -102,8 +125,13 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             }
             let target = backend(dir, name)?;
             // Held until the state is gone: a run still using the workspace keeps it.
-            let _lock = target.lock(LockInfo::new("workspace delete")).map_err(|e| anyhow!("{e}"))?;
-            let state = target.read().map_err(|e| anyhow!("{e}"))?.unwrap_or_default();
+            let _lock = target
+                .lock(LockInfo::new("workspace delete"))
+                .map_err(|e| anyhow!("{e}"))?;
+            let state = target
+                .read()
+                .map_err(|e| anyhow!("{e}"))?
+                .unwrap_or_default();
             if !state.resources.is_empty() && !force {
                 bail!(
                     "Workspace `{name}` is not empty: its state manages {} resource(s). Destroy them first (`aiu workspace select {name}` then `aiu destroy`), or use -force to forget them (they stay in AWS).",
@@ -114,11 +142,15 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             match crate::backend::configured(&config, &no_override())? {
                 crate::backend::BackendChoice::Local => {
                     let path = aiu_state::default_state_path(dir, name);
-                    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("removing {}", path.display()))?;
                     let _ = std::fs::remove_file(format!("{}.backup", path.display()));
                 }
                 crate::backend::BackendChoice::S3 { settings } => {
-                    crate::backend::open_s3(&settings)?.for_workspace(name).and_then(|b| b.delete_state()).map_err(|e| anyhow!("{e}"))?;
+                    crate::backend::open_s3(&settings)?
+                        .for_workspace(name)
+                        .and_then(|b| b.delete_state())
+                        .map_err(|e| anyhow!("{e}"))?;
                 }
             }
             printer.out(&format!("Deleted workspace \"{name}\"!"));
