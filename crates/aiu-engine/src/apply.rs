@@ -1,5 +1,5 @@
 //! Apply: carry out a plan's changes through a provider, dependencies first, with at most
-//! `parallelism` calls in flight, saving state after every completed change.
+//! `parallelism` calls in flight, saving state after every completed change (writes shared by concurrent changes, see `commit`).
 //!
 //! Changes whose planned values are all known run in the first wave. Values known only after
 //! apply (a new role's `arn` used by an attachment) are filled by re-planning against the state
@@ -17,6 +17,8 @@ use aiu_model::{InstanceAddress, Presence, Value};
 use aiu_plan::{Action, Plan, ResourceChange};
 use aiu_provider::{Provider, ProviderError};
 use aiu_state::{PendingOperation, PendingOperationKind, State};
+
+use crate::commit::Committer;
 
 /// One step of apply: delete an object, or create/update/import-record it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,7 +118,8 @@ pub struct ApplyReport {
     pub interrupted: bool,
 }
 
-/// Saves state; called after every completed change (under the apply's state mutex).
+/// Saves state. Apply calls it through a [`Committer`]: a change goes on only once a write
+/// containing it succeeded, and concurrent changes share writes.
 pub type Persist = Arc<dyn Fn(&mut State) -> Result<(), String> + Send + Sync>;
 
 /// Re-plans against the state so far (pure, no side effects besides data-source reads).
@@ -133,7 +136,7 @@ pub async fn apply(
     on_event: Arc<dyn Fn(ApplyEvent) + Send + Sync>,
 ) -> (ApplyReport, State) {
     let reviewed = plan.clone();
-    let state = Arc::new(Mutex::new(state));
+    let state = Arc::new(Committer::new(state, persist));
     let mut report = ApplyReport::default();
     let mut current = plan.clone();
     let mut done: BTreeSet<Op> = BTreeSet::new();
@@ -153,7 +156,6 @@ pub async fn apply(
             &current,
             &ops,
             &state,
-            &persist,
             options,
             &on_event,
             &mut report,
@@ -164,7 +166,7 @@ pub async fn apply(
             report.interrupted = options.stop.load(Ordering::SeqCst);
             break;
         }
-        let snapshot = lock(&state).clone();
+        let snapshot = state.snapshot();
         match replan(&snapshot) {
             Ok(next) => {
                 if let Err(e) = check_consistent(&reviewed, &next) {
@@ -185,7 +187,7 @@ pub async fn apply(
             }
         }
     }
-    let final_state = lock(&state).clone();
+    let final_state = state.snapshot();
     (report, final_state)
 }
 
@@ -305,8 +307,7 @@ async fn run_wave(
     provider: &Arc<dyn Provider>,
     plan: &Plan,
     ops: &Dag<Op>,
-    state: &Arc<Mutex<State>>,
-    persist: &Persist,
+    state: &Arc<Committer>,
     options: &ApplyOptions,
     on_event: &Arc<dyn Fn(ApplyEvent) + Send + Sync>,
     report: &mut ApplyReport,
@@ -322,13 +323,11 @@ async fn run_wave(
     let run = {
         let provider = provider.clone();
         let state = state.clone();
-        let persist = persist.clone();
         let on_event = on_event.clone();
         let counts = counts.clone();
         move |op: Op| {
             let provider = provider.clone();
             let state = state.clone();
-            let persist = persist.clone();
             let on_event = on_event.clone();
             let counts = counts.clone();
             let changes = changes.clone();
@@ -338,7 +337,6 @@ async fn run_wave(
                     &changes,
                     op,
                     &state,
-                    &persist,
                     on_event.as_ref(),
                     &counts,
                 )
@@ -375,8 +373,7 @@ async fn run_op(
     provider: &dyn Provider,
     changes: &HashMap<InstanceAddress, ResourceChange>,
     op: Op,
-    state: &Mutex<State>,
-    persist: &Persist,
+    state: &Committer,
     on_event: &(dyn Fn(ApplyEvent) + Send + Sync),
     counts: &Mutex<ApplyCounts>,
 ) -> Result<(), String> {
@@ -419,49 +416,48 @@ async fn run_op(
                 .get("name")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            {
-                let mut st = lock(state);
-                let attrs = match planned.to_json() {
-                    serde_json::Value::Object(map) => map,
-                    _ => serde_json::Map::new(),
-                };
-                st.add_pending(
-                    PendingOperation::started_now(
-                        address.clone(),
-                        PendingOperationKind::Create,
-                        intended,
-                    )
-                    .with_planned(attrs, deps.clone()),
-                );
-                persist(&mut st)
-                    .map_err(|e| format!("could not save state before creating {address}: {e}"))?;
-            }
+            let attrs = match planned.to_json() {
+                serde_json::Value::Object(map) => map,
+                _ => serde_json::Map::new(),
+            };
+            let record = PendingOperation::started_now(
+                address.clone(),
+                PendingOperationKind::Create,
+                intended,
+            )
+            .with_planned(attrs, deps.clone());
+            state
+                .commit(|st| st.add_pending(record))
+                .await
+                .map_err(|e| format!("could not save state before creating {address}: {e}"))?;
             provider.create(&type_name, &planned).await.map(Some)
         }
     };
     match result {
         Ok(value) => {
-            let mut st = lock(state);
-            st.clear_pending(&address);
             let id = value
                 .as_ref()
                 .and_then(|v| v.get("id"))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            match value {
-                Some(v) => {
-                    if let serde_json::Value::Object(attrs) = v.to_json() {
-                        st.set_instance(&address, attrs, deps);
+            let attrs = value.map(|v| v.to_json());
+            state
+                .commit(|st| {
+                    st.clear_pending(&address);
+                    match attrs {
+                        Some(serde_json::Value::Object(attrs)) => {
+                            st.set_instance(&address, attrs, deps)
+                        }
+                        Some(_) => {}
+                        None => {
+                            st.remove_instance(&address);
+                        }
                     }
-                }
-                None => {
-                    st.remove_instance(&address);
-                }
-            }
-            persist(&mut st).map_err(|e| {
-                format!("{address} was changed in AWS but state could not be saved: {e}")
-            })?;
-            drop(st);
+                })
+                .await
+                .map_err(|e| {
+                    format!("{address} was changed in AWS but state could not be saved: {e}")
+                })?;
             {
                 let mut c = lock(counts);
                 match verb {
@@ -481,9 +477,12 @@ async fn run_op(
         }
         Err(e) => {
             if verb == Verb::Creating {
-                let mut st = lock(state);
-                st.clear_pending(&address);
-                let _ = persist(&mut st);
+                // Best effort: a record left behind is resolved by the next run.
+                let _ = state
+                    .commit(|st| {
+                        st.clear_pending(&address);
+                    })
+                    .await;
             }
             let error = e.to_string();
             on_event(ApplyEvent::Failed {

@@ -5,6 +5,7 @@
 //! completed change. The engine never links the AWS SDK.
 
 pub mod apply;
+mod commit;
 pub mod pending;
 pub mod reader;
 pub mod refresh;

@@ -447,3 +447,181 @@ async fn ctrl_c_stops_new_operations_saves_what_completed_and_the_next_apply_fin
         assert_eq!(f.count(t), 1, "exactly one {t}");
     }
 }
+
+/// Delegates to the in-memory IAM and, before every create, checks that the last state saved
+/// holds that create's pending record (same planned attributes). A create whose record was not
+/// saved yet would be orphaned by a crash at that moment.
+struct SavedBeforeCreate {
+    iam: Arc<MemoryIam>,
+    saved: Arc<Mutex<Vec<State>>>,
+    creates: Mutex<usize>,
+    unsaved: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Provider for SavedBeforeCreate {
+    async fn caller_identity(
+        &self,
+    ) -> Result<aiu_provider::CallerIdentity, aiu_provider::ProviderError> {
+        self.iam.caller_identity().await
+    }
+    fn region(&self) -> String {
+        self.iam.region()
+    }
+    async fn read_data_source(
+        &self,
+        t: &str,
+        args: &aiu_model::Value,
+    ) -> Result<aiu_model::Value, aiu_provider::ProviderError> {
+        self.iam.read_data_source(t, args).await
+    }
+    async fn refresh(
+        &self,
+        items: &[aiu_provider::RefreshItem],
+    ) -> Result<
+        Vec<Result<Option<aiu_model::Value>, aiu_provider::ProviderError>>,
+        aiu_provider::ProviderError,
+    > {
+        self.iam.refresh(items).await
+    }
+    async fn create(
+        &self,
+        t: &str,
+        planned: &aiu_model::Value,
+    ) -> Result<aiu_model::Value, aiu_provider::ProviderError> {
+        let sent = match planned.to_json() {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let recorded = self.saved.lock().unwrap().last().is_some_and(|s| {
+            s.pending
+                .iter()
+                .any(|p| p.planned_attributes.as_ref() == Some(&sent))
+        });
+        if !recorded {
+            self.unsaved.lock().unwrap().push(format!(
+                "{t} {}",
+                planned
+                    .get("name")
+                    .and_then(aiu_model::Value::as_str)
+                    .unwrap_or("")
+            ));
+        }
+        *self.creates.lock().unwrap() += 1;
+        // Let other creates run meanwhile, as real calls do.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        self.iam.create(t, planned).await
+    }
+    async fn update(
+        &self,
+        t: &str,
+        prior: &aiu_model::Value,
+        planned: &aiu_model::Value,
+    ) -> Result<aiu_model::Value, aiu_provider::ProviderError> {
+        self.iam.update(t, prior, planned).await
+    }
+    async fn delete(
+        &self,
+        t: &str,
+        prior: &aiu_model::Value,
+    ) -> Result<(), aiu_provider::ProviderError> {
+        self.iam.delete(t, prior).await
+    }
+    async fn import(
+        &self,
+        t: &str,
+        id: &str,
+    ) -> Result<Option<aiu_model::Value>, aiu_provider::ProviderError> {
+        self.iam.import(t, id).await
+    }
+    async fn find_by_name(
+        &self,
+        t: &str,
+        planned: &aiu_model::Value,
+    ) -> Result<Option<aiu_model::Value>, aiu_provider::ProviderError> {
+        self.iam.find_by_name(t, planned).await
+    }
+    fn call_counts(&self) -> aiu_provider::CallCounts {
+        self.iam.call_counts()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_create_starts_after_its_pending_record_is_saved_and_changes_share_writes() {
+    let f = Fixture::new(
+        r#"
+resource "aws_iam_role" "r" {
+  count              = 40
+  name               = "r${count.index}"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }] })
+}
+
+resource "aws_iam_instance_profile" "p" {
+  count = 40
+  name  = "p${count.index}"
+  role  = aws_iam_role.r[count.index].name
+}
+"#,
+    );
+    let saved: Arc<Mutex<Vec<State>>> = Arc::default();
+    let persist: Persist = {
+        let saved = saved.clone();
+        Arc::new(move |s: &mut State| {
+            // A slow disk: writes are what concurrent changes must share.
+            std::thread::sleep(std::time::Duration::from_millis(3));
+            s.serial += 1;
+            s.check_integrity().map_err(|e| e.to_string())?;
+            saved.lock().unwrap().push(s.clone());
+            Ok(())
+        })
+    };
+    let checked = Arc::new(SavedBeforeCreate {
+        iam: f.iam.clone(),
+        saved: saved.clone(),
+        creates: Mutex::new(0),
+        unsaved: Mutex::new(Vec::new()),
+    });
+    let plan = f.plan(&State::new(), false);
+    let dir = f.dir.path().to_owned();
+    let iam = f.iam.clone();
+    let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, false));
+    let options = ApplyOptions {
+        parallelism: 10,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let provider: Arc<dyn Provider> = checked.clone();
+    let (report, state) = aiu_engine::apply(
+        provider,
+        &plan,
+        State::new(),
+        persist,
+        &mut replan,
+        &options,
+        Arc::new(|_| {}),
+    )
+    .await;
+
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.counts.added, 80);
+    assert_eq!(*checked.creates.lock().unwrap(), 80);
+    assert_eq!(
+        *checked.unsaved.lock().unwrap(),
+        Vec::<String>::new(),
+        "creates started before their pending record was saved"
+    );
+    let saved = saved.lock().unwrap();
+    let last = saved.last().expect("state was saved");
+    assert_eq!(
+        last.instances().count(),
+        80,
+        "the last write holds every created object"
+    );
+    assert!(last.pending.is_empty());
+    assert_eq!(last, &state, "apply returns the state it saved last");
+    // 80 creates = 160 changes (record, then result). Alone each would be one write.
+    assert!(
+        saved.len() < 120,
+        "{} writes for 160 changes at parallelism 10: concurrent changes must share writes",
+        saved.len()
+    );
+}
