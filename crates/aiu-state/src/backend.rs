@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// `<config_dir>/state/<workspace>.aiustate.json`.
 pub fn default_state_path(config_dir: impl AsRef<Path>, workspace: &str) -> PathBuf {
@@ -18,9 +19,27 @@ pub fn default_state_path(config_dir: impl AsRef<Path>, workspace: &str) -> Path
 }
 
 /// A state file on the local file system.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct LocalBackend {
     path: PathBuf,
+    /// What this backend wrote last: when the file still holds exactly those bytes, the next
+    /// write need not parse it (apply writes many times; a parse costs as much as a write).
+    last_write: Arc<Mutex<Option<LastWrite>>>,
+}
+
+impl PartialEq for LocalBackend {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for LocalBackend {}
+
+/// The bytes a backend wrote last and the state they encode.
+#[derive(Debug)]
+struct LastWrite {
+    bytes: Vec<u8>,
+    state: State,
 }
 
 /// Holds the advisory lock on a state file; released when dropped (or when the process
@@ -67,7 +86,10 @@ fn parent_dir(path: &Path) -> &Path {
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        LocalBackend { path: path.into() }
+        LocalBackend {
+            path: path.into(),
+            last_write: Arc::default(),
+        }
     }
 
     /// The state file.
@@ -170,28 +192,35 @@ impl LocalBackend {
     /// never overwritten), belongs to another lineage, or has a higher serial. When the
     /// content differs from the file, `state.serial` is bumped past the file's serial
     /// (a first write gets at least serial 1); when nothing changed, nothing is written.
-    /// The previous file is copied to [`LocalBackend::backup_path`] first.
+    /// The previous file becomes [`LocalBackend::backup_path`] first (a hard link, or a copy).
     pub fn write(&self, state: &mut State) -> Result<(), StateError> {
         state.normalize();
         state.check_integrity_of(&format!("being written to {}", self.source_name()))?;
 
+        let mut last_write = self
+            .last_write
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let previous = match self.read_raw()? {
             None => None,
-            Some(bytes) => {
-                let on_disk = self
-                    .parse(&bytes)
-                    .map_err(|cause| StateError::CorruptOnDisk {
-                        path: self.path.clone(),
-                        backup: self.backup_path(),
-                        cause: Box::new(cause),
-                    })?;
-                Some((bytes, on_disk))
-            }
+            Some(bytes) => match last_write.take().filter(|w| w.bytes == bytes) {
+                Some(ours) => Some(ours),
+                None => {
+                    let state = self
+                        .parse(&bytes)
+                        .map_err(|cause| StateError::CorruptOnDisk {
+                            path: self.path.clone(),
+                            backup: self.backup_path(),
+                            cause: Box::new(cause),
+                        })?;
+                    Some(LastWrite { bytes, state })
+                }
+            },
         };
 
         let new_serial = match &previous {
             None => state.serial.max(1),
-            Some((_, on_disk)) => {
+            Some(LastWrite { state: on_disk, .. }) => {
                 if on_disk.lineage != state.lineage {
                     return Err(StateError::LineageMismatch {
                         path: self.path.clone(),
@@ -208,6 +237,7 @@ impl LocalBackend {
                 }
                 let same = on_disk.same_content_as(state);
                 if same && on_disk.serial == state.serial {
+                    *last_write = previous;
                     return Ok(());
                 }
                 if !same && state.serial == on_disk.serial {
@@ -221,18 +251,44 @@ impl LocalBackend {
         let old_serial = state.serial;
         let old_version = std::mem::replace(&mut state.aiu_version, crate::AIU_VERSION.to_owned());
         state.serial = new_serial;
+        let bytes = state.to_json_string().into_bytes();
         let result = (|| {
-            if let Some((bytes, _)) = &previous {
-                write_atomically(&self.backup_path(), bytes, "back up")?;
+            if let Some(previous) = &previous {
+                back_up(&self.path, &self.backup_path(), &previous.bytes)?;
             }
-            write_atomically(&self.path, state.to_json_string().as_bytes(), "write")
+            write_atomically(&self.path, &bytes, "write")
         })();
-        if result.is_err() {
-            state.serial = old_serial;
-            state.aiu_version = old_version;
+        match &result {
+            Ok(()) => {
+                *last_write = Some(LastWrite {
+                    bytes,
+                    state: state.clone(),
+                })
+            }
+            Err(_) => {
+                state.serial = old_serial;
+                state.aiu_version = old_version;
+            }
         }
         result
     }
+}
+
+/// Makes `backup` hold `bytes`, the current content of `path`: a hard link to the file (no
+/// copy; aiu replaces the state file by a rename, never changes it in place), or a copy where
+/// links are not possible. Atomic either way.
+fn back_up(path: &Path, backup: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let link = with_suffix(backup, &format!(".{}.link", std::process::id()));
+    let _ = fs::remove_file(&link);
+    if fs::hard_link(path, &link).is_ok() {
+        fs::rename(&link, backup).map_err(|e| {
+            let _ = fs::remove_file(&link);
+            StateError::io(backup, "replace", e)
+        })?;
+        return sync_dir(parent_dir(backup))
+            .map_err(|e| StateError::io(backup, "sync the directory of", e));
+    }
+    write_atomically(backup, bytes, "back up")
 }
 
 /// Writes `bytes` to a temporary file next to `path`, syncs it, renames it over `path` and

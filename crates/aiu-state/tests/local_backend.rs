@@ -291,3 +291,97 @@ fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
     releaser.join().unwrap();
     assert!(got.is_ok(), "{:?}", got.err());
 }
+
+#[test]
+fn a_file_replaced_by_someone_else_since_our_last_write_is_read_and_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let backend = LocalBackend::new(&path);
+    let mut mine = with_role(State::new(), "a");
+    backend.write(&mut mine).unwrap();
+
+    // Another writer (a second backend on the same file, e.g. another process) replaces it.
+    let mut theirs = with_role(State::new(), "b");
+    theirs.serial = 5;
+    std::fs::remove_file(&path).unwrap();
+    LocalBackend::new(&path).write(&mut theirs).unwrap();
+    let theirs_text = std::fs::read_to_string(&path).unwrap();
+
+    let mut mine = with_role(mine, "c");
+    let err = backend.write(&mut mine).unwrap_err();
+    assert!(
+        matches!(err, StateError::LineageMismatch { .. }),
+        "what this backend wrote last must not stand in for the file: {err:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs_text);
+}
+
+#[test]
+fn a_file_edited_in_place_since_our_last_write_is_read_and_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let backend = LocalBackend::new(&path);
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+
+    // Someone raises the serial by editing the file in place (same inode).
+    let edited = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"serial\": 1,", "\"serial\": 7,");
+    assert_ne!(
+        edited,
+        std::fs::read_to_string(&path).unwrap(),
+        "the edit changes the file"
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    std::fs::write(&path, &edited).unwrap();
+
+    let mut s = with_role(s, "b");
+    let err = backend.write(&mut s).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StateError::StaleSerial {
+                on_disk: 7,
+                ours: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn every_write_backs_up_the_version_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = State::new();
+    let mut texts = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        s = with_role(s, name);
+        backend.write(&mut s).unwrap();
+        texts.push(std::fs::read_to_string(backend.path()).unwrap());
+        if texts.len() > 1 {
+            assert_eq!(
+                std::fs::read_to_string(backend.backup_path()).unwrap(),
+                texts[texts.len() - 2]
+            );
+        }
+    }
+    assert_eq!(
+        tmp_files(dir.path()),
+        ["s.json", "s.json.backup"],
+        "no link or temp files left behind"
+    );
+    // The backup is a file of its own: changing the state again leaves it as it was.
+    s = with_role(s, "e");
+    backend.write(&mut s).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(backend.backup_path()).unwrap(),
+        texts[3]
+    );
+}
