@@ -192,6 +192,7 @@ impl AwsProvider {
             sts_endpoint,
             counts,
             identity: tokio::sync::OnceCell::new(),
+            snapshot: Mutex::default(),
         })
     }
 

@@ -43,14 +43,20 @@ impl AwsProvider {
             "aws_iam_role" => {
                 self.checked_identity().await?;
                 let name = required(args, "name", "data.aws_iam_role", "iam:GetRole")?;
-                let role = self.get_role(name).await?.ok_or_else(|| {
-                    ProviderError::new(
-                        ErrorKind::NotFound,
-                        "iam:GetRole",
-                        format!("no IAM role named {name:?} exists in the account"),
-                    )
-                })?;
-                let r = LiveRole::from_sdk(&role);
+                // Batched with refresh: a snapshot of this run already holds every role.
+                let r = match self.role_from_snapshot(name) {
+                    Some(r) => r,
+                    None => {
+                        let role = self.get_role(name).await?.ok_or_else(|| {
+                            ProviderError::new(
+                                ErrorKind::NotFound,
+                                "iam:GetRole",
+                                format!("no IAM role named {name:?} exists in the account"),
+                            )
+                        })?;
+                        LiveRole::from_sdk(&role)
+                    }
+                };
                 Ok(Value::object([
                     ("name", Value::from(r.name.clone())),
                     ("arn", Value::from(r.arn)),

@@ -49,6 +49,9 @@ pub struct AwsProvider {
     pub(crate) sts_endpoint: String,
     pub(crate) counts: Arc<Mutex<CallCounts>>,
     pub(crate) identity: tokio::sync::OnceCell<CallerIdentity>,
+    /// The account-wide reads of the last snapshot refresh, for data sources read in the same
+    /// run; forgotten at the first change this provider makes.
+    pub(crate) snapshot: Mutex<Option<Arc<refresh::Snapshot>>>,
 }
 
 impl fmt::Debug for AwsProvider {
@@ -113,6 +116,7 @@ impl Provider for AwsProvider {
 
     async fn create(&self, type_name: &str, planned: &Value) -> Result<Value, ProviderError> {
         self.checked_identity().await?;
+        self.forget_snapshot();
         match type_name {
             "aws_iam_role" => self.create_role(planned).await,
             "aws_iam_policy" => self.create_policy(planned).await,
@@ -130,6 +134,7 @@ impl Provider for AwsProvider {
         planned: &Value,
     ) -> Result<Value, ProviderError> {
         self.checked_identity().await?;
+        self.forget_snapshot();
         match type_name {
             "aws_iam_role" => self.update_role(prior, planned).await,
             "aws_iam_policy" => self.update_policy(prior, planned).await,
@@ -146,6 +151,7 @@ impl Provider for AwsProvider {
 
     async fn delete(&self, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
         self.checked_identity().await?;
+        self.forget_snapshot();
         match type_name {
             "aws_iam_role" => self.delete_role(prior).await,
             "aws_iam_policy" => self.delete_policy(prior).await,

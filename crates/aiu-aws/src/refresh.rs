@@ -20,6 +20,10 @@
 //! takes one call per 7 roles of the account (moto answers GAAD in one page whatever
 //! MaxItems says; the Marker loop is exercised against AWS).
 //!
+//! The snapshot is kept for the rest of the run: `data "aws_iam_role"` reads are answered from
+//! it (no `GetRole`) when it holds every role of the account, until this provider makes its
+//! first change. A role it does not hold is asked for.
+//!
 //! Limitation of the snapshot: tags added out of band to a policy or instance profile whose
 //! state has no tags are not seen (GAAD and ListInstanceProfiles carry no tags for them).
 
@@ -27,6 +31,7 @@ use aiu_model::Value;
 use aiu_provider::{ErrorKind, ProviderError, RefreshItem};
 use aws_sdk_iam::types::{EntityType, InstanceProfile, ManagedPolicyDetail, Role, RoleDetail};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::attachment::{attachment_value, inline_value};
 use crate::policy::LivePolicy;
@@ -37,12 +42,16 @@ use crate::AwsProvider;
 
 pub(crate) type ItemResult = Result<Option<Value>, ProviderError>;
 
+/// What the account-wide reads of one snapshot refresh returned.
 #[derive(Default)]
-struct Snapshot {
+pub(crate) struct Snapshot {
     roles: HashMap<String, RoleDetail>,
     listed_roles: HashMap<String, Role>,
     policies: HashMap<String, ManagedPolicyDetail>,
     profiles: HashMap<String, InstanceProfile>,
+    /// Both role reads ran (GAAD with `Role`, and `ListRoles`): `roles` and `listed_roles`
+    /// hold every role of the account.
+    all_roles: bool,
 }
 
 fn is_role_or_policy(t: &str) -> bool {
@@ -207,12 +216,18 @@ impl AwsProvider {
         };
         let ((roles, policies), listed_roles, profiles) =
             tokio::try_join!(details, listed_roles, profiles)?;
-        let snap = Snapshot {
+        let all_roles = filter.contains(&EntityType::Role) && has("aws_iam_role");
+        let snap = Arc::new(Snapshot {
             roles,
             policies,
             listed_roles,
             profiles,
-        };
+            all_roles,
+        });
+        *self
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snap.clone());
 
         let mut results = Vec::with_capacity(items.len());
         for item in items {
@@ -257,27 +272,28 @@ impl AwsProvider {
 
     fn snapshot_role(&self, snap: &Snapshot, prior: &Value) -> Option<Value> {
         let name = str_attr(prior, "name").or_else(|| str_attr(prior, "id"))?;
-        let d = snap.roles.get(name)?;
-        let listed = snap.listed_roles.get(name);
-        let live = LiveRole {
-            name: name.to_owned(),
-            path: d.path().unwrap_or("/").to_owned(),
-            arn: d.arn().unwrap_or_default().to_owned(),
-            unique_id: d.role_id().unwrap_or_default().to_owned(),
-            create_date: opt_date(d.create_date()),
-            trust: d
-                .assume_role_policy_document()
-                .map(decode_document)
-                .unwrap_or_default(),
-            description: listed.and_then(|r| r.description()).map(str::to_owned),
-            max_session_duration: listed.and_then(|r| r.max_session_duration()),
-            boundary: d
-                .permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-                .map(str::to_owned),
-            tags: tag_map(d.tags()),
-        };
-        Some(self.role_value(live, Some(prior)))
+        Some(self.role_value(live_role(snap, name)?, Some(prior)))
+    }
+
+    /// A role as the last snapshot refresh of this run saw it, if that snapshot read every
+    /// role of the account and nothing was changed since; `None` means "ask IAM".
+    pub(crate) fn role_from_snapshot(&self, name: &str) -> Option<LiveRole> {
+        let snap = self
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()?;
+        if !snap.all_roles {
+            return None;
+        }
+        live_role(&snap, name)
+    }
+
+    pub(crate) fn forget_snapshot(&self) {
+        *self
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     async fn snapshot_policy(&self, snap: &Snapshot, prior: &Value) -> ItemResult {
@@ -376,4 +392,29 @@ impl AwsProvider {
             }
         }
     }
+}
+
+/// The role `name` from a snapshot: GAAD's details plus what only `ListRoles` returns
+/// (description, maximum session duration).
+fn live_role(snap: &Snapshot, name: &str) -> Option<LiveRole> {
+    let d = snap.roles.get(name)?;
+    let listed = snap.listed_roles.get(name);
+    Some(LiveRole {
+        name: name.to_owned(),
+        path: d.path().unwrap_or("/").to_owned(),
+        arn: d.arn().unwrap_or_default().to_owned(),
+        unique_id: d.role_id().unwrap_or_default().to_owned(),
+        create_date: opt_date(d.create_date()),
+        trust: d
+            .assume_role_policy_document()
+            .map(decode_document)
+            .unwrap_or_default(),
+        description: listed.and_then(|r| r.description()).map(str::to_owned),
+        max_session_duration: listed.and_then(|r| r.max_session_duration()),
+        boundary: d
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_owned),
+        tags: tag_map(d.tags()),
+    })
 }

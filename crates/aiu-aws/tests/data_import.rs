@@ -266,3 +266,114 @@ async fn import_found_and_not_found() {
     .unwrap();
     p.delete("aws_iam_policy", &pol).await.unwrap();
 }
+
+fn refresh_item(name: &str) -> aiu_provider::RefreshItem {
+    aiu_provider::RefreshItem {
+        address: aiu_model::InstanceAddress::single(aiu_model::ResourceAddress::managed(
+            "aws_iam_role",
+            name,
+        )),
+        type_name: "aws_iam_role".to_owned(),
+        state: obj(&[("name", s(name))]),
+    }
+}
+
+/// Calls made by `p` since `before`, by action.
+fn calls_since(p: &impl Provider, before: &aiu_provider::CallCounts) -> Vec<(String, u64)> {
+    p.call_counts()
+        .into_iter()
+        .map(|(k, v)| (k.clone(), v - before.get(&k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+#[tokio::test]
+async fn role_data_sources_are_answered_from_the_refresh_snapshot_until_something_changes() {
+    let iam = raw_iam().await;
+    let managed: Vec<String> = (0..6).map(|i| unique(&format!("snapdata{i}"))).collect();
+    for name in &managed {
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(TRUST_EC2)
+            .send()
+            .await
+            .unwrap();
+    }
+    // The role a data source reads: made by hand, with what only some reads return.
+    let existing = unique("snapdata-existing");
+    iam.create_role()
+        .role_name(&existing)
+        .path("/team/")
+        .assume_role_policy_document(TRUST_LAMBDA)
+        .description("made by hand")
+        .max_session_duration(7200)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("owner")
+                .value("data")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let args = obj(&[("name", s(&existing))]);
+    let from_get_role = provider()
+        .await
+        .read_data_source("aws_iam_role", &args)
+        .await
+        .unwrap();
+
+    let p = provider().await;
+    let items: Vec<_> = managed.iter().map(|n| refresh_item(n)).collect();
+    let refreshed = p.refresh(&items).await.unwrap();
+    assert!(
+        refreshed.iter().all(|r| matches!(r, Ok(Some(_)))),
+        "{refreshed:?}"
+    );
+    let before = p.call_counts();
+    assert!(
+        before.contains_key("iam:GetAccountAuthorizationDetails"),
+        "6 roles are refreshed from a snapshot: {before:?}"
+    );
+
+    let from_snapshot = p.read_data_source("aws_iam_role", &args).await.unwrap();
+    assert_eq!(
+        calls_since(&p, &before),
+        [],
+        "the snapshot already holds the role"
+    );
+    assert_eq!(
+        from_snapshot, from_get_role,
+        "the snapshot answers exactly what GetRole does"
+    );
+
+    // A role the snapshot has not seen is asked for.
+    let later = unique("snapdata-later");
+    iam.create_role()
+        .role_name(&later)
+        .assume_role_policy_document(TRUST_EC2)
+        .send()
+        .await
+        .unwrap();
+    let d = p
+        .read_data_source("aws_iam_role", &obj(&[("name", s(&later))]))
+        .await
+        .unwrap();
+    assert_eq!(get(&d, "name"), later);
+    assert_eq!(calls_since(&p, &before), [("iam:GetRole".to_owned(), 1)]);
+
+    // Once this provider changes something, the snapshot is no longer trusted.
+    let made = p
+        .create("aws_iam_role", &planned_role(&unique("snapdata-new"), &[]))
+        .await
+        .unwrap();
+    let before = p.call_counts();
+    p.read_data_source("aws_iam_role", &args).await.unwrap();
+    assert_eq!(calls_since(&p, &before), [("iam:GetRole".to_owned(), 1)]);
+
+    p.delete("aws_iam_role", &made).await.unwrap();
+    for name in managed.iter().chain([&existing, &later]) {
+        iam.delete_role().role_name(name).send().await.unwrap();
+    }
+}
