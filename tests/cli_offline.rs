@@ -1034,3 +1034,50 @@ fn workspace_delete_refuses_a_locked_workspace() {
         .assert_code(0);
     assert!(!w.join("state/dev.aiustate.json").exists());
 }
+
+const TWO_ROLES: &str = r#"
+locals {
+  names = toset(["a"])
+}
+resource "aws_iam_role" "r" {
+  for_each           = local.names
+  name               = each.key
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+"#;
+
+#[test]
+fn import_ids_may_use_locals_and_for_each_imports_plan_one_import_per_element() {
+    let w = Work::empty();
+    w.write(
+        "main.tf",
+        &format!(
+            "{TWO_ROLES}\nimport {{\n  for_each = local.names\n  to       = aws_iam_role.r[each.key]\n  id       = \"${{local.prefix}}${{each.value}}\"\n}}\n\nlocals {{\n  prefix = \"\"\n}}\n"
+        ),
+    );
+    let out = w.aiu(["plan", "--offline"]).run();
+    out.assert_code(0);
+    out.assert_stdout_contains("# aws_iam_role.r[\"a\"] will be imported");
+    out.assert_stdout_contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.");
+}
+
+#[test]
+fn import_into_an_undeclared_instance_or_twice_into_one_is_an_error_at_the_import_block() {
+    let w = Work::empty();
+    w.write(
+        "main.tf",
+        &format!(
+            "{TWO_ROLES}\nimport {{\n  for_each = [\"a\", \"b\"]\n  to       = aws_iam_role.r[each.key]\n  id       = each.value\n}}\n\nimport {{\n  to = aws_iam_role.r[\"a\"]\n  id = \"other\"\n}}\n"
+        ),
+    );
+    let out = w.aiu(["plan", "--offline"]).run();
+    out.assert_code(1);
+    out.assert_stderr_contains("Error: Configuration for import target does not exist");
+    out.assert_stderr_contains("main.tf:11:1");
+    out.assert_stderr_contains(
+        "no instance aws_iam_role.r[\"b\"] to import into; it declares aws_iam_role.r[\"a\"]",
+    );
+    out.assert_stderr_contains("Error: Duplicate import configuration");
+    out.assert_stderr_contains("main.tf:17:1");
+    out.assert_stderr_contains("aws_iam_role.r[\"a\"] is imported twice, with ids `a` and `other`");
+}

@@ -647,3 +647,53 @@ fn name_taken_by_unmanaged_role_fails_clearly_and_keeps_the_rest() {
     assert_eq!(policies, vec![format!("{name}-logs")]);
     aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
 }
+
+#[test]
+fn import_blocks_with_for_each_adopt_every_instance() {
+    let prefix = unique("e2e-import-each");
+    let mut script = String::from(
+        "trust = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': 'ec2.amazonaws.com'}}]})\n",
+    );
+    for team in ["api", "web"] {
+        script.push_str(&format!(
+            "doc = json.dumps({{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': 's3:ListBucket', 'Resource': 'arn:aws:s3:::{prefix}-{team}'}}]}})\n\
+             iam.create_role(RoleName='{prefix}-{team}', AssumeRolePolicyDocument=trust)\n\
+             arn = iam.create_policy(PolicyName='{prefix}-{team}', PolicyDocument=doc)['Policy']['Arn']\n\
+             iam.attach_role_policy(RoleName='{prefix}-{team}', PolicyArn=arn)\n"
+        ));
+    }
+    boto(&script);
+    let roles_before = moto::role_names()
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .count();
+    let w = Work::fixture_with("moto/import-for-each", &[("PREFIX", &prefix)]);
+
+    let out = plan(&w, 2);
+    for address in [
+        "aws_iam_role.team[\"api\"]",
+        "aws_iam_role.team[\"web\"]",
+        "aws_iam_policy.team[\"api\"]",
+        "aws_iam_role_policy_attachment.team[\"web\"]",
+    ] {
+        out.assert_stdout_contains(&format!("# {address} will be imported"));
+    }
+    out.assert_stdout_contains("Plan: 6 to import, 0 to add, 0 to change, 0 to destroy.");
+
+    let out = apply(&w, &[]);
+    out.assert_stdout_contains("Resources: 6 imported, 0 added, 0 changed, 0 destroyed.");
+    plan(&w, 0);
+    assert_eq!(roles_before, 2);
+    assert_eq!(
+        moto::role_names()
+            .into_iter()
+            .filter(|n| n.starts_with(&prefix))
+            .count(),
+        2,
+        "nothing was created twice"
+    );
+
+    aiu(&w, &["destroy", "-auto-approve"]).assert_code(0);
+    assert!(!moto::role_names().iter().any(|n| n.starts_with(&prefix)));
+    assert!(!moto::policy_names().iter().any(|n| n.starts_with(&prefix)));
+}

@@ -416,3 +416,44 @@ pub fn expand_instances(
         other => Err(unsuitable(other.type_name(), "")),
     }
 }
+
+/// The elements of an import block's `for_each`, as `each` bindings: a map gives its keys and
+/// values; a set or list of strings gives each string as both (Terraform accepts a list
+/// literal here, unlike on a resource).
+#[allow(clippy::result_large_err)]
+pub fn import_for_each(e: &Expr, ctx: &EvalContext) -> Result<Vec<EachOrCount>, Diagnostic> {
+    let unsuitable = |what: &str| {
+        at(
+            Diagnostic::error(
+                "Invalid for_each argument",
+                format!("The \"for_each\" of an import block must be a map, or a set or list of strings; you have provided a value of type {what}."),
+            ),
+            e,
+        )
+    };
+    match eval(e, ctx)? {
+        Value::Unknown => Err(at(
+            Diagnostic::error(
+                "Invalid for_each argument",
+                "The \"for_each\" of an import block depends on values known only after apply. Imports are planned \
+                 before anything is applied: build it from variables, locals or literal names.",
+            ),
+            e,
+        )),
+        Value::Null => Err(at(Diagnostic::error("Invalid for_each argument", "The \"for_each\" of an import block is null. A map, or a set or list of strings, is allowed."), e)),
+        Value::Object(map) => Ok(map.into_iter().map(|(key, value)| EachOrCount::Each { key, value }).collect()),
+        Value::List(items) => {
+            let mut keys = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(s) => keys.push(s),
+                    other => return Err(unsuitable(&format!("list of {}", other.type_name()))),
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            Ok(keys.into_iter().map(|k| EachOrCount::Each { key: k.clone(), value: Value::String(k) }).collect())
+        }
+        other => Err(unsuitable(other.type_name())),
+    }
+}

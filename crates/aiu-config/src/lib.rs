@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 
 pub use aiu_lang::{EvalContext, TypeConstraint};
 pub use aiu_model::{Diagnostic, Diagnostics, Span, Value};
-pub use eval::{convert_to_attr_type, evaluate_body, expand_instances, EachOrCount};
+pub use eval::{
+    convert_to_attr_type, evaluate_body, expand_instances, import_for_each, EachOrCount,
+};
 pub use load::load_dir;
 pub use model::*;
 pub use span::SourceFiles;
@@ -56,6 +58,12 @@ impl Config {
                     exprs.extend(r.for_each.iter());
                     collect_body(&r.body, &mut exprs, &mut bound);
                     explicit.extend(r.depends_on.iter().map(|(d, _)| d.clone()));
+                }
+                // Import blocks into this resource are evaluated with it.
+                for import in self.imports.iter().filter(|i| &i.to.resource == a) {
+                    exprs.push(&import.id);
+                    exprs.extend(import.to_key.iter());
+                    exprs.extend(import.for_each.iter());
                 }
             }
         }

@@ -1429,40 +1429,53 @@ impl Loader<'_> {
             return;
         }
         let header = Self::header_span(idx, b);
+        // `each` is visible in `to` and `id` only when the block has a for_each.
+        let has_for_each = b.body.get_attribute("for_each").is_some();
+        let scope = Scope {
+            each: has_for_each,
+            ..Scope::default()
+        };
         let mut to = None;
+        let mut to_key = None;
         let mut id = None;
+        let mut for_each = None;
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "to" => match traversal_address(&a.value) {
-                        Some(addr) if addr.resource.mode == ResourceMode::Managed => {
-                            self.import_targets.push((addr.clone(), idx.span_opt(a.value.span())));
+                    "to" => {
+                        let span = idx.span_opt(a.value.span());
+                        if let Some(addr) = traversal_address(&a.value).filter(|a| a.resource.mode == ResourceMode::Managed) {
+                            self.import_targets.push((addr.clone(), span));
                             to = Some(addr);
+                        } else if let Some((resource, key)) = refs::dynamic_import_target(&a.value).filter(|_| has_for_each) {
+                            let addr = InstanceAddress::single(resource);
+                            self.import_targets.push((addr.clone(), span));
+                            to_key = Some(self.expr(idx, &key, &scope));
+                            to = Some(addr);
+                        } else {
+                            let fix = if has_for_each {
+                                "to must be the address of a managed resource instance, e.g. to = aws_iam_role.r[each.key]."
+                            } else {
+                                "to must be the address of a managed resource, e.g. to = aws_iam_role.r or to = aws_iam_role.r[\"key\"]; \
+                                 an instance key computed from each.key or each.value needs for_each in the import block."
+                            };
+                            self.push(err("Invalid import address", fix, span));
                         }
-                        _ => self.push(err(
-                            "Invalid import address",
-                            "to must be the address of a managed resource, e.g. to = aws_iam_role.r or to = aws_iam_role.r[\"key\"].",
-                            idx.span_opt(a.value.span()),
-                        )),
-                    },
-                    "id" => id = Some(self.expr(idx, &a.value, &Scope::default())),
+                    }
+                    "id" => id = Some(self.expr(idx, &a.value, &scope)),
+                    "for_each" => for_each = Some(self.expr(idx, &a.value, &Scope::default())),
                     "provider" => {
                         self.provider_ref(idx, a);
                     }
-                    "for_each" => self.push(err(
-                        "Unsupported argument",
-                        "for_each in import blocks is not supported yet by aiu; write one import block per instance.",
-                        Self::attr_span(idx, a),
-                    )),
                     other => self.push(err(
                         "Unsupported argument",
-                        format!("An argument named \"{other}\" is not expected in an import block. Arguments: to, id."),
+                        format!("An argument named \"{other}\" is not expected in an import block. Arguments: to, id, for_each, provider."),
                         Self::attr_span(idx, a),
                     )),
                 },
                 Structure::Block(ib) => self.push(err(
                     "Unsupported block type",
-                    "An import block takes only the arguments to and id.",
+                    "An import block takes only the arguments to, id, for_each and provider.",
                     Self::header_span(idx, ib),
                 )),
             }
@@ -1470,7 +1483,9 @@ impl Loader<'_> {
         match (to, id) {
             (Some(to), Some(id)) => self.config.imports.push(ImportBlock {
                 to,
+                to_key,
                 id,
+                for_each,
                 span: header,
             }),
             (to, id) => {
@@ -1767,7 +1782,7 @@ impl Loader<'_> {
             )),
             "each" if !p.scope.each => Some(Diagnostic::error(
                 "Reference to \"each\" in context without for_each",
-                "The \"each\" object can only be used in resource and data blocks that set the \"for_each\" argument.",
+                "The \"each\" object can only be used in resource, data and import blocks that set the \"for_each\" argument.",
             )),
             "count" | "each" | "path" | "terraform" | "self" => None,
             "module" => Some(Diagnostic::error("Unsupported reference", "Modules are not supported by aiu.")),

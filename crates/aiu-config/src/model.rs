@@ -154,11 +154,17 @@ pub struct BackendBlock {
     pub span: Span,
 }
 
-/// `import { to = aws_iam_role.r  id = "r" }`.
+/// `import { to = aws_iam_role.r  id = "r" }`, or with `for_each`:
+/// `import { for_each = local.names  to = aws_iam_role.r[each.key]  id = each.value }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportBlock {
+    /// The target. With `to_key`, only its resource counts: the instance key is `to_key`
+    /// evaluated for each element of `for_each`.
     pub to: InstanceAddress,
+    pub to_key: Option<Expr>,
     pub id: Expr,
+    /// A map (`each.key`, `each.value`) or a set or list of strings (both the element).
+    pub for_each: Option<Expr>,
     pub span: Span,
 }
 

@@ -123,6 +123,36 @@ pub(crate) fn static_traversal(expr: &EditExpr) -> Option<(String, Vec<Step>)> {
     }
 }
 
+/// An import target whose instance key is an expression, `aws_iam_role.r[each.key]`: the
+/// resource and the key expression. `None` for anything else.
+pub(crate) fn dynamic_import_target(expr: &EditExpr) -> Option<(ResourceAddress, EditExpr)> {
+    let EditExpr::Traversal(t) = expr else {
+        return None;
+    };
+    let EditExpr::Variable(root) = &t.expr else {
+        return None;
+    };
+    if matches!(
+        root.as_str(),
+        "data" | "var" | "local" | "path" | "terraform" | "count" | "each" | "self" | "module"
+    ) {
+        return None;
+    }
+    match t
+        .operators
+        .iter()
+        .map(|op| op.value())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [TraversalOperator::GetAttr(name), TraversalOperator::Index(key)] => Some((
+            ResourceAddress::managed(root.as_str(), name.as_str()),
+            key.clone(),
+        )),
+        _ => None,
+    }
+}
+
 /// `aws_iam_role.r`, `data.aws_iam_role.r`, optionally with an instance key.
 pub(crate) fn traversal_address(expr: &EditExpr) -> Option<InstanceAddress> {
     let (root, steps) = static_traversal(expr)?;

@@ -600,7 +600,7 @@ output "o" {
             "main.tf:10:30: Reference to \"count\" in non-counted context: The \"count\" object can only be used in \
              resource and data blocks that set the \"count\" argument.",
             "main.tf:10:47: Reference to \"each\" in context without for_each: The \"each\" object can only be used \
-             in resource and data blocks that set the \"for_each\" argument.",
+             in resource, data and import blocks that set the \"for_each\" argument.",
         ]
         .join("\n")
     );
@@ -794,4 +794,76 @@ fn node_ids_display_like_terraform_addresses() {
 fn render_in_strips_the_directory() {
     let (dir, _config, diags) = load(&[("main.tf", "bogus {}\n")]);
     assert!(render_in(&diags, dir.path()).starts_with("main.tf:1:1: Unsupported block type"));
+}
+
+#[test]
+fn import_blocks_with_for_each_load_and_their_references_are_dependencies_of_the_target() {
+    let (config, diags) = check(&[(
+        "main.tf",
+        r#"
+locals {
+  names = { api = "svc-api" }
+}
+variable "prefix" {
+  default = "svc"
+}
+import {
+  for_each = local.names
+  to       = aws_iam_role.r[each.key]
+  id       = "${var.prefix}-${each.key}"
+}
+resource "aws_iam_role" "r" {
+  for_each           = toset(["api"])
+  name               = "svc-api"
+  assume_role_policy = "{}"
+}
+"#,
+    )]);
+    assert_eq!(render(&config, &diags), "");
+    let import = &config.imports[0];
+    assert_eq!(
+        import.to,
+        InstanceAddress::single(ResourceAddress::managed("aws_iam_role", "r"))
+    );
+    assert!(import.to_key.is_some() && import.for_each.is_some());
+    let deps = config.dependencies(&NodeId::Resource(ResourceAddress::managed(
+        "aws_iam_role",
+        "r",
+    )));
+    assert_eq!(
+        deps,
+        [
+            NodeId::Variable("prefix".into()),
+            NodeId::Local("names".into())
+        ]
+    );
+}
+
+#[test]
+fn import_instance_keys_from_each_need_for_each() {
+    let (config, diags) = check(&[(
+        "main.tf",
+        &format!(
+            r#"{ROLE}
+import {{
+  to = aws_iam_role.app[each.key]
+  id = each.value
+}}
+import {{
+  for_each = ["a"]
+  to       = aws_iam_role.app[each.key].arn
+  id       = each.value
+}}
+"#
+        ),
+    )]);
+    assert_eq!(
+        summaries(&config, &diags),
+        [
+            "main.tf:8:8: Invalid import address",
+            "main.tf:13:14: Invalid import address",
+            // References are checked after every block is read.
+            "main.tf:9:8: Reference to \"each\" in context without for_each",
+        ]
+    );
 }

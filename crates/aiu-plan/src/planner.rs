@@ -12,7 +12,7 @@ use aiu_graph::Dag;
 use aiu_lang::EvalContext;
 use aiu_model::{
     Diagnostic, Diagnostics, InstanceAddress, InstanceKey, Presence, ResourceAddress, ResourceMode,
-    ResourceSchema, Value,
+    ResourceSchema, Span, Value,
 };
 use aiu_state::State;
 
@@ -139,7 +139,8 @@ struct Planner<'a> {
     resource_deps: HashMap<NodeId, BTreeSet<String>>,
     /// Data sources that could not be read offline, for one warning.
     unread_data: Vec<String>,
-    import_ids: HashMap<InstanceAddress, String>,
+    /// Import ids by target instance, with the span of their import block.
+    import_ids: HashMap<InstanceAddress, (String, Span)>,
 }
 
 impl<'a> Planner<'a> {
@@ -230,27 +231,6 @@ impl<'a> Planner<'a> {
                 return (Plan::default(), self.diags);
             }
         };
-        for block in &config.imports {
-            match aiu_lang::eval(&block.id.expr, &self.eval_context(None, None)) {
-                Ok(Value::String(id)) => {
-                    self.import_ids.insert(block.to.clone(), id);
-                }
-                Ok(other) => self.diags.push(
-                    Diagnostic::error(
-                        "Invalid import id",
-                        format!(
-                            "The `id` of an import block must be a known string, got {}.",
-                            other.type_name()
-                        ),
-                    )
-                    .with_span(Some(block.id.span.clone())),
-                ),
-                Err(e) => self.diags.push(
-                    Diagnostic::error(e.summary, e.detail).with_span(Some(block.id.span.clone())),
-                ),
-            }
-        }
-
         let mut outputs = Vec::new();
         for node in &order {
             self.record_resource_deps(node, &dag);
@@ -680,12 +660,14 @@ impl<'a> Planner<'a> {
             self.publish(&addr, block, published);
             return;
         }
+        self.evaluate_imports(&addr, node);
         let Some(instances) = self.evaluate_instances(block) else {
             self.publish_unknown(&addr, block);
             return;
         };
         let planned_keys: BTreeSet<InstanceKey> =
             instances.iter().map(|(k, _)| k.clone()).collect();
+        self.check_import_targets(&addr, &planned_keys);
         let mut published = Vec::new();
         for (key, config_value) in instances {
             let address = addr.instance(key.clone());
@@ -713,6 +695,131 @@ impl<'a> Planner<'a> {
             }
         }
         self.publish(&addr, block, published);
+    }
+
+    /// Evaluates the import blocks into `addr` (their references are dependencies of its node),
+    /// one id per instance; with `for_each`, one per element.
+    fn evaluate_imports(&mut self, addr: &ResourceAddress, node: &NodeId) {
+        let config = self.config();
+        for block in config.imports.iter().filter(|i| &i.to.resource == addr) {
+            let ctx = self.eval_context(Some(node), None);
+            let elements = match &block.for_each {
+                None => vec![None],
+                Some(e) => match aiu_config::import_for_each(e, &ctx) {
+                    Ok(each) => each.into_iter().map(Some).collect(),
+                    Err(d) => {
+                        self.diags.push(d);
+                        continue;
+                    }
+                },
+            };
+            for each in elements {
+                let mut ctx = ctx.clone();
+                if let Some(each) = &each {
+                    each.bind(&mut ctx);
+                }
+                let Some(target) = self.import_target(block, &ctx) else {
+                    continue;
+                };
+                let id = match aiu_lang::eval(&block.id.expr, &ctx) {
+                    Ok(Value::String(id)) => id,
+                    Ok(other) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "Invalid import id",
+                                format!(
+                                    "The `id` of an import block must be a known string, got {}.",
+                                    other.type_name()
+                                ),
+                            )
+                            .with_span(Some(block.id.span.clone())),
+                        );
+                        continue;
+                    }
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::error(e.summary, e.detail)
+                                .with_span(Some(block.id.span.clone())),
+                        );
+                        continue;
+                    }
+                };
+                match self.import_ids.get(&target) {
+                    Some((other, _)) if other != &id => self.diags.push(
+                        Diagnostic::error(
+                            "Duplicate import configuration",
+                            format!("{target} is imported twice, with ids `{other}` and `{id}`. An object can be imported into one instance only: remove one of the import blocks."),
+                        )
+                        .with_span(Some(block.span.clone())),
+                    ),
+                    _ => {
+                        self.import_ids.insert(target, (id, block.span.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The instance an import block targets, for one `each` binding.
+    fn import_target(
+        &mut self,
+        block: &aiu_config::ImportBlock,
+        ctx: &EvalContext,
+    ) -> Option<InstanceAddress> {
+        let Some(key_expr) = &block.to_key else {
+            return Some(block.to.clone());
+        };
+        let key = match aiu_lang::eval(&key_expr.expr, ctx) {
+            Ok(Value::String(k)) => InstanceKey::Str(k),
+            Ok(Value::Number(n)) if n.fract() == 0.0 && n >= 0.0 => InstanceKey::Int(n as i64),
+            Ok(other) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Invalid import address",
+                        format!(
+                            "The instance key in `to` must be a string or a whole number, got {}.",
+                            other.type_name()
+                        ),
+                    )
+                    .with_span(Some(key_expr.span.clone())),
+                );
+                return None;
+            }
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error(e.summary, e.detail).with_span(Some(key_expr.span.clone())),
+                );
+                return None;
+            }
+        };
+        Some(block.to.resource.instance(key))
+    }
+
+    /// Every import target of `addr` must be an instance the configuration declares.
+    fn check_import_targets(&mut self, addr: &ResourceAddress, planned: &BTreeSet<InstanceKey>) {
+        let mut missing: Vec<(InstanceAddress, Span)> = self
+            .import_ids
+            .iter()
+            .filter(|(a, _)| &a.resource == addr && !planned.contains(&a.key))
+            .map(|(a, (_, span))| (a.clone(), span.clone()))
+            .collect();
+        missing.sort_by(|a, b| a.0.cmp(&b.0));
+        for (target, span) in missing {
+            let declared: Vec<String> = planned
+                .iter()
+                .map(|k| addr.instance(k.clone()).to_string())
+                .collect();
+            self.diags.push(
+                Diagnostic::error(
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration has no instance {target} to import into; it declares {}. Import into one of those, or change the resource's count or for_each.",
+                        if declared.is_empty() { "no instances".to_owned() } else { declared.join(", ") }
+                    ),
+                )
+                .with_span(Some(span)),
+            );
+        }
     }
 
     fn prior_instances_of(
@@ -792,7 +899,7 @@ impl<'a> Planner<'a> {
         // Each instance is planned once: take its prior value instead of copying it.
         let prior = match self.prior.remove(&address) {
             Some((prior, _)) => Some(prior),
-            None => match self.import_ids.get(&address).cloned() {
+            None => match self.import_ids.get(&address).map(|(id, _)| id.clone()) {
                 Some(id) => match self.input.reader.import(&schema.type_name, &id) {
                     Ok(Some(found)) => {
                         import_id = Some(id);
