@@ -1,5 +1,6 @@
 //! Apply: carry out a plan's changes through a provider, dependencies first, with at most
-//! `parallelism` calls in flight, saving state after every completed change (writes shared by concurrent changes, see `commit`).
+//! `parallelism` calls in flight, saving state after every completed change (concurrent
+//! changes share writes, see `commit`).
 //!
 //! Changes whose planned values are all known run in the first wave. Values known only after
 //! apply (a new role's `arn` used by an attachment) are filled by re-planning against the state
