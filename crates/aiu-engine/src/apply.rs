@@ -7,7 +7,7 @@
 //! the first wave produced; each re-planned change must be consistent with the reviewed plan
 //! (same action, same known values), otherwise apply stops. Apply never decides new changes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,11 +21,30 @@ use aiu_state::{PendingOperation, PendingOperationKind, State};
 
 use crate::commit::Committer;
 
-/// One step of apply: delete an object, or create/update/import-record it.
+/// One step of apply: delete an object, or create/update/import-record it; or a barrier that
+/// does nothing but wait.
+///
+/// Dependencies name resources, not instances: every instance of a dependent waits for every
+/// instance of its dependency (as in Terraform). A barrier per resource keeps that graph
+/// linear in size: N attachments on N roles are 2N edges through `WritesOf`, not N^2.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Op {
     Delete(InstanceAddress),
     Write(InstanceAddress),
+    /// Done when every write of the resource (by address) in this wave is done.
+    WritesOf(String),
+    /// Done when every dependent of the resource has gone or let go of it; its deletes wait.
+    DependentsOf(String),
+}
+
+impl Op {
+    /// The instance a real operation works on; `None` for a barrier.
+    pub fn address(&self) -> Option<&InstanceAddress> {
+        match self {
+            Op::Delete(a) | Op::Write(a) => Some(a),
+            Op::WritesOf(_) | Op::DependentsOf(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for Op {
@@ -33,6 +52,8 @@ impl fmt::Display for Op {
         match self {
             Op::Delete(a) => write!(f, "{a} (destroy)"),
             Op::Write(a) => write!(f, "{a}"),
+            Op::WritesOf(r) => write!(f, "{r} (all writes)"),
+            Op::DependentsOf(r) => write!(f, "{r} (its dependents)"),
         }
     }
 }
@@ -215,16 +236,17 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
         })
         .collect();
     // Ops per resource (not instance), since dependencies name resources.
-    let mut by_resource: HashMap<String, Vec<Op>> = HashMap::new();
-    let mut candidate: BTreeMap<Op, &ResourceChange> = BTreeMap::new();
+    let mut writes_of: HashMap<String, Vec<Op>> = HashMap::new();
+    let mut deletes_of: HashMap<String, Vec<Op>> = HashMap::new();
+    let mut candidate: BTreeSet<Op> = BTreeSet::new();
     let mut blocked: BTreeSet<Op> = BTreeSet::new();
     for change in &changes {
         let res = change.address.resource.to_string();
         if matches!(change.action, Action::Delete | Action::Replace) {
             let op = Op::Delete(change.address.clone());
             if !done.contains(&op) {
-                by_resource.entry(res.clone()).or_default().push(op.clone());
-                candidate.insert(op, change);
+                deletes_of.entry(res.clone()).or_default().push(op.clone());
+                candidate.insert(op);
             }
         }
         if matches!(
@@ -232,53 +254,62 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
             Action::Create | Action::Update | Action::Replace | Action::Import
         ) {
             let op = Op::Write(change.address.clone());
-            by_resource.entry(res).or_default().push(op.clone());
+            writes_of.entry(res).or_default().push(op.clone());
             if !arguments_known(change) {
                 blocked.insert(op.clone());
             }
-            candidate.insert(op, change);
+            candidate.insert(op);
         }
     }
-    // Edges, per the rules in ARCHITECTURE.md ("Apply ordering").
+    // Edges (dependent, dependency), per the rules in ARCHITECTURE.md ("Apply ordering").
     let mut edges: Vec<(Op, Op)> = Vec::new();
+    let mut barriers: BTreeSet<Op> = BTreeSet::new();
     for change in &changes {
         let me = &change.address;
         let my_delete = Op::Delete(me.clone());
         let my_write = Op::Write(me.clone());
-        if candidate.contains_key(&my_delete) && candidate.contains_key(&my_write) {
+        if candidate.contains(&my_delete) && candidate.contains(&my_write) {
             edges.push((my_write.clone(), my_delete.clone()));
         }
         for dep in &change.dependencies {
-            let Some(dep_ops) = by_resource.get(dep) else {
-                continue;
-            };
-            let dep_writes: Vec<&Op> = dep_ops
-                .iter()
-                .filter(|o| matches!(o, Op::Write(_)))
-                .collect();
-            for dep_op in dep_ops {
-                match dep_op {
-                    Op::Write(_) if candidate.contains_key(&my_write) => {
-                        edges.push((my_write.clone(), dep_op.clone()))
-                    }
-                    Op::Delete(_)
-                        if dep_writes.is_empty() || candidate.contains_key(&my_delete) =>
-                    {
-                        // The dependency is going away: its dependents go (or let go) first.
-                        let first = if candidate.contains_key(&my_delete) {
-                            my_delete.clone()
-                        } else {
-                            my_write.clone()
-                        };
-                        if candidate.contains_key(&first) {
-                            edges.push((dep_op.clone(), first));
-                        }
-                    }
-                    _ => {}
+            let dep_writes = writes_of.get(dep).map_or(0, Vec::len);
+            if dep_writes > 0 && candidate.contains(&my_write) {
+                let barrier = Op::WritesOf(dep.clone());
+                edges.push((my_write.clone(), barrier.clone()));
+                barriers.insert(barrier);
+            }
+            let dep_deletes = deletes_of.get(dep).map_or(0, Vec::len);
+            if dep_deletes > 0 && (dep_writes == 0 || candidate.contains(&my_delete)) {
+                // The dependency is going away: its dependents go (or let go) first.
+                let first = if candidate.contains(&my_delete) {
+                    my_delete.clone()
+                } else {
+                    my_write.clone()
+                };
+                if candidate.contains(&first) {
+                    let barrier = Op::DependentsOf(dep.clone());
+                    edges.push((barrier.clone(), first));
+                    barriers.insert(barrier);
                 }
             }
         }
     }
+    for barrier in &barriers {
+        match barrier {
+            Op::WritesOf(r) => {
+                for write in writes_of.get(r).into_iter().flatten() {
+                    edges.push((barrier.clone(), write.clone()));
+                }
+            }
+            Op::DependentsOf(r) => {
+                for delete in deletes_of.get(r).into_iter().flatten() {
+                    edges.push((delete.clone(), barrier.clone()));
+                }
+            }
+            Op::Delete(_) | Op::Write(_) => {}
+        }
+    }
+    candidate.extend(barriers);
     // Anything that waits on a blocked op is blocked too.
     loop {
         let newly: Vec<Op> = edges
@@ -292,7 +323,7 @@ pub fn ready_ops(plan: &Plan, done: &BTreeSet<Op>) -> Dag<Op> {
         blocked.extend(newly);
     }
     let mut dag = Dag::new();
-    for op in candidate.keys().filter(|op| !blocked.contains(op)) {
+    for op in candidate.iter().filter(|op| !blocked.contains(op)) {
         dag.add_node(op.clone());
     }
     for (from, to) in edges {
@@ -352,11 +383,8 @@ async fn run_wave(
     report.counts.destroyed += c.destroyed;
     report.counts.imported += c.imported;
     for (op, error) in outcome.failed() {
-        let address = match op {
-            Op::Delete(a) | Op::Write(a) => a.clone(),
-        };
         report.failures.push(ApplyFailure {
-            address: Some(address),
+            address: op.address().cloned(),
             error: error.clone(),
         });
     }
@@ -365,6 +393,7 @@ async fn run_wave(
             .skipped()
             .into_iter()
             .chain(outcome.not_run())
+            .filter(|op| op.address().is_some())
             .map(ToString::to_string),
     );
     !outcome.is_success()
@@ -378,8 +407,8 @@ async fn run_op(
     on_event: &(dyn Fn(ApplyEvent) + Send + Sync),
     counts: &Mutex<ApplyCounts>,
 ) -> Result<(), String> {
-    let address = match &op {
-        Op::Delete(a) | Op::Write(a) => a.clone(),
+    let Some(address) = op.address().cloned() else {
+        return Ok(()); // a barrier: nothing to do
     };
     let Some(change) = changes.get(&address) else {
         return Err(format!("{address} is not in the plan"));
@@ -427,10 +456,17 @@ async fn run_op(
                 intended,
             )
             .with_planned(attrs, deps.clone());
-            state
-                .commit(|st| st.add_pending(record))
-                .await
-                .map_err(|e| format!("could not save state before creating {address}: {e}"))?;
+            if let Err(e) = state.commit(|st| st.add_pending(record)).await {
+                // The create does not run; take the unsaved record back (best effort).
+                let _ = state
+                    .commit(|st| {
+                        st.clear_pending(&address);
+                    })
+                    .await;
+                return Err(format!(
+                    "could not save state before creating {address}: {e}"
+                ));
+            }
             provider.create(&type_name, &planned).await.map(Some)
         }
     };
