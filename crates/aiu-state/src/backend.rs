@@ -278,7 +278,8 @@ impl LocalBackend {
 /// copy; aiu replaces the state file by a rename, never changes it in place), or a copy where
 /// links are not possible. Atomic either way.
 fn back_up(path: &Path, backup: &Path, bytes: &[u8]) -> Result<(), StateError> {
-    let link = with_suffix(backup, &format!(".{}.link", std::process::id()));
+    // One fixed name: a link left by a crash between the two steps is replaced next time.
+    let link = with_suffix(backup, ".link");
     let _ = fs::remove_file(&link);
     if fs::hard_link(path, &link).is_ok() {
         fs::rename(&link, backup).map_err(|e| {

@@ -385,3 +385,22 @@ fn every_write_backs_up_the_version_before_it() {
         texts[3]
     );
 }
+
+#[test]
+fn the_backup_is_copied_where_it_cannot_be_linked() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().join("s.json"));
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+    let first = std::fs::read_to_string(backend.path()).unwrap();
+    // A directory where the link would go: neither removed nor replaced by a link.
+    std::fs::create_dir(dir.path().join("s.json.backup.link")).unwrap();
+
+    let mut s = with_role(s, "b");
+    backend.write(&mut s).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(backend.backup_path()).unwrap(),
+        first
+    );
+    assert_eq!(backend.read().unwrap().unwrap(), s);
+}
