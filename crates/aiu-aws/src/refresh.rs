@@ -72,6 +72,7 @@ impl AwsProvider {
         items: &[RefreshItem],
     ) -> Result<Vec<ItemResult>, ProviderError> {
         self.checked_identity().await?;
+        self.forget_snapshot();
         let heavy = items
             .iter()
             .filter(|i| is_role_or_policy(&i.type_name))
@@ -283,7 +284,8 @@ impl AwsProvider {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()?;
-        if !snap.all_roles {
+        // The two role reads ran concurrently: a role made in between is in only one of them.
+        if !snap.all_roles || !snap.listed_roles.contains_key(name) {
             return None;
         }
         live_role(&snap, name)
