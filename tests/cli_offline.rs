@@ -1067,7 +1067,7 @@ fn import_into_an_undeclared_instance_or_twice_into_one_is_an_error_at_the_impor
     w.write(
         "main.tf",
         &format!(
-            "{TWO_ROLES}\nimport {{\n  for_each = [\"a\", \"b\"]\n  to       = aws_iam_role.r[each.key]\n  id       = each.value\n}}\n\nimport {{\n  to = aws_iam_role.r[\"a\"]\n  id = \"other\"\n}}\n"
+            "{TWO_ROLES}\nimport {{\n  for_each = toset([\"a\", \"b\"])\n  to       = aws_iam_role.r[each.key]\n  id       = each.value\n}}\n\nimport {{\n  to = aws_iam_role.r[\"a\"]\n  id = \"other\"\n}}\n"
         ),
     );
     let out = w.aiu(["plan", "--offline"]).run();
@@ -1079,5 +1079,7 @@ fn import_into_an_undeclared_instance_or_twice_into_one_is_an_error_at_the_impor
     );
     out.assert_stderr_contains("Error: Duplicate import configuration");
     out.assert_stderr_contains("main.tf:17:1");
-    out.assert_stderr_contains("aws_iam_role.r[\"a\"] is imported twice, with ids `a` and `other`");
+    out.assert_stderr_contains(
+        "aws_iam_role.r[\"a\"] is imported more than once (ids `a` and `other`)",
+    );
 }

@@ -417,16 +417,37 @@ pub fn expand_instances(
     }
 }
 
-/// The elements of an import block's `for_each`, as `each` bindings: a map gives its keys and
-/// values; a set or list of strings gives each string as both (Terraform accepts a list
-/// literal here, unlike on a resource).
+/// One element of an import block's `for_each`: what `each.key` and `each.value` are.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportEach {
+    pub key: Value,
+    pub value: Value,
+}
+
+impl ImportEach {
+    /// Binds `each` in an evaluation context.
+    pub fn bind(&self, ctx: &mut EvalContext) {
+        ctx.root.insert(
+            "each".into(),
+            Value::object([("key", self.key.clone()), ("value", self.value.clone())]),
+        );
+    }
+}
+
+/// The elements of an import block's `for_each`, as Terraform iterates them: a map gives its
+/// keys and values; a set of strings gives each string as both; a list or tuple gives the
+/// index as `each.key` and the element (of any type) as `each.value`.
+///
+/// aiu has no set type at run time: a list that is written as a list (`[...]`, a `for`
+/// expression, a list function) is a list; any other list of strings that is sorted and free
+/// of duplicates is what `toset()` or a `set(string)` variable produce, and counts as a set.
 #[allow(clippy::result_large_err)]
-pub fn import_for_each(e: &Expr, ctx: &EvalContext) -> Result<Vec<EachOrCount>, Diagnostic> {
+pub fn import_for_each(e: &Expr, ctx: &EvalContext) -> Result<Vec<ImportEach>, Diagnostic> {
     let unsuitable = |what: &str| {
         at(
             Diagnostic::error(
                 "Invalid for_each argument",
-                format!("The \"for_each\" of an import block must be a map, or a set or list of strings; you have provided a value of type {what}."),
+                format!("The \"for_each\" of an import block must be a map, a set of strings or a list; you have provided a value of type {what}."),
             ),
             e,
         )
@@ -440,19 +461,18 @@ pub fn import_for_each(e: &Expr, ctx: &EvalContext) -> Result<Vec<EachOrCount>, 
             ),
             e,
         )),
-        Value::Null => Err(at(Diagnostic::error("Invalid for_each argument", "The \"for_each\" of an import block is null. A map, or a set or list of strings, is allowed."), e)),
-        Value::Object(map) => Ok(map.into_iter().map(|(key, value)| EachOrCount::Each { key, value }).collect()),
+        Value::Null => Err(at(
+            Diagnostic::error("Invalid for_each argument", "The \"for_each\" of an import block is null. A map, a set of strings or a list is allowed."),
+            e,
+        )),
+        Value::Object(map) => Ok(map.into_iter().map(|(key, value)| ImportEach { key: Value::String(key), value }).collect()),
         Value::List(items) => {
-            let mut keys = Vec::new();
-            for item in items {
-                match item {
-                    Value::String(s) => keys.push(s),
-                    other => return Err(unsuitable(&format!("list of {}", other.type_name()))),
-                }
+            let strings: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            let is_set = !produces_list(&e.expr) && strings.is_some_and(|s| s.windows(2).all(|w| w[0] < w[1]));
+            if is_set {
+                return Ok(items.into_iter().map(|item| ImportEach { key: item.clone(), value: item }).collect());
             }
-            keys.sort();
-            keys.dedup();
-            Ok(keys.into_iter().map(|k| EachOrCount::Each { key: k.clone(), value: Value::String(k) }).collect())
+            Ok(items.into_iter().enumerate().map(|(i, value)| ImportEach { key: Value::from(i as i64), value }).collect())
         }
         other => Err(unsuitable(other.type_name())),
     }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 pub use aiu_lang::{EvalContext, TypeConstraint};
 pub use aiu_model::{Diagnostic, Diagnostics, Span, Value};
 pub use eval::{
-    convert_to_attr_type, evaluate_body, expand_instances, import_for_each, EachOrCount,
+    convert_to_attr_type, evaluate_body, expand_instances, import_for_each, EachOrCount, ImportEach,
 };
 pub use load::load_dir;
 pub use model::*;

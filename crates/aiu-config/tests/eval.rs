@@ -332,3 +332,55 @@ fn each_or_count_binds_into_a_context() {
         Value::object([("index", Value::from(3i64))])
     );
 }
+
+/// `each` bindings of the import block in `text` (a role resource plus one import with for_each).
+fn import_elements(for_each: &str, vars: &[(&str, Value)]) -> Vec<(Value, Value)> {
+    let text = format!(
+        "variable \"names\" {{}}\nresource \"aws_iam_role\" \"r\" {{\n  assume_role_policy = \"{{}}\"\n}}\nimport {{\n  for_each = {for_each}\n  to       = aws_iam_role.r[each.key]\n  id       = \"x\"\n}}\n"
+    );
+    let (config, diags) = check(&[("main.tf", &text)]);
+    assert!(!diags.has_errors(), "{}", render_in(&diags, &config.dir));
+    let e = config.imports[0].for_each.as_ref().expect("for_each");
+    aiu_config::import_for_each(e, &ctx_with_vars(vars))
+        .expect("for_each evaluates")
+        .into_iter()
+        .map(|each| (each.key, each.value))
+        .collect()
+}
+
+#[test]
+fn import_for_each_iterates_like_terraform() {
+    let s = |v: &str| Value::from(v);
+    // A map: its keys and values.
+    assert_eq!(
+        import_elements("{ api = \"svc-api\", web = \"svc-web\" }", &[]),
+        [(s("api"), s("svc-api")), (s("web"), s("svc-web"))]
+    );
+    // A set of strings: each element is key and value.
+    assert_eq!(
+        import_elements("toset([\"b\", \"a\", \"b\"])", &[]),
+        [(s("a"), s("a")), (s("b"), s("b"))]
+    );
+    assert_eq!(
+        import_elements("var.names", &[("names", strs(&["a", "b"]))]),
+        [(s("a"), s("a")), (s("b"), s("b"))]
+    );
+    // A list or tuple: the index is the key, the element (of any type) the value.
+    assert_eq!(
+        import_elements("[\"a\", \"b\"]", &[]),
+        [(Value::from(0i64), s("a")), (Value::from(1i64), s("b"))]
+    );
+    let objects = import_elements("[{ name = \"a\", id = \"x\" }]", &[]);
+    assert_eq!(
+        objects,
+        [(
+            Value::from(0i64),
+            Value::object([("id", s("x")), ("name", s("a"))])
+        )]
+    );
+    // A list that is not set-shaped (order, duplicates) is a list wherever it came from.
+    assert_eq!(
+        import_elements("var.names", &[("names", strs(&["b", "a"]))]),
+        [(Value::from(0i64), s("b")), (Value::from(1i64), s("a"))]
+    );
+}

@@ -745,10 +745,10 @@ impl<'a> Planner<'a> {
                     }
                 };
                 match self.import_ids.get(&target) {
-                    Some((other, _)) if other != &id => self.diags.push(
+                    Some((other, _)) => self.diags.push(
                         Diagnostic::error(
                             "Duplicate import configuration",
-                            format!("{target} is imported twice, with ids `{other}` and `{id}`. An object can be imported into one instance only: remove one of the import blocks."),
+                            format!("{target} is imported more than once (ids `{other}` and `{id}`). An instance can be the target of one import only: remove the other import."),
                         )
                         .with_span(Some(block.span.clone())),
                     ),
