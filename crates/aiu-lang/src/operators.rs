@@ -69,31 +69,32 @@ pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value
 }
 
 fn arithmetic_or_comparison(op: BinaryOperator, a: f64, b: f64) -> Result<Value, EvalError> {
-    let value =
-        match op {
-            BinaryOperator::Plus => Value::Number(a + b),
-            BinaryOperator::Minus => Value::Number(a - b),
-            BinaryOperator::Mul => Value::Number(a * b),
-            BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => return Err(EvalError::new(
+    let value = match op {
+        BinaryOperator::Plus => Value::Number(a + b),
+        BinaryOperator::Minus => Value::Number(a - b),
+        BinaryOperator::Mul => Value::Number(a * b),
+        BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => {
+            return Err(EvalError::new(
                 "Division by zero",
                 format!(
                     "The right-hand operand of \"{}\" is zero; division by zero is not defined.",
                     op.as_str()
                 ),
-            )),
-            BinaryOperator::Div => Value::Number(a / b),
-            BinaryOperator::Mod => Value::Number(a % b),
-            BinaryOperator::Less => Value::Bool(a < b),
-            BinaryOperator::LessEq => Value::Bool(a <= b),
-            BinaryOperator::Greater => Value::Bool(a > b),
-            BinaryOperator::GreaterEq => Value::Bool(a >= b),
-            _ => {
-                return Err(EvalError::new(
-                    "Unsupported operator",
-                    format!("The operator \"{}\" is not supported.", op.as_str()),
-                ))
-            }
-        };
+            ))
+        }
+        BinaryOperator::Div => Value::Number(a / b),
+        BinaryOperator::Mod => Value::Number(a % b),
+        BinaryOperator::Less => Value::Bool(a < b),
+        BinaryOperator::LessEq => Value::Bool(a <= b),
+        BinaryOperator::Greater => Value::Bool(a > b),
+        BinaryOperator::GreaterEq => Value::Bool(a >= b),
+        _ => {
+            return Err(EvalError::new(
+                "Unsupported operator",
+                format!("The operator \"{}\" is not supported.", op.as_str()),
+            ))
+        }
+    };
     Ok(value)
 }
 
