@@ -215,7 +215,8 @@ provider "aws" {
 TF_IMPORTS_TF = """\
 # Generated: adopts the objects aiu created (same names) into Terraform's state.
 locals {
-  idx = { for i in range(var.n) : tostring(i) => i }
+  # range() makes at most 1024 values in Terraform: build 0..n-1 from blocks of 1000.
+  idx = { for i in flatten([for b in range(ceil(var.n / 1000)) : range(b * 1000, min(var.n, (b + 1) * 1000))]) : tostring(i) => i }
   ext = var.with_extras ? local.idx : {}
 }
 
