@@ -546,6 +546,42 @@ impl Provider for SavedBeforeCreate {
     }
 }
 
+/// Applies the fixture's plan from empty through [`SavedBeforeCreate`], with `persist`
+/// recording into `saved`; returns the report, the final state and the checking provider.
+async fn apply_checking_creates(
+    f: &Fixture,
+    persist: Persist,
+    saved: Arc<Mutex<Vec<State>>>,
+    parallelism: usize,
+) -> (ApplyReport, State, Arc<SavedBeforeCreate>) {
+    let checked = Arc::new(SavedBeforeCreate {
+        iam: f.iam.clone(),
+        saved,
+        creates: Mutex::new(0),
+        unsaved: Mutex::new(Vec::new()),
+    });
+    let plan = f.plan(&State::new(), false);
+    let dir = f.dir.path().to_owned();
+    let iam = f.iam.clone();
+    let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, false));
+    let options = ApplyOptions {
+        parallelism,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let provider: Arc<dyn Provider> = checked.clone();
+    let (report, state) = aiu_engine::apply(
+        provider,
+        &plan,
+        State::new(),
+        persist,
+        &mut replan,
+        &options,
+        Arc::new(|_| {}),
+    )
+    .await;
+    (report, state, checked)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_create_starts_after_its_pending_record_is_saved_and_changes_share_writes() {
     let f = Fixture::new(
@@ -575,31 +611,7 @@ resource "aws_iam_instance_profile" "p" {
             Ok(())
         })
     };
-    let checked = Arc::new(SavedBeforeCreate {
-        iam: f.iam.clone(),
-        saved: saved.clone(),
-        creates: Mutex::new(0),
-        unsaved: Mutex::new(Vec::new()),
-    });
-    let plan = f.plan(&State::new(), false);
-    let dir = f.dir.path().to_owned();
-    let iam = f.iam.clone();
-    let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, false));
-    let options = ApplyOptions {
-        parallelism: 10,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let provider: Arc<dyn Provider> = checked.clone();
-    let (report, state) = aiu_engine::apply(
-        provider,
-        &plan,
-        State::new(),
-        persist,
-        &mut replan,
-        &options,
-        Arc::new(|_| {}),
-    )
-    .await;
+    let (report, state, checked) = apply_checking_creates(&f, persist, saved.clone(), 10).await;
 
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(report.counts.added, 80);
@@ -632,31 +644,7 @@ async fn no_create_runs_when_its_pending_record_cannot_be_saved() {
     let f = Fixture::new(CONFIG);
     let saved: Arc<Mutex<Vec<State>>> = Arc::default();
     let persist: Persist = Arc::new(|_: &mut State| Err("disk full".to_owned()));
-    let checked = Arc::new(SavedBeforeCreate {
-        iam: f.iam.clone(),
-        saved: saved.clone(),
-        creates: Mutex::new(0),
-        unsaved: Mutex::new(Vec::new()),
-    });
-    let plan = f.plan(&State::new(), false);
-    let dir = f.dir.path().to_owned();
-    let iam = f.iam.clone();
-    let mut replan = move |s: &State| Ok(plan_in(&dir, iam.as_ref(), s, false));
-    let options = ApplyOptions {
-        parallelism: 4,
-        stop: Arc::new(AtomicBool::new(false)),
-    };
-    let provider: Arc<dyn Provider> = checked.clone();
-    let (report, state) = aiu_engine::apply(
-        provider,
-        &plan,
-        State::new(),
-        persist,
-        &mut replan,
-        &options,
-        Arc::new(|_| {}),
-    )
-    .await;
+    let (report, state, checked) = apply_checking_creates(&f, persist, saved, 4).await;
 
     assert_eq!(
         *checked.creates.lock().unwrap(),
