@@ -114,7 +114,8 @@ impl AwsProvider {
         Ok(())
     }
 
-    async fn remove_role(&self, profile: &str, role: &str) -> Result<(), ProviderError> {
+    /// Removes `role` from `profile`; already gone counts as done.
+    pub(crate) async fn remove_role(&self, profile: &str, role: &str) -> Result<(), ProviderError> {
         let req = self
             .iam
             .remove_role_from_instance_profile()

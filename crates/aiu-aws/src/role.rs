@@ -325,24 +325,7 @@ impl AwsProvider {
             ));
         }
         for profile in &profiles {
-            let req = self
-                .iam
-                .remove_role_from_instance_profile()
-                .instance_profile_name(profile)
-                .role_name(&name);
-            match self
-                .iam_call_ec(
-                    "iam:RemoveRoleFromInstanceProfile",
-                    transient::concurrent,
-                    None,
-                    || req.clone().send(),
-                )
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.kind == ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+            self.remove_role(profile, &name).await?;
         }
         for arn in &attached {
             let req = self
