@@ -920,6 +920,15 @@ fn arn_service(resource: &str) -> Option<String> {
     parts.next().map(str::to_ascii_lowercase)
 }
 
+/// The identity policies and permissions boundaries of the roles' policy sets.
+fn permission_documents<'a>(
+    sets: &'a [&'a RolePolicies],
+) -> impl Iterator<Item = &'a PolicyDocument> + 'a {
+    sets.iter()
+        .flat_map(|p| p.set.identity.iter().chain(p.set.boundary.iter()))
+        .map(|(_, d)| d)
+}
+
 /// Actions of the documents, wildcards expanded through the catalog, in order, deduplicated
 /// case-insensitively. Returns the actions and whether the cap was hit.
 fn collect_actions(sets: &[&RolePolicies]) -> (Vec<String>, bool) {
@@ -936,23 +945,15 @@ fn collect_actions(sets: &[&RolePolicies]) -> (Vec<String>, bool) {
             out.push(a);
         }
     };
-    for p in sets {
-        let docs = p
-            .set
-            .identity
-            .iter()
-            .chain(p.set.boundary.iter())
-            .map(|(_, d)| d);
-        for d in docs {
-            for s in &d.statements {
-                for pattern in s.action.iter().flat_map(|a| a.iter()) {
-                    if aiu_policy::catalog::has_wildcard(pattern) {
-                        for a in catalog.expand(pattern) {
-                            add(a.full_name(), &mut out);
-                        }
-                    } else {
-                        add(pattern.clone(), &mut out);
+    for d in permission_documents(sets) {
+        for s in &d.statements {
+            for pattern in s.action.iter().flat_map(|a| a.iter()) {
+                if aiu_policy::catalog::has_wildcard(pattern) {
+                    for a in catalog.expand(pattern) {
+                        add(a.full_name(), &mut out);
                     }
+                } else {
+                    add(pattern.clone(), &mut out);
                 }
             }
         }
@@ -963,17 +964,9 @@ fn collect_actions(sets: &[&RolePolicies]) -> (Vec<String>, bool) {
 /// Resources named by the documents and by the assertions on the role.
 fn collect_resources(sets: &[&RolePolicies], assertions: &[String]) -> Vec<String> {
     let mut out = BTreeSet::new();
-    for p in sets {
-        let docs = p
-            .set
-            .identity
-            .iter()
-            .chain(p.set.boundary.iter())
-            .map(|(_, d)| d);
-        for d in docs {
-            for s in &d.statements {
-                out.extend(s.resource.iter().flat_map(|r| r.iter()).cloned());
-            }
+    for d in permission_documents(sets) {
+        for s in &d.statements {
+            out.extend(s.resource.iter().flat_map(|r| r.iter()).cloned());
         }
     }
     out.extend(assertions.iter().cloned());

@@ -106,13 +106,7 @@ struct Spec {
 }
 
 const fn fixed(name: &'static str, params: &'static [&'static str], run: Impl) -> Spec {
-    Spec {
-        name,
-        params,
-        min: params.len(),
-        max: Some(params.len()),
-        run,
-    }
+    ranged(name, params, params.len(), run)
 }
 
 const fn ranged(
