@@ -295,29 +295,12 @@ fn spawn(w: &Work, args: &[&str], tag: &str) -> Bg {
     std::fs::create_dir_all(&logs).unwrap();
     let stdout = logs.join(format!("{tag}.stdout"));
     let stderr = logs.join(format!("{tag}.stderr"));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aiu"));
-    cmd.current_dir(w.path());
-    for (k, _) in std::env::vars_os() {
-        let k_s = k.to_string_lossy();
-        if k_s.starts_with("AWS_")
-            || k_s.starts_with("AIU_")
-            || k_s == "NO_COLOR"
-            || k_s == "CLICOLOR_FORCE"
-        {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("HOME", w.path())
-        .env("AWS_CONFIG_FILE", w.join(".no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", w.join(".no-aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
+    let mut cmd = support::aiu_command(w.path());
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", endpoint())
         .args(args)
-        .stdin(Stdio::null())
         .stdout(File::create(&stdout).unwrap())
         .stderr(File::create(&stderr).unwrap());
     let started = Instant::now();

@@ -161,30 +161,37 @@ pub struct Run {
     stdin_data: Option<String>,
 }
 
+/// The `aiu` binary to run in `cwd`, in a clean, deterministic environment: nothing from the
+/// developer's shell leaks in (no `AWS_*` / `AIU_*`, no colour settings, no AWS config files,
+/// no instance metadata), stdin empty.
+pub fn aiu_command(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aiu"));
+    cmd.current_dir(cwd);
+    for (k, _) in std::env::vars_os() {
+        let k_s = k.to_string_lossy();
+        if k_s.starts_with("AWS_")
+            || k_s.starts_with("AIU_")
+            || k_s == "NO_COLOR"
+            || k_s == "CLICOLOR_FORCE"
+        {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("HOME", cwd)
+        .env("AWS_CONFIG_FILE", cwd.join(".no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cwd.join(".no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    cmd
+}
+
 impl Run {
     pub fn new(cwd: &Path) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aiu"));
-        cmd.current_dir(cwd);
-        // A clean, deterministic environment: nothing from the developer's shell leaks in.
-        for (k, _) in std::env::vars_os() {
-            let k_s = k.to_string_lossy();
-            if k_s.starts_with("AWS_")
-                || k_s.starts_with("AIU_")
-                || k_s == "NO_COLOR"
-                || k_s == "CLICOLOR_FORCE"
-            {
-                cmd.env_remove(&k);
-            }
-        }
-        cmd.env("NO_COLOR", "1")
-            .env("HOME", cwd)
-            .env("AWS_CONFIG_FILE", cwd.join(".no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                cwd.join(".no-aws-credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null());
+        let cmd = aiu_command(cwd);
         Run {
             cmd,
             cwd: cwd.to_path_buf(),

@@ -169,6 +169,23 @@ fn addresses(state: &State) -> Vec<String> {
     state.instances().map(|(a, _)| a.to_string()).collect()
 }
 
+/// Applies again without faults: it must succeed, record every object and leave exactly one
+/// of each in IAM (nothing created twice).
+async fn apply_converges_with_one_of_each(f: &Fixture, state: State) -> State {
+    let (report, state, _) = f.apply(state, false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(addresses(&state), ALL);
+    for t in [
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_instance_profile",
+    ] {
+        assert_eq!(f.count(t), 1, "exactly one {t} exists");
+    }
+    state
+}
+
 const ALL: [&str; 4] = [
     "aws_iam_instance_profile.app",
     "aws_iam_policy.logs",
@@ -211,17 +228,7 @@ async fn a_failed_call_keeps_what_succeeded_and_the_next_apply_converges_without
     );
 
     f.iam.set_faults(Faults::default());
-    let (report, state, _) = f.apply(state, false).await;
-    assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(addresses(&state), ALL);
-    for t in [
-        "aws_iam_role",
-        "aws_iam_policy",
-        "aws_iam_role_policy_attachment",
-        "aws_iam_instance_profile",
-    ] {
-        assert_eq!(f.count(t), 1, "exactly one {t} exists");
-    }
+    let state = apply_converges_with_one_of_each(&f, state).await;
     assert!(!f.plan(&state, false).has_changes());
 }
 
@@ -435,17 +442,7 @@ async fn ctrl_c_stops_new_operations_saves_what_completed_and_the_next_apply_fin
     assert!(state.pending.is_empty(), "no create is left half-recorded");
 
     f.iam.set_faults(Faults::default());
-    let (report, state, _) = f.apply(state, false).await;
-    assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(addresses(&state), ALL);
-    for t in [
-        "aws_iam_role",
-        "aws_iam_policy",
-        "aws_iam_role_policy_attachment",
-        "aws_iam_instance_profile",
-    ] {
-        assert_eq!(f.count(t), 1, "exactly one {t}");
-    }
+    apply_converges_with_one_of_each(&f, state).await;
 }
 
 /// Delegates to the in-memory IAM and, before every create, checks that the last state saved
