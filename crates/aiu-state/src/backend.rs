@@ -143,9 +143,22 @@ impl LocalBackend {
                 })
             }
             Err(fs4::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(&lock_path)
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok());
+                // The holder writes its description right after taking the lock: a run that
+                // starts at the same moment may find the file still empty, so look again for
+                // a moment before saying the holder is unknown.
+                let read_holder = || {
+                    fs::read_to_string(&lock_path)
+                        .ok()
+                        .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
+                };
+                let mut holder = read_holder();
+                for _ in 0..20 {
+                    if holder.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                    holder = read_holder();
+                }
                 Err(StateError::Locked {
                     what: format!("state file {}", self.source_name()),
                     holder,
