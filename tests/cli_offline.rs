@@ -992,23 +992,17 @@ fn no_color_output_has_no_escape_codes() {
     assert!(!out.all().contains('\x1b'));
 }
 
-/// `workspace delete` takes the workspace's state lock: a run still using the workspace keeps
-/// it (regression: it used to delete the state under a running apply).
-#[test]
-fn workspace_delete_refuses_a_locked_workspace() {
-    let w = Work::example("single-role");
-    w.aiu(["workspace", "new", "dev"]).run().assert_code(0);
-    w.aiu(["workspace", "select", "default"])
-        .run()
-        .assert_code(0);
-    let lock = w.join("state/dev.aiustate.json.lock");
+/// Holds the OS lock on `lock_file` from another process (flock from util-linux) for
+/// `seconds`, and returns once it is held.
+fn hold_lock(w: &Work, lock_file: &str, seconds: u32) -> std::process::Child {
     let ready = w.join("locked");
+    let _ = std::fs::remove_file(&ready);
     // -o: the command does not inherit the lock, so killing flock releases it.
-    let mut holder = std::process::Command::new("flock")
+    let holder = std::process::Command::new("flock")
         .arg("-o")
-        .arg(&lock)
+        .arg(w.join(lock_file))
         .arg("-c")
-        .arg(format!("touch '{}'; sleep 30", ready.display()))
+        .arg(format!("touch '{}'; sleep {seconds}", ready.display()))
         .spawn()
         .expect("spawn flock (util-linux)");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -1019,6 +1013,25 @@ fn workspace_delete_refuses_a_locked_workspace() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    holder
+}
+
+/// The single-role example with a second workspace `dev`, the default one selected.
+fn example_with_dev_workspace() -> Work {
+    let w = Work::example("single-role");
+    w.aiu(["workspace", "new", "dev"]).run().assert_code(0);
+    w.aiu(["workspace", "select", "default"])
+        .run()
+        .assert_code(0);
+    w
+}
+
+/// `workspace delete` takes the workspace's state lock: a run still using the workspace keeps
+/// it (regression: it used to delete the state under a running apply).
+#[test]
+fn workspace_delete_refuses_a_locked_workspace() {
+    let w = example_with_dev_workspace();
+    let mut holder = hold_lock(&w, "state/dev.aiustate.json.lock", 30);
     let out = w.aiu(["workspace", "delete", "-force", "dev"]).run();
     let _ = holder.kill();
     let _ = holder.wait();
@@ -1033,6 +1046,32 @@ fn workspace_delete_refuses_a_locked_workspace() {
         .run()
         .assert_code(0);
     assert!(!w.join("state/dev.aiustate.json").exists());
+}
+
+/// Like Terraform, the commands that write state besides plan and apply take `-lock-timeout`
+/// (wait for the holder) and `-lock=false`.
+#[test]
+fn workspace_and_state_push_commands_wait_with_lock_timeout() {
+    let w = example_with_dev_workspace();
+    let mut holder = hold_lock(&w, "state/dev.aiustate.json.lock", 1);
+    let out = w
+        .aiu(["workspace", "delete", "-force", "-lock-timeout=20s", "dev"])
+        .run();
+    let _ = holder.wait();
+    out.assert_code(0);
+    assert!(!w.join("state/dev.aiustate.json").exists());
+
+    w.aiu(["workspace", "new", "-lock=false", "dev"])
+        .run()
+        .assert_code(0);
+    let pushed = w.read("state/dev.aiustate.json");
+    w.write("copy.json", &pushed);
+    let mut holder = hold_lock(&w, "state/dev.aiustate.json.lock", 1);
+    let out = w
+        .aiu(["state", "push", "-lock-timeout=20s", "copy.json"])
+        .run();
+    let _ = holder.wait();
+    out.assert_code(0);
 }
 
 const TWO_ROLES: &str = r#"
@@ -1082,4 +1121,28 @@ fn import_into_an_undeclared_instance_or_twice_into_one_is_an_error_at_the_impor
     out.assert_stderr_contains(
         "aws_iam_role.r[\"a\"] is imported more than once (ids `a` and `other`)",
     );
+}
+
+/// Arguments and environment variables that are not UTF-8: a clear error for an argument,
+/// and an unrelated variable of another program does not stop aiu.
+#[cfg(unix)]
+#[test]
+fn arguments_and_environment_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let w = Work::example("single-role");
+    let out = w
+        .aiu([
+            OsStr::new("plan"),
+            OsStr::new("--offline"),
+            OsStr::from_bytes(b"-var-file=caf\xe9.tfvars"),
+        ])
+        .run();
+    out.assert_code(1);
+    out.assert_stderr_contains("is not valid UTF-8 text");
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("SOME_OTHER_TOOL", OsStr::from_bytes(b"\xff\xfe"))
+        .run();
+    out.assert_code(0);
 }

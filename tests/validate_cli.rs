@@ -482,3 +482,54 @@ fn sarif_rule_ids_are_codes() {
         );
     }
 }
+
+/// Runs `aiu validate` in `dir`, failing the test instead of hanging if it takes a minute.
+fn validate_within_a_minute(dir: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aiu"))
+        .arg("validate")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running aiu");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("waiting for aiu").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("aiu validate did not finish within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("aiu output")
+}
+
+#[test]
+fn odd_policy_text_gives_findings_never_a_crash_or_a_hang() {
+    // A tag key with a multi-byte character where `aws:` would end, resources with an
+    // unclosed `${` (after a multi-byte character; in an ARN of too few fields), and a
+    // resource of 200,000 characters.
+    let long = format!("arn:aws:s3:::b/{}", "x".repeat(200_000));
+    let dir = config(&format!(
+        r#"resource "aws_iam_policy" "app" {{
+  name = "app"
+  tags = {{ "abcé" = "x", "日本" = "y" }}
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = ["arn:aws:s3:::$${{é", "arn:$${{*", "{long}"]
+    }}]
+  }})
+}}
+"#
+    ));
+    let out = validate_within_a_minute(dir.path());
+    let (stdout, stderr) = text(&out);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code(&out), 1, "{stdout}\n{stderr}");
+    let all = format!("{stdout}{stderr}");
+    assert!(all.contains("POLICY_SIZE_EXCEEDED"), "{all}");
+}

@@ -265,6 +265,10 @@ fn expand_dynamic(
     Some(out)
 }
 
+/// The most instances one resource's `count` may ask for: far above any IAM account quota,
+/// low enough that a wrong expression is an error instead of running out of memory.
+pub const MAX_COUNT: i64 = 100_000;
+
 /// Functions whose result is a list or tuple, never a set.
 const LIST_FUNCTIONS: &[&str] = &[
     "concat",
@@ -352,6 +356,15 @@ pub fn expand_instances(
                 Diagnostic::error(
                     "Invalid count argument",
                     format!("The given \"count\" argument value is unsuitable: must be a non-negative whole number, got {}.", format_number(n)),
+                ),
+                e,
+            ));
+        }
+        if n > MAX_COUNT as f64 {
+            return Err(at(
+                Diagnostic::error(
+                    "Invalid count argument",
+                    format!("The given \"count\" argument value is {}, more than the {MAX_COUNT} instances aiu plans for one resource. IAM's account quotas allow a few thousand roles or policies; check the expression.", format_number(n)),
                 ),
                 e,
             ));

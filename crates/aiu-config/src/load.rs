@@ -124,15 +124,8 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
             Err(e) => {
                 let span = idx.span_at_line_col(e.location().line(), e.location().column());
                 loader.diags.push(
-                    Diagnostic::error(
-                        "Syntax error",
-                        format!(
-                            "{}. The line reads: {}",
-                            e.message().trim_end_matches('.'),
-                            e.line().trim()
-                        ),
-                    )
-                    .with_span(Some(span)),
+                    Diagnostic::error("Syntax error", crate::span::syntax_error_message(&e))
+                        .with_span(Some(span)),
                 );
             }
         }

@@ -105,6 +105,32 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Longest excerpt of the offending line a syntax error quotes; the snippet under the
+/// diagnostic shows the place too.
+const MAX_QUOTED_LINE: usize = 120;
+
+/// The message of an HCL syntax error with the line it is on, cut around the error's column
+/// when the line is long (a generated or minified line may be megabytes).
+pub(crate) fn syntax_error_message(e: &hcl::edit::parser::Error) -> String {
+    let message = e.message().trim_end_matches('.');
+    let line = e.line().trim_end();
+    let chars: Vec<char> = line.chars().collect();
+    let quoted = if chars.len() <= MAX_QUOTED_LINE {
+        line.trim_start().to_owned()
+    } else {
+        let column = e.location().column().saturating_sub(1).min(chars.len());
+        let start = column.saturating_sub(MAX_QUOTED_LINE / 2);
+        let end = (start + MAX_QUOTED_LINE).min(chars.len());
+        let head = if start > 0 { "..." } else { "" };
+        let tail = if end < chars.len() { "..." } else { "" };
+        format!(
+            "{head}{}{tail}",
+            chars[start..end].iter().collect::<String>()
+        )
+    };
+    format!("{message}. The line reads: {quoted}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

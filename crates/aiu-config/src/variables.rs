@@ -132,17 +132,9 @@ fn read_tfvars(
         Ok(b) => b,
         Err(e) => {
             diags.push(
-                Diagnostic::error(
-                    "Syntax error",
-                    format!(
-                        "{}. The line reads: {}",
-                        e.message().trim_end_matches('.'),
-                        e.line().trim()
-                    ),
-                )
-                .with_span(Some(
-                    idx.span_at_line_col(e.location().line(), e.location().column()),
-                )),
+                Diagnostic::error("Syntax error", crate::span::syntax_error_message(&e)).with_span(
+                    Some(idx.span_at_line_col(e.location().line(), e.location().column())),
+                ),
             );
             return out;
         }

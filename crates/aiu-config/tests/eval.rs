@@ -233,6 +233,18 @@ fn count_must_be_a_known_non_negative_whole_number() {
 }
 
 #[test]
+fn a_count_beyond_any_iam_quota_is_an_error_not_an_allocation() {
+    for huge in [1e9, 1e300] {
+        let err =
+            instances(&policy_with("count = var.v"), &[("v", Value::Number(huge))]).unwrap_err();
+        assert!(err.starts_with("3:11: Invalid count argument: "), "{err}");
+        assert!(err.contains("more than the 100000 instances"), "{err}");
+    }
+    let at_limit = instances(&policy_with("count = 100000"), &[]).unwrap();
+    assert_eq!(at_limit.len(), 100_000);
+}
+
+#[test]
 fn for_each_over_a_map_binds_key_and_value() {
     let m = Value::object([("b", Value::from(2i64)), ("a", Value::from(1i64))]);
     assert_eq!(

@@ -376,6 +376,32 @@ fn a_redefined_argument_is_a_syntax_error_of_its_file() {
 }
 
 #[test]
+fn a_syntax_error_on_a_long_line_quotes_only_the_part_around_the_error() {
+    let deep = format!(
+        "locals {{\n  x = {}{}\n}}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let (config, diags) = check(&[("main.tf", deep.as_str())]);
+    let text = render(&config, &diags);
+    assert!(text.starts_with("main.tf:2:"), "{text}");
+    assert!(text.contains("invalid nesting depth"), "{text}");
+    let quoted = text
+        .split("The line reads: ")
+        .nth(1)
+        .expect("the line is quoted");
+    assert!(
+        quoted.chars().count() <= 126,
+        "quoted {} characters",
+        quoted.chars().count()
+    );
+    assert!(
+        quoted.contains("[[[") && quoted.ends_with("..."),
+        "{quoted}"
+    );
+}
+
+#[test]
 fn count_and_for_each_are_mutually_exclusive() {
     let (config, diags) = check(&[(
         "main.tf",

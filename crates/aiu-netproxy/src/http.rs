@@ -181,7 +181,7 @@ async fn read_chunked<R: AsyncBufRead + Unpin>(r: &mut R) -> io::Result<Vec<u8>>
             read_headers(r, &mut budget).await?;
             return Ok(body);
         }
-        if body.len() + size > MAX_BODY {
+        if size > MAX_BODY - body.len() {
             return Err(bad("body too large"));
         }
         let start = body.len();
@@ -393,6 +393,15 @@ mod tests {
             assert_eq!(req.body, b"Action=GetRole");
             assert_eq!(req.path(), "/a");
             assert!(!req.keep_alive());
+        });
+    }
+
+    #[test]
+    fn a_chunk_size_that_would_overflow_is_refused() {
+        rt().block_on(async {
+            let raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\nx\r\n0\r\n\r\n";
+            let err = parse_request_bytes(raw).await.unwrap_err();
+            assert!(err.to_string().contains("body too large"), "{err}");
         });
     }
 

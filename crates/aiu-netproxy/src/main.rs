@@ -76,9 +76,10 @@ fn main() -> anyhow::Result<()> {
     check_fraction("drop-rate", a.drop_rate)?;
     check_fraction("throttle-rate", a.throttle_rate)?;
     anyhow::ensure!(a.rate >= 0.0 && a.rate.is_finite(), "--rate must be >= 0");
+    let a_minute = 60_000.0;
     anyhow::ensure!(
-        a.latency_ms >= 0.0 && a.jitter_ms >= 0.0,
-        "--latency-ms and --jitter-ms must be >= 0"
+        (0.0..=a_minute).contains(&a.latency_ms) && (0.0..=a_minute).contains(&a.jitter_ms),
+        "--latency-ms and --jitter-ms must be between 0 and 60000 (a minute)"
     );
     let upstream = parse_upstream(&a.upstream).map_err(anyhow::Error::msg)?;
     let cfg = ProxyConfig {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod eval;
 pub mod policy_document;
 pub mod structure;
+mod text;
 pub mod validate;
 
 pub use broadening::AccessChange;

@@ -7,7 +7,7 @@
 //! `$AIU_MOTO_VENV`), extracted with that venv's python. When the venv is missing the test runs
 //! `scripts/moto.sh install`; if that fails the test fails (it never skips silently).
 //!
-//! Size: 67-odd AWS managed policies are larger than 6,144 characters. That limit applies to
+//! Size: some AWS managed policies (84 in moto 5.2.5) are larger than 6,144 characters. That limit applies to
 //! customer managed policies (IAM refuses to create one larger); AWS's own policies are not
 //! subject to it, so they are validated with the identity size check turned off
 //! (`ValidateOptions::identity_size_limit = usize::MAX`), and the test prints how many exceed it.

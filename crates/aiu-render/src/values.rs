@@ -73,8 +73,36 @@ fn is_present(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
 
+/// Above this many table cells (the product of the lengths of the differing middles), lists
+/// are not aligned element by element: the table would need gigabytes.
+const MAX_LCS_CELLS: usize = 4_000_000;
+
 /// Longest common subsequence of two slices, as (before index, after index) pairs in order.
+/// The common head and tail pair up directly; of the middles, only those small enough for the
+/// table are aligned (larger ones show as removed and added elements).
 fn lcs_pairs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (mid_a, mid_b) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let mut pairs: Vec<(usize, usize)> = (0..head).map(|i| (i, i)).collect();
+    if mid_a.len().saturating_mul(mid_b.len()) <= MAX_LCS_CELLS {
+        pairs.extend(
+            lcs_table_pairs(mid_a, mid_b)
+                .into_iter()
+                .map(|(i, j)| (head + i, head + j)),
+        );
+    }
+    pairs.extend((0..tail).map(|k| (a.len() - tail + k, b.len() - tail + k)));
+    pairs
+}
+
+/// The textbook LCS table over two (small) slices.
+fn lcs_table_pairs(a: &[Value], b: &[Value]) -> Vec<(usize, usize)> {
     let (n, m) = (a.len(), b.len());
     let mut table = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
@@ -474,5 +502,33 @@ pub(crate) fn pad(text: &str, width: usize) -> String {
         text.to_owned()
     } else {
         format!("{text}{}", spaces(width - n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(xs: &[i64]) -> Vec<Value> {
+        xs.iter().map(|x| Value::from(*x)).collect()
+    }
+
+    #[test]
+    fn lists_align_on_their_longest_common_subsequence() {
+        let (a, b) = (numbers(&[1, 2, 3, 4, 5]), numbers(&[1, 3, 9, 4, 5]));
+        assert_eq!(lcs_pairs(&a, &b), vec![(0, 0), (2, 1), (3, 3), (4, 4)]);
+        let (a, b) = (numbers(&[7]), numbers(&[7, 7]));
+        assert_eq!(lcs_pairs(&a, &b), vec![(0, 0)]);
+        assert_eq!(lcs_pairs(&[], &numbers(&[1])), vec![]);
+    }
+
+    #[test]
+    fn long_lists_pair_their_common_ends_without_a_quadratic_table() {
+        // 100,000 x 100,000 differing middles would need a 40 GB table.
+        let a: Vec<Value> = (0..100_002).map(Value::from).collect();
+        let mut b: Vec<Value> = (0..100_002).map(|x| Value::from(-x)).collect();
+        b[0] = Value::from(0);
+        b[100_001] = Value::from(100_001);
+        assert_eq!(lcs_pairs(&a, &b), vec![(0, 0), (100_001, 100_001)]);
     }
 }

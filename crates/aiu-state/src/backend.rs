@@ -119,11 +119,12 @@ impl LocalBackend {
         fs::create_dir_all(parent_dir(&lock_path)).map_err(|e| {
             StateError::io(&lock_path, "create the directory of the lock file of", e)
         })?;
-        let mut file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
+        let mut options = fs::OpenOptions::new();
+        options.create(true).truncate(false).read(true).write(true);
+        // Like the state itself: it names the user and host, for the owner's eyes only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
             .open(&lock_path)
             .map_err(|e| StateError::io(&lock_path, "open the lock file of", e))?;
         match fs4::FileExt::try_lock(&file) {

@@ -98,11 +98,13 @@ pub fn lock_with_timeout(
     info: LockInfo,
     timeout: Duration,
 ) -> Result<Box<dyn LockGuard>, StateError> {
-    let deadline = Instant::now() + timeout;
+    // A timeout beyond what the clock can represent waits as long as it takes.
+    let deadline = Instant::now().checked_add(timeout);
     let mut delay = Duration::from_millis(100);
     loop {
+        let may_wait = deadline.is_none_or(|deadline| Instant::now() + delay <= deadline);
         match backend.lock(info.clone()) {
-            Err(StateError::Locked { .. }) if Instant::now() + delay <= deadline => {
+            Err(StateError::Locked { .. }) if may_wait => {
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(2));
             }

@@ -155,6 +155,10 @@ impl Default for State {
     }
 }
 
+/// The largest `serial` a state may hold: 2^53, so that every JSON reader keeps it exactly
+/// and adding one to it can never overflow.
+pub const MAX_SERIAL: u64 = 1 << 53;
+
 impl State {
     /// An empty state with a fresh random lineage and serial 0.
     pub fn new() -> Self {
@@ -318,6 +322,12 @@ impl State {
         }
         if self.lineage.trim().is_empty() {
             problems.push("lineage is empty; it must be a UUID".to_owned());
+        }
+        if self.serial > MAX_SERIAL {
+            problems.push(format!(
+                "serial is {}, beyond {MAX_SERIAL} (2^53, the largest integer every JSON reader keeps exactly); it counts the writes of this state",
+                self.serial
+            ));
         }
         let mut seen_resources = BTreeSet::new();
         let mut seen_instances = BTreeSet::new();

@@ -99,11 +99,11 @@ fn state_files_are_private() {
     let backend = LocalBackend::new(dir.path().join("s.json"));
     let mut s = with_role(State::new(), "a");
     backend.write(&mut s).unwrap();
-    let mode = std::fs::metadata(backend.path())
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    let _lock = backend.lock().unwrap();
+    for file in [backend.path().to_path_buf(), backend.lock_path()] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{}: mode {mode:o}", file.display());
+    }
 }
 
 #[test]
@@ -273,8 +273,10 @@ fn lock_timeout_gives_up_after_the_timeout_and_names_the_holder() {
     assert!(err.to_string().contains("Operation: apply"), "{err}");
 }
 
-#[test]
-fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
+/// Another holder releases the lock after 200 ms while `lock_with_timeout(timeout)` waits.
+fn lock_released_meanwhile(
+    timeout: std::time::Duration,
+) -> Result<Box<dyn aiu_state::LockGuard>, aiu_state::StateError> {
     use aiu_state::{lock_with_timeout, LockInfo, StateBackend};
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().join("s.json"));
@@ -286,9 +288,21 @@ fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
     let got = lock_with_timeout(
         &backend as &dyn StateBackend,
         LockInfo::new("plan"),
-        std::time::Duration::from_secs(5),
+        timeout,
     );
     releaser.join().unwrap();
+    got
+}
+
+#[test]
+fn a_lock_can_be_taken_again_once_released_within_the_timeout() {
+    let got = lock_released_meanwhile(std::time::Duration::from_secs(5));
+    assert!(got.is_ok(), "{:?}", got.err());
+}
+
+#[test]
+fn a_timeout_beyond_the_clock_waits_until_the_lock_is_free() {
+    let got = lock_released_meanwhile(std::time::Duration::MAX);
     assert!(got.is_ok(), "{:?}", got.err());
 }
 

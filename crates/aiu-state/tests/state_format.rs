@@ -422,6 +422,16 @@ fn integrity_failures_are_refused() {
         "{msg}"
     );
 
+    // A serial no counter reaches (adding one to it would overflow).
+    let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
+    v["serial"] = json!(u64::MAX);
+    let err = State::from_json_str(&v.to_string(), "serial.json").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("serial is 18446744073709551615, beyond 9007199254740992"),
+        "{err}"
+    );
+
     let mut s = sample_state();
     s.pending[0].started_at = "yesterday".into();
     assert!(s

@@ -267,6 +267,8 @@ pub enum StateCommand {
 pub struct StatePushArgs {
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// The state file to upload.
     pub file: PathBuf,
     /// Overwrite even when the lineage differs or the serial is lower.
@@ -278,6 +280,9 @@ pub struct StatePushArgs {
 pub struct InitArgs {
     #[command(flatten)]
     pub state: StateArgs,
+    /// Locks both backends while `-migrate-state` copies.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Move the state from the backend recorded at the last init to the configured one.
     #[arg(long = "migrate-state")]
     pub migrate_state: bool,
@@ -340,7 +345,11 @@ pub enum WorkspaceCommand {
     /// Print the current workspace.
     Show,
     /// Create a workspace (with an empty state) and select it.
-    New { name: String },
+    New {
+        name: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Select a workspace.
     Select { name: String },
     /// Delete a workspace; refuses one whose state still holds resources unless `-force`.
@@ -348,6 +357,8 @@ pub enum WorkspaceCommand {
         name: String,
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
 }
 

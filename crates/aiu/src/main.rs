@@ -21,7 +21,20 @@ use crate::printer::Printer;
 use crate::session::Reported;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(args::normalize(std::env::args())) {
+    let mut words = Vec::new();
+    for word in std::env::args_os() {
+        match word.into_string() {
+            Ok(word) => words.push(word),
+            Err(word) => {
+                eprintln!(
+                    "Error: the argument {} is not valid UTF-8 text; aiu reads its arguments as UTF-8 (rename the file or directory, or pass it through a UTF-8 path).",
+                    word.to_string_lossy()
+                );
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let cli = match Cli::try_parse_from(args::normalize(words)) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

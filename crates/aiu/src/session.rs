@@ -94,8 +94,13 @@ impl Session {
                             }
                         })
                         .collect(),
-                    env: std::env::vars()
-                        .filter(|(k, _)| k.starts_with(aiu_config::ENV_PREFIX))
+                    // vars_os: another program's variable that is not UTF-8 must not stop aiu.
+                    env: std::env::vars_os()
+                        .filter_map(|(k, v)| {
+                            let k = k.into_string().ok()?;
+                            k.starts_with(aiu_config::ENV_PREFIX)
+                                .then(|| (k, v.to_string_lossy().into_owned()))
+                        })
                         .collect(),
                     missing_as_unknown,
                 };
@@ -286,7 +291,7 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
         "h" => n * 3600.0,
         other => bail!("invalid duration `{text}`: unknown unit `{other}` (use ms, s, m or h)"),
     };
-    Ok(Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds).map_err(|_| anyhow!("invalid duration `{text}`: too long"))
 }
 
 /// Prints diagnostics of a plan run and tells whether any was an error.
@@ -307,6 +312,11 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3d").is_err());
+        let too_long = parse_duration("99999999999999999999").unwrap_err();
+        assert_eq!(
+            too_long.to_string(),
+            "invalid duration `99999999999999999999`: too long"
+        );
     }
 }
 

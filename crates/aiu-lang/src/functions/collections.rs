@@ -428,8 +428,10 @@ pub(super) fn setproduct(call: &Call, args: Vec<Value>) -> Result<Value, EvalErr
     let Some(sets) = set_args(call, &args)? else {
         return Ok(Value::Unknown);
     };
-    let total: usize = sets.iter().map(|s| s.len()).product();
-    if total > RANGE_LIMIT {
+    let total = sets
+        .iter()
+        .try_fold(1usize, |total, set| total.checked_mul(set.len()));
+    if total.is_none_or(|total| total > RANGE_LIMIT) {
         return Err(call.error(format!(
             "the product would have more than {RANGE_LIMIT} elements."
         )));

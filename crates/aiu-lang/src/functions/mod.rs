@@ -633,6 +633,8 @@ mod robustness {
             "abs(-0)",
             "[1][1e300]",
             "setproduct(range(1000), range(1000), range(1000))",
+            // 2^64 combinations: the size overflows usize before any limit check.
+            &format!("setproduct({})", vec!["[\"a\", \"b\"]"; 64].join(", ")),
             "regex(\"(\", \"a\")",
             "keys(null)",
             "merge()",

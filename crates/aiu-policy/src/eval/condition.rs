@@ -19,6 +19,7 @@ use super::glob::{arn_matches_toks, glob_toks, ArnCase, ArnMatch, Tok};
 use super::vars;
 use super::Context;
 use crate::document::{ConditionValue, Conditions, OneOrMany};
+use crate::text::{strip_prefix_ci, strip_suffix_ci};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Qualifier {
@@ -107,18 +108,6 @@ fn parse_operator(name: &str) -> Option<Operator> {
         negated,
         if_exists,
     })
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len()
-        && s.is_char_boundary(prefix.len())
-        && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-    .then(|| &s[prefix.len()..])
-}
-
-fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
-    let cut = s.len().checked_sub(suffix.len())?;
-    (s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(suffix)).then(|| &s[..cut])
 }
 
 /// The outcome of a statement's `Condition`: true or false, with the reason.
@@ -438,10 +427,14 @@ pub fn parse_date(s: &str) -> Option<f64> {
             let t = &tz[1..];
             let (h, m) = match t.split_once(':') {
                 Some((h, m)) => (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?),
-                None if t.len() == 4 => (t[..2].parse::<i64>().ok()?, t[2..].parse::<i64>().ok()?),
+                None if t.len() == 4 && t.is_ascii() => {
+                    (t[..2].parse::<i64>().ok()?, t[2..].parse::<i64>().ok()?)
+                }
                 None => (t.parse::<i64>().ok()?, 0),
             };
-            sign * (h * 3600 + m * 60)
+            h.checked_mul(3600)?
+                .checked_add(m.checked_mul(60)?)?
+                .checked_mul(sign)?
         }
     };
     Some(secs - offset as f64)

@@ -6,6 +6,8 @@
 //! `${$}`) becomes literal characters. Text without variables is matched directly on bytes
 //! when it is ASCII, without building tokens (the common case, and the fast one).
 
+use crate::text::starts_with_ci;
+
 /// One element of a pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tok {
@@ -149,8 +151,7 @@ pub fn arn_matches_str(pattern: &str, value: &str, case: ArnCase) -> ArnMatch {
     if pattern == "*" {
         return ArnMatch::Match;
     }
-    let is_arn = |s: &str| s.len() >= 4 && s[..4].eq_ignore_ascii_case("arn:");
-    if !is_arn(pattern) || !is_arn(value) {
+    if !starts_with_ci(pattern, "arn:") || !starts_with_ci(value, "arn:") {
         return if glob_str(pattern, value, false) {
             ArnMatch::Match
         } else {
@@ -186,7 +187,7 @@ pub fn arn_matches_toks(pattern: &[Tok], value: &str, case: ArnCase) -> ArnMatch
             .iter()
             .zip("arn:".chars())
             .all(|(t, c)| matches!(t, Tok::Lit(x) if x.eq_ignore_ascii_case(&c)));
-    let value_arn = value.len() >= 4 && value[..4].eq_ignore_ascii_case("arn:");
+    let value_arn = starts_with_ci(value, "arn:");
     if !starts_arn || !value_arn {
         return if glob_value(pattern, value, false) {
             ArnMatch::Match

@@ -52,11 +52,15 @@ pub fn normalize_arn(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     if !s.starts_with("arn:") || !s.rsplit(':').next().is_some_and(|last| last.contains('*')) {
         return None;
     }
+    // "arn:" already has one of the five colons; an unclosed `${` never splits, hence the bound.
     let mut padded = s.to_string();
-    while split_arn(&padded).is_none() {
+    for _ in 0..4 {
         padded.push_str(":*");
+        if split_arn(&padded).is_some() {
+            return Some(std::borrow::Cow::Owned(padded));
+        }
     }
-    Some(std::borrow::Cow::Owned(padded))
+    None
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,8 +79,9 @@ fn tokens(s: &str, catalog: bool) -> Vec<Tok> {
     while i < b.len() {
         match b[i] {
             b'$' if b.get(i + 1) == Some(&b'{') => {
-                let end = s[i..].find('}').map(|j| i + j).unwrap_or(b.len() - 1);
-                let name = &s[i + 2..end.max(i + 2)];
+                // An unclosed `${` runs to the end of the text.
+                let end = s[i..].find('}').map_or(b.len(), |j| i + j);
+                let name = &s[i + 2..end];
                 out.push(if catalog && name == "BucketName" {
                     Tok::StarNoSlash
                 } else {
@@ -107,48 +112,48 @@ fn star_eats(s: Tok, t: Tok) -> bool {
     }
 }
 
-/// True when some string matches both token patterns.
+/// True when some string matches both token patterns. `can[i][j]` says whether some string
+/// matches both `a[i..]` and `b[j..]`; it is filled from the ends backwards (no recursion, so
+/// a resource of any length cannot overflow the stack).
 fn intersects(a: &[Tok], b: &[Tok], ignore_case: bool) -> bool {
     let (n, m) = (a.len(), b.len());
-    let mut memo = vec![2u8; (n + 1) * (m + 1)];
-    fn go(a: &[Tok], b: &[Tok], i: usize, j: usize, memo: &mut [u8], ic: bool) -> bool {
-        let (n, m) = (a.len(), b.len());
-        let k = i * (m + 1) + j;
-        if memo[k] != 2 {
-            return memo[k] == 1;
-        }
-        let r = if i == n && j == m {
-            true
-        } else {
-            let ta = a.get(i).copied();
-            let tb = b.get(j).copied();
-            let mut r = false;
-            if let Some(x) = ta.filter(|t| is_star(*t)) {
-                r = go(a, b, i + 1, j, memo, ic)
-                    || (tb.is_some_and(|y| star_eats(x, y)) && go(a, b, i, j + 1, memo, ic));
+    let width = m + 1;
+    let mut can = vec![false; (n + 1) * width];
+    can[n * width + m] = true;
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            if i == n && j == m {
+                continue;
             }
-            if !r {
-                if let Some(y) = tb.filter(|t| is_star(*t)) {
-                    r = go(a, b, i, j + 1, memo, ic)
-                        || (ta.is_some_and(|x| star_eats(y, x)) && go(a, b, i + 1, j, memo, ic));
-                }
-            }
-            if !r {
-                if let (Some(x), Some(y)) = (ta, tb) {
+            let at = |i: usize, j: usize| can[i * width + j];
+            let (ta, tb) = (a.get(i).copied(), b.get(j).copied());
+            // A star in `a` matches nothing more, or eats `b`'s next token; likewise for `b`.
+            let a_star = ta.filter(|t| is_star(*t)).is_some_and(|x| {
+                at(i + 1, j) || (tb.is_some_and(|y| star_eats(x, y)) && at(i, j + 1))
+            });
+            let b_star = || {
+                tb.filter(|t| is_star(*t)).is_some_and(|y| {
+                    at(i, j + 1) || (ta.is_some_and(|x| star_eats(y, x)) && at(i + 1, j))
+                })
+            };
+            let one_each = || match (ta, tb) {
+                (Some(x), Some(y)) => {
                     let ok = match (x, y) {
-                        (Tok::Lit(p), Tok::Lit(q)) => p == q || (ic && p.eq_ignore_ascii_case(&q)),
+                        (Tok::Lit(p), Tok::Lit(q)) => {
+                            p == q || (ignore_case && p.eq_ignore_ascii_case(&q))
+                        }
                         (Tok::One, t) | (t, Tok::One) => !is_star(t),
                         _ => false,
                     };
-                    r = ok && go(a, b, i + 1, j + 1, memo, ic);
+                    ok && at(i + 1, j + 1)
                 }
-            }
-            r
-        };
-        memo[k] = u8::from(r);
-        r
+                _ => false,
+            };
+            let r = a_star || b_star() || one_each();
+            can[i * width + j] = r;
+        }
     }
-    go(a, b, 0, 0, &mut memo, ignore_case)
+    can[0]
 }
 
 /// True when the policy resource `arn` (wildcards and policy variables allowed) can match some
@@ -274,5 +279,23 @@ mod tests {
             secret,
             "arn:aws:secretsmanager:<REGION>:<ACCOUNT_ID>:secret:compute-engine/*"
         ));
+    }
+
+    #[test]
+    fn an_unclosed_policy_variable_runs_to_the_end_without_a_hang_or_a_panic() {
+        assert!(normalize_arn("arn:${*").is_none());
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        // The unclosed variable stands for any text up to the end.
+        assert!(arn_pattern_can_match(object, "arn:aws:s3:::b/${é"));
+        assert!(!arn_pattern_can_match(object, "arn:aws:ec2:::${é"));
+    }
+
+    #[test]
+    fn a_resource_of_any_length_is_matched_without_deep_recursion() {
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        let long = format!("arn:aws:s3:::b/{}*", "x".repeat(200_000));
+        assert!(arn_pattern_can_match(object, &long));
+        let bucket = "arn:${Partition}:s3:::${BucketName}";
+        assert!(!arn_pattern_can_match(bucket, &long));
     }
 }

@@ -2,6 +2,7 @@
 //! (iam-facts §4), each returning findings.
 
 use super::{Finding, Severity};
+use crate::text::starts_with_ci;
 
 fn name_ok(name: &str, max: usize) -> bool {
     let n = name.chars().count();
@@ -104,7 +105,7 @@ where
             Some(format!(
                 "the value of tag \"{k}\" is longer than 256 characters"
             ))
-        } else if k.len() >= 4 && k[..4].eq_ignore_ascii_case("aws:") {
+        } else if starts_with_ci(k, "aws:") {
             Some(format!("tag key \"{k}\" uses the reserved prefix aws:"))
         } else if !tag_chars_ok(k) || !tag_chars_ok(v) {
             Some(format!(
@@ -182,6 +183,9 @@ mod tests {
         assert_eq!(validate_tags([("aws:x", "v")])[0].code, "INVALID_TAG");
         assert_eq!(validate_tags([("", "v")])[0].code, "INVALID_TAG");
         assert_eq!(validate_tags([("k", "a;b")])[0].code, "INVALID_TAG");
+        // Letters of any script are allowed; a multi-byte character at the 4th byte is no panic.
+        assert!(validate_tags([("日本", "x"), ("abcé", "y")]).is_empty());
+        assert_eq!(validate_tags([("AWS:x", "v")])[0].code, "INVALID_TAG");
         let many: Vec<(String, String)> =
             (0..51).map(|i| (format!("k{i}"), String::new())).collect();
         let f = validate_tags(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));

@@ -6,13 +6,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aiu_state::LockInfo;
 use anyhow::{anyhow, bail, Result};
 
 use crate::args::InitArgs;
 use crate::backend::{configured, open, record, recorded, BackendChoice};
 use crate::printer::Printer;
-use crate::session::Reported;
+use crate::session::{take_lock, Reported};
 
 pub fn run(dir: &Path, args: &InitArgs, printer: &Printer) -> Result<ExitCode> {
     let (config, diags) = aiu_config::load_dir(dir);
@@ -34,14 +33,7 @@ pub fn run(dir: &Path, args: &InitArgs, printer: &Printer) -> Result<ExitCode> {
             }
         } else {
             for workspace in workspaces(&previous, dir)? {
-                migrate(
-                    &previous,
-                    &wanted,
-                    dir,
-                    &workspace,
-                    args.force_copy,
-                    printer,
-                )?;
+                migrate(&previous, &wanted, dir, &workspace, args, printer)?;
             }
         }
     }
@@ -75,23 +67,19 @@ fn migrate(
     to: &BackendChoice,
     dir: &Path,
     workspace: &str,
-    force: bool,
+    args: &InitArgs,
     printer: &Printer,
 ) -> Result<()> {
     let source = open(from, dir, workspace)?;
     let destination = open(to, dir, workspace)?;
-    let _source_lock = source
-        .lock(LockInfo::new("migrate"))
-        .map_err(|e| anyhow!("{e}"))?;
-    let _destination_lock = destination
-        .lock(LockInfo::new("migrate"))
-        .map_err(|e| anyhow!("{e}"))?;
+    let _source_lock = take_lock(source.as_ref(), &args.lock, "migrate")?;
+    let _destination_lock = take_lock(destination.as_ref(), &args.lock, "migrate")?;
     let Some(mut state) = source.read().map_err(|e| anyhow!("{e}"))? else {
         return Ok(());
     };
     if let Some(existing) = destination.read().map_err(|e| anyhow!("{e}"))? {
         let same = existing.lineage == state.lineage && existing.serial <= state.serial;
-        if !same && !force {
+        if !same && !args.force_copy {
             bail!(
                 "{} already holds a state (lineage {}, serial {}) that is not an older copy of the one being migrated (lineage {}, serial {}). Nothing was copied. Use -force-copy to overwrite it.",
                 destination.describe(),

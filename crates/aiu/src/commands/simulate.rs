@@ -56,7 +56,7 @@ pub struct SimulateArgs {
     /// Evaluate the policies recorded in the state instead of the planned configuration.
     #[arg(long = "state")]
     pub use_state: bool,
-    /// State file path (default: `state/default.aiustate.json` in the configuration directory).
+    /// State file path (default: the configured backend's state of the current workspace).
     #[arg(long = "state-file", value_name = "PATH")]
     pub state_file: Option<PathBuf>,
     /// Exit 1 unless the answer (of the command-line query) is this.

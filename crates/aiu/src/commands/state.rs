@@ -125,9 +125,7 @@ pub fn push(dir: &Path, args: &StatePushArgs, printer: &Printer) -> Result<ExitC
     let mut state = aiu_state::State::from_json_str(&text, &args.file.display().to_string())
         .map_err(|e| anyhow!("{e}"))?;
     let target = backend(dir, &args.state)?;
-    let _lock = target
-        .lock(aiu_state::LockInfo::new("state push"))
-        .map_err(|e| anyhow!("{e}"))?;
+    let _lock = crate::session::take_lock(target.as_ref(), &args.lock, "state push")?;
     if let Some(current) = target.read().map_err(|e| anyhow!("{e}"))? {
         if current.lineage != state.lineage && !args.force {
             bail!(

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aiu_state::{LockInfo, State, StateBackend};
+use aiu_state::{State, StateBackend};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::args::{StateArgs, WorkspaceCommand};
 use crate::printer::Printer;
-use crate::session::{current_workspace, open_backend, workspace_file};
+use crate::session::{current_workspace, open_backend, take_lock, workspace_file};
 
 const SUFFIX: &str = ".aiustate.json";
 
@@ -88,16 +88,14 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             printer.out(&lines.join("\n"));
         }
         WorkspaceCommand::Show => printer.out(&current),
-        WorkspaceCommand::New { name } => {
+        WorkspaceCommand::New { name, lock } => {
             valid_name(name)?;
             if existing(dir)?.contains(name) {
                 bail!("Workspace `{name}` already exists. Select it with `aiu workspace select {name}`.");
             }
             let mut state = State::new();
             let target = backend(dir, name)?;
-            let _lock = target
-                .lock(LockInfo::new("workspace new"))
-                .map_err(|e| anyhow!("{e}"))?;
+            let _lock = take_lock(target.as_ref(), lock, "workspace new")?;
             target.write(&mut state).map_err(|e| anyhow!("{e}"))?;
             select(dir, name)?;
             printer.out(&format!("Created and switched to workspace \"{name}\"!\n\nYou're now on a new, empty workspace. Its state is separate from the other workspaces."));
@@ -112,7 +110,7 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             select(dir, name)?;
             printer.out(&format!("Switched to workspace \"{name}\"."));
         }
-        WorkspaceCommand::Delete { name, force } => {
+        WorkspaceCommand::Delete { name, force, lock } => {
             valid_name(name)?;
             if name == "default" {
                 bail!("The default workspace cannot be deleted.");
@@ -125,9 +123,7 @@ pub fn run(dir: &Path, command: &WorkspaceCommand, printer: &Printer) -> Result<
             }
             let target = backend(dir, name)?;
             // Held until the state is gone: a run still using the workspace keeps it.
-            let _lock = target
-                .lock(LockInfo::new("workspace delete"))
-                .map_err(|e| anyhow!("{e}"))?;
+            let _lock = take_lock(target.as_ref(), lock, "workspace delete")?;
             let state = target
                 .read()
                 .map_err(|e| anyhow!("{e}"))?
