@@ -94,7 +94,9 @@ fn main() {
     let backend = LocalBackend::new(dir.path().join("s.json"));
     let mut state = estate(instances);
     backend.write(&mut state).expect("first write");
-    let bytes = std::fs::metadata(backend.path()).map(|m| m.len()).unwrap_or(0);
+    let bytes = std::fs::metadata(backend.path())
+        .map(|m| m.len())
+        .unwrap_or(0);
 
     let mut round = 0;
     let write = time_it(|| {

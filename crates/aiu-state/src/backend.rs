@@ -35,12 +35,30 @@ impl PartialEq for LocalBackend {
 
 impl Eq for LocalBackend {}
 
-/// The bytes a backend wrote last and the state they encode.
+/// The file a write replaces: its bytes, lineage and serial, and the state parsed from it when
+/// it is not this backend's own last write.
 #[derive(Debug)]
 struct LastWrite {
     bytes: Vec<u8>,
-    state: State,
+    lineage: String,
+    serial: u64,
+    /// `None` for this backend's own last write: its bytes are exactly what serialising the
+    /// same content gives, so content is compared on bytes and no copy of the state is kept.
+    parsed: Option<State>,
 }
+
+/// The part of a state file's text after its header (`format_version` .. `serial`): the
+/// resources, outputs and pending operations. Two states with equal content serialise to
+/// equal bodies.
+fn body(bytes: &[u8]) -> Option<&[u8]> {
+    let start = bytes
+        .windows(BODY_START.len())
+        .position(|w| w == BODY_START)?;
+    Some(&bytes[start..])
+}
+
+/// Where the body of a state file written by [`State::to_json_string`] starts.
+const BODY_START: &[u8] = b"\n  \"resources\":";
 
 /// Holds the advisory lock on a state file; released when dropped (or when the process
 /// exits, even if it crashes).
@@ -227,14 +245,20 @@ impl LocalBackend {
                             backup: self.backup_path(),
                             cause: Box::new(cause),
                         })?;
-                    Some(LastWrite { bytes, state })
+                    Some(LastWrite {
+                        bytes,
+                        lineage: state.lineage.clone(),
+                        serial: state.serial,
+                        parsed: Some(state),
+                    })
                 }
             },
         };
 
+        // The serial this write gets if its content differs from the file's.
         let new_serial = match &previous {
             None => state.serial.max(1),
-            Some(LastWrite { state: on_disk, .. }) => {
+            Some(on_disk) => {
                 if on_disk.lineage != state.lineage {
                     return Err(StateError::LineageMismatch {
                         path: self.path.clone(),
@@ -249,12 +273,7 @@ impl LocalBackend {
                         ours: state.serial,
                     });
                 }
-                let same = on_disk.same_content_as(state);
-                if same && on_disk.serial == state.serial {
-                    *last_write = previous;
-                    return Ok(());
-                }
-                if !same && state.serial == on_disk.serial {
+                if state.serial == on_disk.serial {
                     on_disk.serial + 1
                 } else {
                     state.serial
@@ -266,6 +285,19 @@ impl LocalBackend {
         let old_version = std::mem::replace(&mut state.aiu_version, crate::AIU_VERSION.to_owned());
         state.serial = new_serial;
         let bytes = state.to_json_string().into_bytes();
+        if let Some(on_disk) = &previous {
+            let same = match &on_disk.parsed {
+                Some(parsed) => parsed.same_content_as(state),
+                None => body(&on_disk.bytes).is_some_and(|b| body(&bytes) == Some(b)),
+            };
+            if same && old_serial == on_disk.serial {
+                // Nothing changed: nothing is written and the state keeps its serial.
+                state.serial = old_serial;
+                state.aiu_version = old_version;
+                *last_write = previous;
+                return Ok(());
+            }
+        }
         let result = (|| {
             if let Some(previous) = &previous {
                 back_up(&self.path, &self.backup_path(), &previous.bytes)?;
@@ -276,7 +308,9 @@ impl LocalBackend {
             Ok(()) => {
                 *last_write = Some(LastWrite {
                     bytes,
-                    state: state.clone(),
+                    lineage: state.lineage.clone(),
+                    serial: state.serial,
+                    parsed: None,
                 })
             }
             Err(_) => {
