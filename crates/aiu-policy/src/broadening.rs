@@ -487,7 +487,10 @@ pub(crate) fn statement_changed(
 }
 
 /// Classifies the unpaired statements: an added statement identical to a removed one but for
-/// its Sid is a rename (no access change); the others are added / removed.
+/// its Sid is a rename (no access change); an added statement that a removed one of the same
+/// effect covers (the diff could not pair them because several of its parts changed at once)
+/// is compared with it like a paired statement, so `logs:*` on `*` replaced by two actions on
+/// one ARN is a narrowing, not a new grant; the others are added / removed.
 pub(crate) fn unpaired(
     out: &mut Reasons,
     added: &[(String, &CanonicalStatement)],
@@ -499,18 +502,35 @@ pub(crate) fn unpaired(
     };
     let mut removed_left: Vec<Option<CanonicalStatement>> =
         removed.iter().map(|(_, s)| Some(without_sid(s))).collect();
-    let mut renamed = vec![false; removed.len()];
+    // Removed statements that an added one renamed or replaced: not reported as removed.
+    let mut consumed = vec![false; removed.len()];
     for (label, s) in added {
         let key = without_sid(s);
         if let Some(i) = removed_left.iter().position(|r| r.as_ref() == Some(&key)) {
             removed_left[i] = None;
-            renamed[i] = true;
+            consumed[i] = true;
             continue;
         }
-        statement_added(out, label, s);
+        let covering = (0..removed.len()).find(|&i| {
+            let before = removed[i].1;
+            if consumed[i] || before.effect != s.effect {
+                return false;
+            }
+            let mut probe = Reasons::default();
+            statement_changed(&mut probe, label, before, s);
+            probe.broadening.is_empty()
+        });
+        match covering {
+            Some(i) => {
+                removed_left[i] = None;
+                consumed[i] = true;
+                statement_changed(out, label, removed[i].1, s);
+            }
+            None => statement_added(out, label, s),
+        }
     }
-    for ((label, s), renamed) in removed.iter().zip(renamed) {
-        if !renamed {
+    for ((label, s), consumed) in removed.iter().zip(consumed) {
+        if !consumed {
             statement_removed(out, label, s);
         }
     }

@@ -51,6 +51,23 @@ fn actions() {
 }
 
 #[test]
+fn a_statement_replaced_by_one_it_covers_is_a_narrowing() {
+    // Actions and resources change at once, so the statement diff shows a removed and an
+    // added statement; the added one grants a subset of the removed one.
+    let wide = r#"{"Effect":"Allow","Action":"logs:*","Resource":"*"}"#;
+    let narrow = r#"{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:123456789012:log-group:app:*"}"#;
+    check("wide -> narrow", wide, narrow, Narrowing);
+    check("narrow -> wide", narrow, wide, Broadening);
+    // Not covered in one part (another service): still a new grant.
+    let other = r#"{"Effect":"Allow","Action":["s3:GetObject","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:123456789012:log-group:app:*"}"#;
+    check("replaced by one reaching further", wide, other, Broadening);
+    // A Deny replaced by a narrower Deny takes a denial away.
+    let deny_wide = r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#;
+    let deny_narrow = r#"{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::b"}"#;
+    check("deny narrowed", deny_wide, deny_narrow, Broadening);
+}
+
+#[test]
 fn resources() {
     let more = r#"{"Sid":"S3","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b/*","arn:aws:s3:::c/*"]}"#;
     check("new resource", S3_READ, more, Broadening);
