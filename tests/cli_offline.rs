@@ -338,6 +338,33 @@ fn variable_from_aiu_var_env() {
 }
 
 #[test]
+fn variable_from_terraform_tf_var_env_and_aiu_var_wins_over_it() {
+    let w = Work::fixture("vars");
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("TF_VAR_name", "tf-env-role")
+        .run();
+    out.assert_code(0);
+    out.assert_stdout_contains("\"tf-env-role\"");
+    let out = w
+        .aiu(["plan", "--offline"])
+        .env("TF_VAR_name", "tf-env-role")
+        .env("AIU_VAR_name", "env-role")
+        .run();
+    out.assert_code(0);
+    out.assert_stdout_contains("\"env-role\"");
+    out.assert_not_contains("tf-env-role");
+}
+
+#[test]
+fn terraform_scripts_input_false_is_accepted() {
+    let w = Work::example("single-role");
+    let out = w.aiu(["plan", "--offline", "-input=false"]).run();
+    out.assert_code(0);
+    out.assert_stdout_contains("Plan: 5 to add");
+}
+
+#[test]
 fn variable_precedence_env_then_tfvars_then_var_file_then_var() {
     let w = Work::fixture("vars");
     // aiu.tfvars beats the environment.

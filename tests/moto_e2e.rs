@@ -261,6 +261,11 @@ fn apply_without_auto_approve_refuses_without_a_terminal() {
         out.assert_stdout_contains("Plan: 5 to add");
         out.assert_not_contains("Creating...");
     }
+    // Terraform scripts' -input=false is accepted: it asks nothing, so it needs -auto-approve.
+    let out = w.aiu(["apply", "-input=false"]).aws(endpoint()).run();
+    out.assert_code(1);
+    out.assert_stderr_contains("-input=false: no confirmation is asked");
+    out.assert_not_contains("Creating...");
     assert!(
         !moto::role_names().contains(&name),
         "apply created the role without confirmation"

@@ -171,6 +171,7 @@ pub fn aiu_command(cwd: &Path) -> Command {
         let k_s = k.to_string_lossy();
         if k_s.starts_with("AWS_")
             || k_s.starts_with("AIU_")
+            || k_s.starts_with("TF_VAR_")
             || k_s == "NO_COLOR"
             || k_s == "CLICOLOR_FORCE"
         {

@@ -27,7 +27,7 @@ pub use eval::{
 pub use load::load_dir;
 pub use model::*;
 pub use span::SourceFiles;
-pub use variables::{resolve_variables, VarInputs, ENV_PREFIX};
+pub use variables::{resolve_variables, VarInputs, ENV_PREFIX, TF_ENV_PREFIX};
 
 impl Config {
     /// Every expression that belongs to a node (for references).

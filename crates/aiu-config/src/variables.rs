@@ -14,7 +14,7 @@ use crate::span::LineIndex;
 use crate::suggest::did_you_mean;
 
 /// Values given from outside the configuration. Precedence, lowest first: variable defaults,
-/// `AIU_VAR_<name>` environment variables, `terraform.tfvars`, `aiu.tfvars` (each also as
+/// `TF_VAR_<name>` then `AIU_VAR_<name>` environment variables, `terraform.tfvars`, `aiu.tfvars` (each also as
 /// `.tfvars.json`), `*.auto.tfvars` / `*.auto.tfvars.json` in name order, `-var-file`s in order,
 /// `-var`s in order.
 #[derive(Clone, Debug, Default)]
@@ -23,7 +23,7 @@ pub struct VarInputs {
     pub cli_vars: Vec<String>,
     /// `-var-file` paths, in order.
     pub var_files: Vec<PathBuf>,
-    /// Environment pairs; names are `AIU_VAR_<name>` (other names are ignored). Pass the
+    /// Environment pairs; names are `AIU_VAR_<name>` or `TF_VAR_<name>` (others are ignored). Pass the
     /// process environment, filtered or not.
     pub env: Vec<(String, String)>,
     /// Treat a required variable without a value as unknown instead of an error (`validate`
@@ -33,6 +33,10 @@ pub struct VarInputs {
 
 /// Prefix of environment variables that set input variables.
 pub const ENV_PREFIX: &str = "AIU_VAR_";
+
+/// Terraform's prefix for the same, read too so Terraform setups work unchanged; an
+/// `AIU_VAR_<name>` wins over a `TF_VAR_<name>`.
+pub const TF_ENV_PREFIX: &str = "TF_VAR_";
 
 #[derive(Clone, Debug)]
 enum Source {
@@ -192,15 +196,17 @@ pub fn resolve_variables(
             }
         }
     }
-    for (key, value) in &inputs.env {
-        let Some(name) = key.strip_prefix(ENV_PREFIX) else {
-            continue;
-        };
-        if declared(name) {
-            given.insert(
-                name.to_owned(),
-                (Raw::Text(value.clone()), Source::Env(key.clone())),
-            );
+    for prefix in [TF_ENV_PREFIX, ENV_PREFIX] {
+        for (key, value) in &inputs.env {
+            let Some(name) = key.strip_prefix(prefix) else {
+                continue;
+            };
+            if declared(name) {
+                given.insert(
+                    name.to_owned(),
+                    (Raw::Text(value.clone()), Source::Env(key.clone())),
+                );
+            }
         }
     }
     let mut files: Vec<PathBuf> = Vec::new();
@@ -359,7 +365,7 @@ fn resolve_one(
                     format!(
                         "The input variable \"{0}\" is not set, and has no default value. Pass it with -var '{0}=...', \
                          in a tfvars file ({0} = ... in aiu.tfvars, terraform.tfvars or a *.auto.tfvars file), or with \
-                         the environment variable {ENV_PREFIX}{0}.",
+                         the environment variable {ENV_PREFIX}{0} (or {TF_ENV_PREFIX}{0}).",
                         var.name
                     ),
                 )

@@ -56,7 +56,7 @@ fn later_sources_override_earlier_ones_like_terraform() {
         VarInputs {
             cli_vars: cli(&["cli=first", "cli=second"]),
             var_files: vec!["one.tfvars".into(), "two.tfvars".into()],
-            env: env(&[("AIU_VAR_env", "env"), ("AIU_VAR_tfvars", "env"), ("PATH", "/bin"), ("AIU_VAR_undeclared", "x")]),
+            env: env(&[("TF_VAR_env", "tf-env"), ("AIU_VAR_env", "env"), ("TF_VAR_default", "tf-env"), ("AIU_VAR_tfvars", "env"), ("PATH", "/bin"), ("AIU_VAR_undeclared", "x")]),
             ..VarInputs::default()
         },
     );
@@ -69,7 +69,7 @@ fn later_sources_override_earlier_ones_like_terraform() {
         ("aiu", "aiu.tfvars"),
         ("auto", "b.auto"),
         ("cli", "second"),
-        ("default", "default"),
+        ("default", "tf-env"),
         ("env", "env"),
         ("file1", "one"),
         ("file2", "two"),
@@ -167,7 +167,7 @@ fn a_missing_required_variable_says_how_to_set_it() {
         diags,
         "vars.tf:2:1: No value for required variable: The input variable \"region\" is not set, and has no default \
          value. Pass it with -var 'region=...', in a tfvars file (region = ... in aiu.tfvars, terraform.tfvars or a \
-         *.auto.tfvars file), or with the environment variable AIU_VAR_region."
+         *.auto.tfvars file), or with the environment variable AIU_VAR_region (or TF_VAR_region)."
     );
 }
 

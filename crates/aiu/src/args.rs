@@ -197,6 +197,10 @@ pub struct PlanArgs {
     /// no longer allowed on the resources the configuration names (`access_changes` in -json).
     #[arg(long = "access-diff")]
     pub access_diff: bool,
+    /// `-input=false` (as in Terraform scripts): never ask anything. aiu never asks for
+    /// variable values (a missing one is an error); apply then needs -auto-approve.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub input: bool,
 }
 
 #[derive(Debug, Args)]

@@ -98,8 +98,9 @@ impl Session {
                     env: std::env::vars_os()
                         .filter_map(|(k, v)| {
                             let k = k.into_string().ok()?;
-                            k.starts_with(aiu_config::ENV_PREFIX)
-                                .then(|| (k, v.to_string_lossy().into_owned()))
+                            let wanted = k.starts_with(aiu_config::ENV_PREFIX)
+                                || k.starts_with(aiu_config::TF_ENV_PREFIX);
+                            wanted.then(|| (k, v.to_string_lossy().into_owned()))
                         })
                         .collect(),
                     missing_as_unknown,

@@ -164,6 +164,7 @@ async fn execute(
         if !approved {
             confirm(
                 printer,
+                args.plan.input,
                 "Would you like to update the aiu state to reflect these detected changes?",
             )?;
         }
@@ -204,7 +205,7 @@ async fn execute(
         } else {
             "Do you want to perform these actions?"
         };
-        confirm(printer, question)?;
+        confirm(printer, args.plan.input, question)?;
     }
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -364,7 +365,10 @@ fn broadening_needing_approval(run: &PlanRun, args: &ApplyArgs) -> Result<Vec<St
     })
 }
 
-fn confirm(printer: &Printer, question: &str) -> Result<()> {
+fn confirm(printer: &Printer, may_ask: bool, question: &str) -> Result<()> {
+    if !may_ask {
+        bail!("-input=false: no confirmation is asked. Review the plan and run again with -auto-approve.");
+    }
     if !std::io::stdin().is_terminal() {
         bail!("no confirmation possible: standard input is not a terminal. Review the plan and run again with -auto-approve.");
     }
