@@ -395,7 +395,8 @@ fn resolve_one(
                                 "The value for variable \"{}\" from {} is not a valid expression: {why}. Values of \
                                  non-string variables are written in HCL syntax, e.g. '[\"a\", \"b\"]' or '{{ k = \"v\" }}'.",
                                 var.name,
-                                source.describe()
+                                source.describe(),
+                                why = why.trim_end_matches('.')
                             ),
                         )
                         .with_span(Some(source.span(var))),

@@ -158,6 +158,23 @@ fn a_value_of_the_wrong_type_names_the_variable_and_its_source() {
 }
 
 #[test]
+fn a_command_line_value_that_is_not_an_expression_says_how_to_write_one() {
+    let (_, diags) = resolve(
+        &[("vars.tf", "variable \"tags\" {\n  type = map(string)\n}\n")],
+        VarInputs {
+            cli_vars: cli(&["tags=notamap"]),
+            ..VarInputs::default()
+        },
+    );
+    assert!(
+        diags.contains("from the option -var 'tags=notamap' is not a valid expression: "),
+        "{diags}"
+    );
+    assert!(diags.contains("written in HCL syntax"), "{diags}");
+    assert!(!diags.contains(".."), "a doubled full stop: {diags}");
+}
+
+#[test]
 fn a_missing_required_variable_says_how_to_set_it() {
     let (_, diags) = resolve(
         &[("vars.tf", "\nvariable \"region\" {\n  type = string\n}\n")],
