@@ -4,8 +4,9 @@
 //! Builds a state shaped like the benchmark estate (five `count` resources: roles, policies,
 //! attachments, inline policies, instance profiles, with the attributes aiu records), writes
 //! it once, then changes one instance and writes again, several times. Prints the median of
-//! the whole `LocalBackend::write` and of each of its phases timed on their own: clone,
-//! normalize, integrity check, content comparison, serialisation. Figures in BENCHMARKS.md.
+//! the whole `LocalBackend::write` and of operations timed on their own: a clone of the state
+//! (apply's group commit takes one per write), normalize, the integrity check, a content
+//! comparison of two states, serialisation. Figures in BENCHMARKS.md.
 
 use std::time::{Duration, Instant};
 
