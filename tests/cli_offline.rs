@@ -325,13 +325,17 @@ fn unknown_flag_is_an_error() {
 // ---------------------------------------------------------------------------------------------
 // variables
 
+/// `aiu plan --offline` with these environment variables set.
+fn plan_offline_with_env(w: &Work, vars: &[(&str, &str)]) -> Out {
+    vars.iter()
+        .fold(w.aiu(["plan", "--offline"]), |run, (k, v)| run.env(k, v))
+        .run()
+}
+
 #[test]
 fn variable_from_aiu_var_env() {
     let w = Work::fixture("vars");
-    let out = w
-        .aiu(["plan", "--offline"])
-        .env("AIU_VAR_name", "env-role")
-        .run();
+    let out = plan_offline_with_env(&w, &[("AIU_VAR_name", "env-role")]);
     out.assert_code(0);
     out.assert_stdout_contains("\"env-role\"");
     out.assert_stdout_contains("\"from default\"");
@@ -340,17 +344,11 @@ fn variable_from_aiu_var_env() {
 #[test]
 fn variable_from_terraform_tf_var_env_and_aiu_var_wins_over_it() {
     let w = Work::fixture("vars");
-    let out = w
-        .aiu(["plan", "--offline"])
-        .env("TF_VAR_name", "tf-env-role")
-        .run();
+    let out = plan_offline_with_env(&w, &[("TF_VAR_name", "tf-env-role")]);
     out.assert_code(0);
     out.assert_stdout_contains("\"tf-env-role\"");
-    let out = w
-        .aiu(["plan", "--offline"])
-        .env("TF_VAR_name", "tf-env-role")
-        .env("AIU_VAR_name", "env-role")
-        .run();
+    let both = [("TF_VAR_name", "tf-env-role"), ("AIU_VAR_name", "env-role")];
+    let out = plan_offline_with_env(&w, &both);
     out.assert_code(0);
     out.assert_stdout_contains("\"env-role\"");
     out.assert_not_contains("tf-env-role");
@@ -369,18 +367,12 @@ fn variable_precedence_env_then_tfvars_then_var_file_then_var() {
     let w = Work::fixture("vars");
     // aiu.tfvars beats the environment.
     w.write("aiu.tfvars", "name = \"from-aiu-tfvars\"\n");
-    let out = w
-        .aiu(["plan", "--offline"])
-        .env("AIU_VAR_name", "env-role")
-        .run();
+    let out = plan_offline_with_env(&w, &[("AIU_VAR_name", "env-role")]);
     out.assert_code(0);
     out.assert_stdout_contains("\"from-aiu-tfvars\"");
     // *.auto.tfvars beats aiu.tfvars.
     w.write("x.auto.tfvars", "name = \"from-auto-tfvars\"\n");
-    let out = w
-        .aiu(["plan", "--offline"])
-        .env("AIU_VAR_name", "env-role")
-        .run();
+    let out = plan_offline_with_env(&w, &[("AIU_VAR_name", "env-role")]);
     out.assert_stdout_contains("\"from-auto-tfvars\"");
     // -var-file beats *.auto.tfvars.
     let out = w
