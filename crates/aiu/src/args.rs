@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Declarative plan/apply for AWS IAM, in Terraform's language.
 #[derive(Debug, Parser)]
-#[command(name = "aiu", version, about, long_about = None, propagate_version = true)]
+#[command(name = "aiu", version = concat!("v", env!("CARGO_PKG_VERSION")), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// Directory holding the configuration (`*.tf` / `*.hcl`); default: the current directory.
     #[arg(
