@@ -210,11 +210,23 @@ impl LocalBackend {
         State::from_json_str(text, &self.source_name())
     }
 
-    /// The stored state, or `None` if the file does not exist.
+    /// The stored state, or `None` if the file does not exist. When it cannot be read, the
+    /// error names the backup if there is one.
     pub fn read(&self) -> Result<Option<State>, StateError> {
         match self.read_raw()? {
             None => Ok(None),
-            Some(bytes) => self.parse(&bytes).map(Some),
+            Some(bytes) => self.parse(&bytes).map(Some).map_err(|cause| {
+                let backup = self.backup_path();
+                if backup.is_file() {
+                    StateError::UnreadableWithBackup {
+                        path: self.path.clone(),
+                        backup,
+                        cause: Box::new(cause),
+                    }
+                } else {
+                    cause
+                }
+            }),
         }
     }
 

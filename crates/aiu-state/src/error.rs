@@ -34,6 +34,14 @@ pub enum StateError {
         location: String,
     },
 
+    /// The state file cannot be read, and the version before its last write is at hand.
+    #[error("{cause}\nThe version before the last write is kept in {backup}: `aiu state list -state={backup}` lists it, and copying it over {path} restores it.")]
+    UnreadableWithBackup {
+        path: PathBuf,
+        backup: PathBuf,
+        cause: Box<StateError>,
+    },
+
     /// Written by a newer aiu with a format this build cannot read.
     #[error("state file {source_name} has format_version {found} and was written by a newer aiu{written_by}; this aiu reads format versions up to {supported}; upgrade aiu")]
     NewerVersion {

@@ -434,6 +434,13 @@ impl State {
             });
         };
         let version = match obj.get("format_version") {
+            None if obj.contains_key("terraform_version") => {
+                return Err(StateError::Malformed {
+                    source_name: source_name.to_owned(),
+                    message: "this is a Terraform state file (it has `terraform_version`), not an aiu state; aiu keeps its own state. To manage the objects it lists, adopt them with `import` blocks or `aiu import ADDR ID` into a new aiu state".to_owned(),
+                    location: String::new(),
+                })
+            }
             None => {
                 return Err(StateError::Malformed {
                     source_name: source_name.to_owned(),

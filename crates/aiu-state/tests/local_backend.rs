@@ -205,6 +205,28 @@ fn corrupt_file_is_never_overwritten() {
 }
 
 #[test]
+fn an_unreadable_file_with_a_backup_says_where_the_previous_version_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let backend = LocalBackend::new(&path);
+    let mut s = with_role(State::new(), "a");
+    backend.write(&mut s).unwrap();
+    let mut s = with_role(s, "b");
+    backend.write(&mut s).unwrap();
+    assert!(backend.backup_path().is_file());
+    std::fs::write(&path, "{\"format_version\": 1, \"lin").unwrap();
+
+    let err = backend.read().unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("not valid JSON"), "{msg}");
+    assert!(
+        msg.contains("s.json.backup: `aiu state list -state="),
+        "{msg}"
+    );
+    assert!(msg.contains("copying it over"), "{msg}");
+}
+
+#[test]
 fn newer_file_on_disk_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.json");

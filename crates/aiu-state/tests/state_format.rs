@@ -342,6 +342,15 @@ fn missing_and_unknown_fields_are_refused() {
 }
 
 #[test]
+fn a_terraform_state_file_is_named_as_such() {
+    let tfstate = r#"{"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "outputs": {}, "resources": []}"#;
+    let err = State::from_json_str(tfstate, "terraform.tfstate").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("this is a Terraform state file"), "{msg}");
+    assert!(msg.contains("aiu import"), "{msg}");
+}
+
+#[test]
 fn newer_and_unknown_versions_are_refused() {
     let mut v: serde_json::Value = serde_json::from_str(&golden_text()).unwrap();
     v["format_version"] = json!(2);
