@@ -211,13 +211,14 @@ impl LocalBackend {
     }
 
     /// The stored state, or `None` if the file does not exist. When it cannot be read, the
-    /// error names the backup if there is one.
+    /// error names the backup if there is one (not for a file of a newer aiu: upgrading aiu
+    /// is the fix there, and the backup is older).
     pub fn read(&self) -> Result<Option<State>, StateError> {
         match self.read_raw()? {
             None => Ok(None),
             Some(bytes) => self.parse(&bytes).map(Some).map_err(|cause| {
                 let backup = self.backup_path();
-                if backup.is_file() {
+                if backup.is_file() && !matches!(cause, StateError::NewerVersion { .. }) {
                     StateError::UnreadableWithBackup {
                         path: self.path.clone(),
                         backup,
