@@ -1,4 +1,5 @@
-//! Source files kept in memory and conversion of byte ranges to 1-based line/column spans.
+//! Source files kept in memory, conversion of byte ranges to 1-based line/column spans, and
+//! the message of a syntax error quoting (part of) its line.
 
 use std::collections::BTreeMap;
 use std::ops::Range;

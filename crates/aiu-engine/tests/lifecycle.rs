@@ -175,16 +175,19 @@ async fn apply_converges_with_one_of_each(f: &Fixture, state: State) -> State {
     let (report, state, _) = f.apply(state, false).await;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(addresses(&state), ALL);
-    for t in [
-        "aws_iam_role",
-        "aws_iam_policy",
-        "aws_iam_role_policy_attachment",
-        "aws_iam_instance_profile",
-    ] {
+    for t in TYPES {
         assert_eq!(f.count(t), 1, "exactly one {t} exists");
     }
     state
 }
+
+/// The resource types of CONFIG, one object each.
+const TYPES: [&str; 4] = [
+    "aws_iam_role",
+    "aws_iam_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_instance_profile",
+];
 
 const ALL: [&str; 4] = [
     "aws_iam_instance_profile.app",
@@ -299,12 +302,7 @@ async fn destroy_removes_everything_dependents_first() {
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(report.counts.destroyed, 4);
     assert!(addresses(&state).is_empty());
-    for t in [
-        "aws_iam_role",
-        "aws_iam_policy",
-        "aws_iam_role_policy_attachment",
-        "aws_iam_instance_profile",
-    ] {
+    for t in TYPES {
         assert_eq!(f.count(t), 0, "{t} left behind");
     }
     let pos = |e: &str| events.iter().position(|x| x == e).unwrap();
